@@ -1,0 +1,66 @@
+"""chainrule: a small neural-network library that trains fast and shows its work.
+
+Train a Keras-like model on a NumPy autodiff engine, then explain any training step as an
+exam-style worked solution in the notation of your course::
+
+    >>> import chainrule as cr
+    >>> model = cr.Sequential([cr.layers.Dense(2, activation="sigmoid", input_dim=2),
+    ...                        cr.layers.Dense(1, activation="sigmoid")])
+
+Public names are resolved lazily so that ``import chainrule`` stays fast: the engine, the
+layers and the explainer are imported the first time they are used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+# public name -> (module, attribute); attribute None means the module itself
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "Tensor": ("chainrule.engine", "Tensor"),
+    "no_grad": ("chainrule.engine", "no_grad"),
+    "gradcheck": ("chainrule.engine", "gradcheck"),
+    "engine": ("chainrule.engine", None),
+    "nn": ("chainrule.nn", None),
+    "layers": ("chainrule.nn.layers", None),
+    "losses": ("chainrule.nn.losses", None),
+    "optimizers": ("chainrule.nn.optimizers", None),
+    "initializers": ("chainrule.nn.initializers", None),
+    "callbacks": ("chainrule.nn.callbacks", None),
+    "activations": ("chainrule.nn.activations", None),
+    "Sequential": ("chainrule.nn.model", "Sequential"),
+    "load": ("chainrule.nn.io", "load"),
+    "datasets": ("chainrule.data", None),
+    "explain": ("chainrule.explain", "explain"),
+    "WorkedSolution": ("chainrule.explain", "WorkedSolution"),
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'chainrule' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from chainrule import data as datasets
+    from chainrule import engine, nn
+    from chainrule.engine import Tensor, gradcheck, no_grad
+    from chainrule.explain import WorkedSolution, explain
+    from chainrule.nn import activations, callbacks, initializers, layers, losses, optimizers
+    from chainrule.nn.io import load
+    from chainrule.nn.model import Sequential

@@ -1,0 +1,74 @@
+"""The ``chainrule`` command line: a thin layer over the public API.
+
+Each subcommand lives in ``chainrule.commands.<name>`` and exposes two functions:
+
+- ``register(subparsers)`` adds its parser (help text, arguments) and nothing heavier;
+- ``run(args) -> int`` does the work through the public API and returns the exit code.
+
+Bad input raises ``ValueError`` (or ``OSError`` for files); ``main`` turns it into one line on
+stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from chainrule import __version__
+
+# order is the order shown in --help
+COMMANDS = ("demo", "train", "explain", "check", "problem", "examples", "report")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _available_commands() -> list[tuple[str, object]]:
+    found = []
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"chainrule.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"chainrule.commands.{name}":
+                raise
+            continue
+        found.append((name, module))
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="chainrule",
+        description="Train small neural networks and explain any training step as a worked "
+        "solution: forward values, error, every delta, every gradient, every updated weight.",
+    )
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for _name, module in _available_commands():
+        module.register(sub)  # type: ignore[attr-defined]
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.command is None:
+        parser.print_help()
+        return 2
+    module = importlib.import_module(f"chainrule.commands.{args.command}")
+    try:
+        return int(module.run(args) or 0)
+    except (ValueError, OSError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"chainrule {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"chainrule {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,288 @@
+"""``Tensor``: an ndarray that remembers how it was made, and the backward pass.
+
+A tensor made by an op keeps the op, its parents (in argument order) and the op's residuals.
+``backward()`` sorts the graph topologically without recursion and walks it in reverse,
+asking each op for its vector-Jacobian product (VJP). Gradients accumulate with ``+=``, so a
+tensor used twice receives the sum of both contributions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+_state = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    """Whether new operations are being recorded for ``backward()``."""
+    return getattr(_state, "enabled", True)
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Record nothing inside the block: ops return tensors without a graph.
+
+    >>> with no_grad():
+    ...     y = Tensor([1.0], requires_grad=True) * 2
+    >>> y.requires_grad
+    False
+    """
+    previous = is_grad_enabled()
+    _state.enabled = False
+    try:
+        yield
+    finally:
+        _state.enabled = previous
+
+
+def as_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """``data`` as a float ndarray: float32 stays float32, anything else becomes float64."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64. Received: dtype={dtype}")
+        return np.asarray(data, dtype=dtype)
+    array = np.asarray(data)
+    if array.dtype == np.float32 or array.dtype == np.float64:
+        return array
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"expected numbers. Received: an array of dtype {array.dtype}")
+    return array.astype(np.float64)
+
+
+class Tensor:
+    """An ndarray with a gradient.
+
+    Args:
+        data: array-like; float32 data stays float32, everything else becomes float64.
+        requires_grad: whether ``backward()`` should compute ``grad`` for this tensor.
+        dtype: ``"float32"`` or ``"float64"`` to force a precision.
+
+    >>> x = Tensor([[1.0, 2.0]], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([[2., 4.]])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_op", "_parents", "_residuals", "name")
+    __array_priority__ = 100  # ndarray <op> Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
+        self.data = as_array(data, dtype)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self._op: Any = None
+        self._parents: tuple[Tensor, ...] = ()
+        self._residuals: Any = None
+        self.name = name
+
+    # --- plain properties -------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (not a copy)."""
+        return self.data
+
+    def item(self) -> float:
+        return float(self.data.item())
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, outside any graph."""
+        return Tensor(self.data, dtype=self.data.dtype)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({np.array2string(self.data, precision=6)}{grad})"
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    # --- the backward pass ------------------------------------------------------------
+    def backward(self, grad: Any = None) -> None:
+        """Accumulate ∂self/∂t into ``t.grad`` for every tensor ``t`` that requires a gradient.
+
+        Args:
+            grad: the upstream gradient, shaped like ``self``; may be omitted for a tensor
+                with one element (it is then 1).
+        """
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    "backward() needs grad= for a tensor with more than one element. "
+                    f"Received: shape={self.shape}"
+                )
+            grad = np.ones_like(self.data)
+        grad = np.broadcast_to(as_array(grad, self.data.dtype), self.shape)
+        grads: dict[int, np.ndarray] = {id(self): grad}
+        for node in reversed(_topological_order(self)):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            node.grad = g.copy() if node.grad is None else node.grad + g
+            if node._op is None:
+                continue
+            parent_grads = node._op.vjp(node._residuals, g)
+            for parent, pg in zip(node._parents, parent_grads):
+                if pg is None or not parent.requires_grad:
+                    continue
+                pg = unbroadcast(pg, parent.shape)
+                assert pg.shape == parent.shape, (node._op.__name__, pg.shape, parent.shape)
+                key = id(parent)
+                grads[key] = grads[key] + pg if key in grads else pg
+
+    # --- operators: thin forwards to chainrule.engine.ops ------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return _ops().add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return _ops().add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return _ops().sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return _ops().sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return _ops().mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return _ops().mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return _ops().div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return _ops().div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return _ops().power(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return _ops().power(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return _ops().matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return _ops().neg(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return _ops().getitem(self, index)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops().sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return _ops().mean(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops().reshape(self, shape)
+
+    def transpose(self, *axes: int) -> Tensor:
+        return _ops().transpose(self, axes or None)
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
+        return _ops().transpose(self, None)
+
+    def exp(self) -> Tensor:
+        return _ops().exp(self)
+
+    def log(self) -> Tensor:
+        return _ops().log(self)
+
+    def tanh(self) -> Tensor:
+        return _ops().tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops().sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return _ops().relu(self)
+
+    def leaky_relu(self, alpha: float = 0.01) -> Tensor:
+        return _ops().leaky_relu(self, alpha=alpha)
+
+    def maximum(self, other: Any) -> Tensor:
+        return _ops().maximum(self, other)
+
+
+def _ops() -> Any:
+    from chainrule.engine import ops
+
+    return ops
+
+
+def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` down to ``shape``: the adjoint of broadcasting is a sum.
+
+    >>> unbroadcast(np.ones((3, 2)), (2,))
+    array([3., 3.])
+    """
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor ``root`` depends on that requires a gradient, parents before children.
+
+    Iterative depth-first search with an explicit stack: deep graphs (long training
+    unrolls) must not hit Python's recursion limit, and parents are visited in argument
+    order so the order is the same on every run.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for parent in reversed(node._parents):
+            if parent.requires_grad and id(parent) not in seen:
+                stack.append((parent, False))
+    return order
