@@ -1,0 +1,128 @@
+"""Run ``_kernel.train_epochs`` compiled by Numba, or as plain Python over lists of floats.
+
+Numba is imported here only, the first time a tiny network is trained, never by
+``import chainrule``. ``cache=True`` writes the machine code next to ``_kernel.py`` (or to
+Numba's per-user cache when that folder is read-only), so a later process loads it instead of
+compiling again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+
+import numpy as np
+
+from chainrule.fast.spec import LayerSpec, OptimizerSpec
+
+__all__ = ["numba_available", "compiled_kernel", "KernelLoop"]
+
+
+@cache
+def numba_available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@cache
+def compiled_kernel() -> Callable | None:
+    """The jitted ``train_epochs``, or None without Numba."""
+    if not numba_available():
+        return None
+    import numba
+
+    from chainrule.fast import _kernel
+
+    return numba.njit(cache=True, nogil=True)(_kernel.train_epochs)
+
+
+class KernelLoop:
+    """Flat copies of the weights and state in, many epochs in one call, results back out."""
+
+    def __init__(self, layers: Sequence[LayerSpec], loss: int, optimizer: OptimizerSpec,
+                 dtype: np.dtype, compiled: bool) -> None:
+        self.layers = list(layers)
+        self.loss = loss
+        self.opt = optimizer
+        self.dtype = np.dtype(dtype)
+        self.compiled = compiled
+        sizes, offsets = [], []
+        at = 0
+        for spec in self.layers:
+            offsets.append(at)
+            at += spec.units_in * spec.units
+            sizes.append(spec.units_in * spec.units)
+            if spec.use_bias:
+                offsets.append(at)
+                at += spec.units
+                sizes.append(spec.units)
+        self.size = at
+        self.param_offsets = offsets
+        woff, boff, k = [], [], 0
+        for spec in self.layers:
+            woff.append(offsets[k])
+            boff.append(offsets[k + 1] if spec.use_bias else -1)
+            k += 2 if spec.use_bias else 1
+        self.woff = np.array(woff, np.int64)
+        self.boff = np.array(boff, np.int64)
+        self.nin = np.array([s.units_in for s in self.layers], np.int64)
+        self.nout = np.array([s.units for s in self.layers], np.int64)
+        self.act = np.array([s.code for s in self.layers], np.int64)
+        self.alpha = np.array([s.alpha for s in self.layers], np.float64)
+
+    def _flat(self, arrays: Sequence[np.ndarray]) -> np.ndarray:
+        flat = np.empty(self.size, self.dtype)
+        for start, array in zip(self.param_offsets, arrays):
+            flat[start:start + array.size] = array.ravel()
+        return flat
+
+    def _unflat(self, flat: np.ndarray, arrays: Sequence[np.ndarray]) -> None:
+        for start, array in zip(self.param_offsets, arrays):
+            np.copyto(array, flat[start:start + array.size].reshape(array.shape))
+
+    def run(self, params: list[np.ndarray], state: list[list[np.ndarray]], step: int,
+            x: np.ndarray, y: np.ndarray, orders: np.ndarray, batch: int,
+            stop_tol: float) -> np.ndarray:
+        """Same contract as ``BlasLoop.run``; returns the per-epoch mean losses."""
+        opt = self.opt
+        adam = opt.kind == "adam"
+        p = self._flat(params)
+        m = self._flat([s[0] for s in state]) if state and state[0] else np.zeros(1, self.dtype)
+        v = self._flat([s[1] for s in state]) if adam else np.zeros(1, self.dtype)
+        rows = min(batch, x.shape[0])
+        # a, z: the input rows, then every layer's rows, one region after another
+        aoff = np.concatenate([[0], np.cumsum(rows * np.concatenate([self.nin, self.nout[-1:]]))])
+        widest = rows * int(max(self.nin.max(), self.nout.max()))
+        epochs = orders.shape[0]
+        losses = np.zeros(epochs)
+        args = [p, self.woff, self.boff, self.nin, self.nout, self.act, self.alpha,
+                x.ravel(), y.ravel(), x.shape[0], orders.ravel(), epochs, batch, self.loss,
+                1 if adam else 0, opt.learning_rate, opt.momentum, bool(opt.nesterov),
+                opt.beta_1 if adam else 0.0, opt.beta_2 if adam else 0.0, opt.epsilon,
+                m, v, step, np.zeros(aoff[-1], self.dtype), np.zeros(aoff[-1], self.dtype),
+                aoff, np.zeros(widest, self.dtype), np.zeros(widest, self.dtype),
+                float(stop_tol), losses]
+        if self.compiled:
+            ran = compiled_kernel()(*args)
+        else:
+            ran = self._run_python(args)
+            p, m, v, losses = args[0], args[21], args[22], args[-1]
+        self._unflat(np.asarray(p, self.dtype), params)
+        if opt.momentum or adam:
+            self._unflat(np.asarray(m, self.dtype), [s[0] for s in state])
+        if adam:
+            self._unflat(np.asarray(v, self.dtype), [s[1] for s in state])
+        return np.asarray(losses, np.float64)[:ran]
+
+    @staticmethod
+    def _run_python(args: list) -> int:
+        """The kernel over Python lists: float arithmetic without a NumPy call per number."""
+        from chainrule.fast import _kernel
+
+        for i, value in enumerate(args):
+            if isinstance(value, np.ndarray):
+                args[i] = value.tolist()
+        return _kernel.train_epochs(*args)

@@ -1,0 +1,205 @@
+"""``Trainer``: the fused training loop behind ``fit``, and ``select``, which decides.
+
+The math is the general engine's: per batch, the objective is the mean over its rows of the
+per-example loss; each layer computes ``f(a_prev @ kernel + bias)``; SGD and Adam update as
+``chainrule.nn.optimizers`` documents. Only the bookkeeping differs: no graph, buffers made
+once, updates in place. Three loops compute it, chosen per call by the work per step:
+
+- ``"compiled"``: ``_kernel.train_epochs`` under Numba, every epoch in one call (tiny networks);
+- ``"python"``: the same function over Python floats, when Numba is missing (tiny networks);
+- ``"blas"``: batched NumPy with the SGD step folded into the GEMM (everything else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from chainrule.fast.spec import (
+    LayerSpec,
+    OptimizerSpec,
+    check_network,
+    layer_spec,
+    loss_code,
+    optimizer_spec,
+)
+
+__all__ = ["Trainer", "BACKENDS"]
+
+BACKENDS = ("auto", "compiled", "python", "blas", "numpy")
+# multiply-adds per step (rows × Σ in·out) up to which the scalar loop beats BLAS calls
+COMPILED_MAX_WORK = 4096
+PYTHON_MAX_WORK = 64
+
+
+class _Slot:
+    """Where a parameter lives: a Tensor (its ``.data``) or a bare array."""
+
+    def __init__(self, holder: Any) -> None:
+        self.holder = holder
+
+    def get(self) -> np.ndarray:
+        return self.holder if isinstance(self.holder, np.ndarray) else self.holder.data
+
+
+class Trainer:
+    """Trains a Dense stack in place, as ``fit`` would, many epochs per call.
+
+    Build one with ``chainrule.fast.select(model, ...)`` or from arrays::
+
+        >>> import numpy as np
+        >>> from chainrule.fast import Trainer
+        >>> w1, b1 = np.full((2, 2), 0.5), np.zeros(2)
+        >>> w2, b2 = np.full((2, 1), 0.5), np.zeros(1)
+        >>> trainer = Trainer.from_arrays([(w1, b1, "sigmoid"), (w2, b2, "sigmoid")],
+        ...                               loss="half_sse", optimizer=("sgd", 0.5))
+        >>> x = np.array([[0., 0.], [0., 1.], [1., 0.], [1., 1.]])
+        >>> t = np.array([[0.], [1.], [1.], [0.]])
+        >>> orders = np.tile(np.arange(4), (3, 1))        # 3 epochs, no shuffling
+        >>> trainer.run(x, t, orders, batch_size=1).shape
+        (3,)
+
+    The optimizer's state (velocities, Adam's moments and step count) lives in the trainer
+    and carries over from one ``run`` to the next.
+    """
+
+    def __init__(self, holders: Sequence[Any], layers: Sequence[LayerSpec], *, loss: Any,
+                 optimizer: Any, dtype: Any = "float64", backend: str = "auto") -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}. Received: backend={backend!r}")
+        self.layers = list(layers)
+        self.loss = loss_code(loss)
+        check_network(self.layers, self.loss)
+        self.optimizer: OptimizerSpec = optimizer_spec(optimizer)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64. Received: dtype={dtype!r}")
+        self.slots = [_Slot(h) for h in holders]
+        self.shapes = [s for spec in self.layers for s in
+                       ([(spec.units_in, spec.units)] + ([(spec.units,)] if spec.use_bias else []))]
+        if len(self.slots) != len(self.shapes):
+            raise ValueError("one kernel, and one bias where the layer has one, per layer")
+        self.backend = backend
+        self.last_backend: str | None = None
+        self.step = 0
+        self.state: list[list[np.ndarray]] | None = None
+        # set by select(): keeps the state in the nn optimizer, shared with the general engine
+        self.shared_state: Any = None
+        self._loops: dict[str, Any] = {}
+
+    @classmethod
+    def from_arrays(cls, network: Sequence[tuple], *, loss: Any, optimizer: Any,
+                    dtype: Any = None, backend: str = "auto") -> Trainer:
+        """``network``: ``(kernel (in, out), bias (out,) or None, activation)`` per layer;
+        activation a name or ``("leaky_relu", alpha)``; optimizer an ``OptimizerSpec``,
+        ``("sgd", η)``, ``("sgd", η, μ)``, ``("sgd", η, μ, nesterov)``,
+        ``("adam", η)``, or an SGD/Adam object. Arrays are trained in place."""
+        layers = [layer_spec(np.asarray(w), b, act) for w, b, act in network]
+        holders = [a for w, b, _ in network for a in ((w,) if b is None else (w, b))]
+        if isinstance(optimizer, tuple):
+            kind, *rest = optimizer
+            names = ("learning_rate", "momentum", "nesterov") if kind == "sgd" else (
+                "learning_rate", "beta_1", "beta_2", "epsilon")
+            optimizer = OptimizerSpec(kind, **dict(zip(names, rest)))
+        dtype = dtype if dtype is not None else np.asarray(network[0][0]).dtype
+        return cls(holders, layers, loss=loss, optimizer=optimizer, dtype=dtype, backend=backend)
+
+    # -- which loop -----------------------------------------------------------------------------
+    def backend_for(self, batch_size: int, n: int | None = None) -> str:
+        """The loop ``run`` uses for this batch size: compiled, python or blas."""
+        if self.backend != "auto":
+            return "blas" if self.backend == "numpy" else self.backend
+        from chainrule.fast.compiled import numba_available
+
+        rows = batch_size if n is None else min(batch_size, n)
+        work = rows * sum(s.units_in * s.units for s in self.layers)
+        if work <= COMPILED_MAX_WORK and numba_available():
+            return "compiled"
+        if work <= PYTHON_MAX_WORK:
+            return "python"
+        return "blas"
+
+    def _loop(self, name: str):
+        loop = self._loops.get(name)
+        if loop is None:
+            if name in ("compiled", "python"):
+                from chainrule.fast.compiled import KernelLoop
+
+                loop = KernelLoop(self.layers, self.loss, self.optimizer, self.dtype,
+                                  compiled=name == "compiled")
+            else:
+                from chainrule.fast.blas_loop import BlasLoop
+
+                loop = BlasLoop(self.layers, self.loss, self.optimizer, self.dtype,
+                                use_blas=self.backend != "numpy")
+            self._loops[name] = loop
+        return loop
+
+    # -- training ---------------------------------------------------------------------------------
+    def run(self, x: Any, y: Any, orders: Any, batch_size: int,
+            stop_when_correct: float | None = None) -> np.ndarray:
+        """Train ``len(orders)`` epochs; returns each epoch's mean per-example loss.
+
+        x ``(n, in)``, y ``(n, out)``; ``orders`` ``(epochs, n)`` integer: epoch e visits
+        examples ``orders[e]`` in batches ``orders[e][i : i + batch_size]``, the loss of an
+        epoch being the mean of the per-example losses of its forward passes (before each
+        update). ``stop_when_correct=tol`` stops after the first epoch after which every
+        output of every example satisfies ``|y − t| < tol`` (0.5: each 0/1 target on the right
+        side of 0.5); the returned array is then shorter. Weights are read from, and written
+        back into, the arrays the trainer was built on.
+        """
+        x, y, orders = self._check_data(x, y, orders, batch_size)
+        tol = 0.0
+        if stop_when_correct is not None:
+            tol = float(stop_when_correct)
+            if not tol > 0.0:
+                raise ValueError("stop_when_correct must be a positive tolerance or None. "
+                                 f"Received: stop_when_correct={stop_when_correct!r}")
+        arrays = [slot.get() for slot in self.slots]
+        for array, shape in zip(arrays, self.shapes):
+            if array.shape != shape:
+                raise ValueError(f"a parameter changed shape: expected {shape}, "
+                                 f"received {array.shape}")
+        work = [a if a.dtype == self.dtype and a.flags.c_contiguous and a.flags.writeable
+                else np.array(a, self.dtype) for a in arrays]
+        if self.shared_state is not None:  # the optimizer object's own slots, in place
+            self.state, self.step = self.shared_state.load(self.slots, work)
+        if self.state is None:
+            slots = 2 if self.optimizer.kind == "adam" else (1 if self.optimizer.momentum else 0)
+            self.state = [[np.zeros(a.shape, self.dtype) for _ in range(slots)] for a in work]
+        name = self.backend_for(batch_size, x.shape[0])
+        loop = self._loop(name)
+        losses = loop.run(work, self.state, self.step, x, y, orders, batch_size, tol)
+        self.step += len(losses) * -(-x.shape[0] // batch_size)
+        self.last_backend = name
+        for array, done in zip(arrays, work):
+            if array is not done:
+                np.copyto(array, done)
+        if self.shared_state is not None:
+            self.shared_state.store(self.slots, self.state, self.step)
+        return losses
+
+    def _check_data(self, x: Any, y: Any, orders: Any, batch_size: int):
+        x = np.ascontiguousarray(x, self.dtype)
+        y = np.ascontiguousarray(y, self.dtype)
+        n = x.shape[0]
+        if y.ndim == 1 and self.layers[-1].units == 1:
+            y = y.reshape(n, 1)
+        if x.ndim != 2 or x.shape[1] != self.layers[0].units_in:
+            raise ValueError(f"x must have shape (n, {self.layers[0].units_in}). "
+                             f"Received: {x.shape}")
+        if y.shape != (n, self.layers[-1].units):
+            raise ValueError(f"y must have shape ({n}, {self.layers[-1].units}). "
+                             f"Received: {y.shape}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
+                or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer. "
+                             f"Received: batch_size={batch_size!r}")
+        orders = np.ascontiguousarray(orders, np.int64)
+        if orders.ndim != 2 or orders.shape[1] != n:
+            raise ValueError(f"orders must have shape (epochs, {n}). Received: {orders.shape}")
+        if orders.size and (orders.min() < 0 or orders.max() >= n):
+            raise ValueError(f"orders must index examples 0..{n - 1}")
+        return x, y, orders
