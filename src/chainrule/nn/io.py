@@ -1,0 +1,197 @@
+"""Saving and loading models: one ``.npz`` archive, no pickle, written atomically.
+
+The archive holds:
+
+- ``config``: UTF-8 JSON stored as a uint8 array —
+  ``{"format": "chainrule.Sequential", "format_version": 1, "chainrule_version": ...,
+  "model": Sequential.get_config(), "compile": Sequential.get_compile_config(),
+  "weights": ["dense.kernel", "dense.bias", ...]}``;
+- ``weight_0``, ``weight_1``, …: the weights in Keras order (kernel, then bias, layer by
+  layer), named in ``config["weights"]``.
+
+The optimizer's state (momenta, Adam's moments) is not saved: a loaded model trains on with
+a fresh optimizer of the saved configuration.
+
+``save`` writes a temporary file in the target's directory, flushes and fsyncs it, then
+``os.replace``-s it over the target, so a crash mid-save leaves any old file whole.
+``load`` reads with ``allow_pickle=False`` and checks everything; whatever is wrong is a
+``ValueError`` naming the file.
+
+>>> import tempfile, pathlib
+>>> from chainrule.nn.layers import Dense
+>>> from chainrule.nn.model import Sequential
+>>> model = Sequential([Dense(1, input_dim=2)], seed=0)
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "model.npz"
+>>> save(model, path)
+>>> [w.shape for w in load(path).get_weights()]
+[(2, 1), (1,)]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
+
+FORMAT = "chainrule.Sequential"
+FORMAT_VERSION = 1
+
+
+def _config(model: Any) -> dict[str, Any]:
+    from chainrule import __version__
+
+    names = [f"{layer.name}.{name}" for layer in model.layers for name in layer.weight_names()]
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "chainrule_version": __version__,
+        "model": model.get_config(), "compile": model.get_compile_config(), "weights": names,
+    }
+
+
+def _file_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def save(model: Any, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` (architecture, compile settings, weights) to ``path`` atomically.
+
+    The path is used as given (no suffix is added).
+    """
+    path = Path(path)
+    weights = model.get_weights()
+    text = json.dumps(_config(model), indent=1, sort_keys=True, allow_nan=False)
+    arrays = {"config": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
+    arrays.update({f"weight_{i}": w for i, w in enumerate(weights)})
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, _file_mode(path))
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: Path) -> None:
+    # make the rename itself durable; not every platform can open a directory
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class _Bad(ValueError):
+    pass
+
+
+def load(path: str | os.PathLike[str]) -> Any:
+    """Read a model written by :func:`save`: built, weights set, compiled if it was.
+
+    Raises:
+        ValueError: the file is not a chainrule model (corrupt, a foreign archive, a
+            pickled array, a wrong format version, weights of the wrong shape, …);
+            the message names the file.
+        OSError: the file cannot be read (e.g. it does not exist).
+    """
+    path = Path(path)
+    try:
+        return _load(path)
+    except _Bad as exc:
+        raise ValueError(f"cannot load model from {str(path)!r}: {exc}") from None
+
+
+def _open(path: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except AttributeError:
+        raise _Bad("it is a single .npy array, not a chainrule .npz archive") from None
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc):
+            raise _Bad("it holds pickled objects, which are never loaded") from None
+        raise _Bad(f"not a valid .npz archive ({exc})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+        raise _Bad(f"not a valid .npz archive ({type(exc).__name__}: {exc})") from None
+
+
+def _read_config(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    raw = arrays.get("config")
+    if raw is None:
+        raise _Bad(f"no 'config' entry; it holds {sorted(arrays)} (not a chainrule model)")
+    if raw.dtype != np.uint8 or raw.ndim != 1:
+        raise _Bad(f"'config' must be a 1-D uint8 array. Received: {raw.dtype} {raw.shape}")
+    try:
+        config = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _Bad(f"'config' is not valid JSON ({exc})") from None
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        found = config.get("format") if isinstance(config, dict) else type(config).__name__
+        raise _Bad(f"format must be {FORMAT!r}. Received: format={found!r}")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise _Bad(
+            f"unsupported format_version. Received: format_version="
+            f"{config.get('format_version')!r}; this chainrule reads {FORMAT_VERSION}"
+        )
+    for key, kind in (("model", dict), ("weights", list)):
+        if not isinstance(config.get(key), kind):
+            raise _Bad(f"config field {key!r} must be a {kind.__name__}. "
+                       f"Received: {config.get(key)!r}")
+    return config
+
+
+def _weights(arrays: dict[str, np.ndarray], names: list[Any]) -> list[np.ndarray]:
+    expected = {f"weight_{i}" for i in range(len(names))}
+    present = {name for name in arrays if name != "config"}
+    if present != expected:
+        raise _Bad(
+            f"weight arrays {sorted(present)} do not match the {len(names)} named in the "
+            f"config ({names})"
+        )
+    weights = [arrays[f"weight_{i}"] for i in range(len(names))]
+    for name, w in zip(names, weights):
+        if w.dtype.kind != "f":
+            raise _Bad(f"weight {name!r} must be floating point. Received: dtype {w.dtype}")
+    return weights
+
+
+def _load(path: Path) -> Any:
+    from chainrule.nn.model import Sequential
+
+    arrays = _open(path)
+    config = _read_config(arrays)
+    weights = _weights(arrays, config["weights"])
+    try:
+        model = Sequential.from_config(config["model"])
+        if config["model"].get("input_dim") is not None:
+            model.build(config["model"]["input_dim"])
+        names = _config(model)["weights"]
+        if names != config["weights"]:
+            raise _Bad(f"the weights are named {config['weights']}; the layers need {names}")
+        model.set_weights(weights)
+        if config.get("compile"):
+            model.compile(**config["compile"])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise _Bad(f"{type(exc).__name__}: {exc}") from None
+    return model
