@@ -1,0 +1,172 @@
+"""Symbols: the names equations print under, in text (Unicode), LaTeX and MathML.
+
+A symbol is data, not a string, so that every renderer can typeset it its own way::
+
+    w_11⁺        Symbol("w", sub=("1", "1"), mark="+")
+    net_h1       Symbol("net", sub=(Symbol("h", ("1",)),))
+    a⁽²⁾_1       Symbol("a", sub=("1",), sup="(2)")
+    ∂E/∂w_11     Partial(Symbol("E"), Symbol("w", ("1", "1")))
+
+Text uses ``_`` before a subscript (``net_h1``, as one writes it in a plain-text answer),
+Unicode superscripts (``⁽²⁾``, ``⁺``) and ``∂E/∂w``. Subscript parts are joined without a
+separator (``w_11``) unless a part is longer than one character, in which case they are
+joined with commas (``w_1,12``): the same symbol is then never read two ways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+__all__ = ["Symbol", "Partial", "AnySymbol", "superscript", "GREEK_LATEX"]
+
+#: Greek letters and signs that appear in symbols, with their LaTeX names.
+GREEK_LATEX = {
+    "α": r"\alpha", "β": r"\beta", "δ": r"\delta", "Δ": r"\Delta", "η": r"\eta",
+    "θ": r"\theta", "μ": r"\mu", "σ": r"\sigma", "Σ": r"\Sigma", "ε": r"\varepsilon",
+}
+
+_SUPERSCRIPT = str.maketrans("0123456789()+-−n=", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁻ⁿ⁼")
+
+
+def superscript(text: str) -> str:
+    """``text`` in Unicode superscript characters (digits, parentheses, signs)."""
+    return text.translate(_SUPERSCRIPT)
+
+
+def _latex_name(name: str) -> str:
+    if name in GREEK_LATEX:
+        return GREEK_LATEX[name]
+    if "_" in name:  # Fausett's z_in, y_in: the underscore is part of the name
+        head, _, tail = name.partition("_")
+        return rf"{_latex_name(head)}\_\mathrm{{{tail}}}"
+    if len(name) > 1:
+        return rf"\mathrm{{{name}}}"
+    return name
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A name with optional subscript parts, a superscript and a mark.
+
+    Attributes:
+        base: the letter or word (``"w"``, ``"net"``, ``"δ"``, ``"z_in"``).
+        sub: subscript parts, each a string or a nested ``Symbol`` (``net_h1``).
+        sup: superscript text, e.g. ``"(2)"`` for a layer (typeset as a superscript).
+        mark: a trailing mark: ``"+"`` for an updated value (``w⁺``), ``"′"`` for a derivative.
+    """
+
+    base: str
+    sub: tuple[str | Symbol, ...] = ()
+    sup: str = ""
+    mark: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.sub, (str, Symbol)):
+            object.__setattr__(self, "sub", (self.sub,))
+        object.__setattr__(self, "sub", tuple(p if isinstance(p, Symbol) else str(p)
+                                              for p in self.sub))
+
+    # --- text ---------------------------------------------------------------------------
+    def _sub_text(self) -> str:
+        parts = [p.flat_text() if isinstance(p, Symbol) else p for p in self.sub]
+        if any(len(p) > 1 for p in parts) and len(parts) > 1:
+            return ",".join(parts)
+        return "".join(parts)
+
+    def flat_text(self) -> str:
+        """The symbol as a subscript inside another one: ``h1`` (no underscore)."""
+        return self.base + self._sub_text() + superscript(self.sup) + self._mark_text()
+
+    def _mark_text(self) -> str:
+        return "⁺" if self.mark == "+" else self.mark
+
+    @property
+    def text(self) -> str:
+        """Plain Unicode: ``w_11⁺``, ``net_h1``, ``a⁽²⁾_1``."""
+        sub = self._sub_text()
+        return (self.base + superscript(self.sup) + (f"_{sub}" if sub else "")
+                + self._mark_text())
+
+    # --- LaTeX --------------------------------------------------------------------------
+    @property
+    def latex(self) -> str:
+        """LaTeX math: ``w_{11}^{+}``, ``\\mathrm{net}_{h_{1}}``, ``a^{(2)}_{1}``."""
+        out = _latex_name(self.base)
+        parts = [p.latex if isinstance(p, Symbol) else p for p in self.sub]
+        plain = [p for p in self.sub if not isinstance(p, Symbol)]
+        sep = "," if len(parts) > 1 and any(len(p) > 1 for p in plain) else ""
+        sup = self.sup + ("+" if self.mark == "+" else "")
+        if sup:
+            out += "^{" + sup + "}"
+        if parts:
+            out += "_{" + sep.join(parts) + "}"
+        if self.mark and self.mark != "+":
+            out += "'" if self.mark == "′" else self.mark
+        return out
+
+    # --- MathML -------------------------------------------------------------------------
+    @property
+    def mathml(self) -> str:
+        """Presentation MathML (without the ``<math>`` wrapper)."""
+        base = f"<mi>{escape(self.base)}</mi>"
+        if len(self.base) > 1 and self.base not in GREEK_LATEX:
+            base = f'<mi mathvariant="normal">{escape(self.base)}</mi>'
+        parts = "".join(p.mathml if isinstance(p, Symbol) else _mathml_token(p)
+                        for p in self.sub)
+        sup = self.sup + ("+" if self.mark == "+" else "")
+        sub = f"<mrow>{parts}</mrow>"
+        sup_ml = f"<mrow>{_mathml_token(sup)}</mrow>"
+        if parts and sup:
+            out = f"<msubsup>{base}{sub}{sup_ml}</msubsup>"
+        elif parts:
+            out = f"<msub>{base}{sub}</msub>"
+        elif sup:
+            out = f"<msup>{base}{sup_ml}</msup>"
+        else:
+            out = base
+        if self.mark and self.mark != "+":
+            out = f"<mrow>{out}<mo>{escape(self.mark)}</mo></mrow>"
+        return out
+
+    def __str__(self) -> str:
+        return self.text
+
+    def updated(self) -> Symbol:
+        """The same symbol marked as the value after the update: ``w`` → ``w⁺``."""
+        return Symbol(self.base, self.sub, self.sup, "+")
+
+
+def _mathml_token(text: str) -> str:
+    if text.isdigit():
+        return f"<mn>{text}</mn>"
+    if text and text[0] in "(+":
+        return f"<mo>{escape(text)}</mo>" if len(text) == 1 else f"<mtext>{escape(text)}</mtext>"
+    return f"<mi>{escape(text)}</mi>"
+
+
+@dataclass(frozen=True)
+class Partial:
+    """The partial derivative ∂num/∂den, e.g. ``∂E/∂w_11`` or ``∂out_o/∂net_o``."""
+
+    num: Symbol
+    den: Symbol
+
+    @property
+    def text(self) -> str:
+        return f"∂{self.num.text}/∂{self.den.text}"
+
+    @property
+    def latex(self) -> str:
+        return rf"\frac{{\partial {self.num.latex}}}{{\partial {self.den.latex}}}"
+
+    @property
+    def mathml(self) -> str:
+        return (f"<mfrac><mrow><mo>∂</mo>{self.num.mathml}</mrow>"
+                f"<mrow><mo>∂</mo>{self.den.mathml}</mrow></mfrac>")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+AnySymbol = Symbol | Partial
