@@ -5,12 +5,13 @@ Numba the very same function runs as plain Python over lists of floats, which fo
 of a few neurons beats a NumPy call per operation (a NumPy call costs ~1 µs, a Python float
 operation ~0.03 µs). So the body uses nothing but indexing, arithmetic and ``math``.
 
-Every array is flat. Layer ``l`` (of ``L``) maps ``nin[l]`` inputs to ``nout[l]`` units;
-its kernel is ``p[woff[l] : woff[l] + nin[l]·nout[l]]`` (row-major ``(in, out)``, Keras's
-layout), its bias ``p[boff[l] : boff[l] + nout[l]]`` (``boff[l] = -1``: no bias). Row ``r``
-of the activations entering layer ``l`` is ``a[aoff[l] + r·nin[l] : …]``; ``z`` holds the
-pre-activations at the same offsets. ``x`` is ``(n, nin[0])``, ``y`` is ``(n, nout[L-1])``,
-``order`` is ``(epochs, n)``, all flattened.
+Every array is flat (one function, not one per step: see ``train_epochs``). Layer ``l``
+(of ``L``) maps ``nin[l]`` inputs to ``nout[l]`` units; its kernel is
+``p[woff[l] : woff[l] + nin[l]·nout[l]]`` (row-major ``(in, out)``, Keras's layout), its bias
+``p[boff[l] : boff[l] + nout[l]]`` (``boff[l] = -1``: no bias). Row ``r`` of the activations
+entering layer ``l`` is ``a[aoff[l] + r·nin[l] : …]``; ``z`` holds the pre-activations at the
+same offsets. ``x`` is ``(n, nin[0])``, ``y`` is ``(n, nout[L-1])``, ``order`` is
+``(epochs, n)``, all flattened.
 
 Codes (``spec.py`` names them): activations 0 linear, 1 sigmoid, 2 tanh, 3 relu,
 4 leaky_relu, 5 bipolar_sigmoid, 6 softmax; losses 0 half_sse, 1 sse, 2 mse,
@@ -31,11 +32,12 @@ except ImportError:  # pragma: no cover - exercised where Numba is not installed
 
 @_jitable
 def _sigmoid(z):
-    """σ(z) = 1/(1 + e^−z) without overflow."""
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+    """σ(z) = 1/(1 + e^−z) for z ≥ 0, e^z/(1 + e^z) below: e^−|z| never overflows.
+
+    Selecting the numerator, not the branch, keeps a mispredicted jump off the critical path.
+    """
+    e = math.exp(-abs(z))
+    return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
 @_jitable
@@ -71,202 +73,199 @@ def _derivative(z, a, code, alpha):
 
 
 @_jitable
-def _forward(p, woff, boff, nin, nout, act, alpha, z, a, aoff, rows):
-    """a ← f(a_prev @ W + b), layer by layer, for the first ``rows`` rows of the batch."""
-    for layer in range(len(nin)):
-        ni = nin[layer]
-        no = nout[layer]
-        ai = aoff[layer]
-        ao = aoff[layer + 1]
-        wo = woff[layer]
-        bo = boff[layer]
-        code = act[layer]
-        for r in range(rows):
-            for j in range(no):
-                s = 0.0
-                for i in range(ni):
-                    s += a[ai + r * ni + i] * p[wo + i * no + j]
-                if bo >= 0:
-                    s += p[bo + j]
-                z[ao + r * no + j] = s
-                if code != 6:
-                    a[ao + r * no + j] = _activate(s, code, alpha[layer])
-            if code == 6:
-                _softmax_row(z, a, ao + r * no, no)
-
-
-@_jitable
-def _softmax_row(z, a, start, k):
-    """a = exp(log softmax(z)) with log softmax(z) = z − max z − ln Σ e^(z − max z)."""
-    top = z[start]
-    for j in range(1, k):
-        if z[start + j] > top:
-            top = z[start + j]
-    total = 0.0
-    for j in range(k):
-        total += math.exp(z[start + j] - top)
-    log_total = math.log(total)
-    for j in range(k):
-        a[start + j] = math.exp(z[start + j] - top - log_total)
-
-
-@_jitable
-def _output_delta(z, a, y, d, ao, row, example, k, code, alpha, loss, scale):
-    """d ← ∂(batch objective)/∂z for one row of the output layer; returns its loss.
-
-    ``scale`` is 1/batch: the objective is the mean over the batch of per-example losses.
-    """
-    yo = example * k
-    out = ao + row * k
-    total = 0.0
-    if loss == 4:  # −Σ t log softmax(z);  ∂/∂z = softmax(z)·Σt − t
-        top = z[out]
-        for j in range(1, k):
-            if z[out + j] > top:
-                top = z[out + j]
-        s = 0.0
-        for j in range(k):
-            s += math.exp(z[out + j] - top)
-        log_total = math.log(s)
-        t_sum = 0.0
-        for j in range(k):
-            t_sum += y[yo + j]
-        for j in range(k):
-            t = y[yo + j]
-            total -= t * (z[out + j] - top - log_total)
-            d[row * k + j] = scale * (a[out + j] * t_sum - t)
-        return total
-    for j in range(k):
-        t = y[yo + j]
-        zj = z[out + j]
-        aj = a[out + j]
-        if loss == 3:  # max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
-            total += (zj if zj > 0.0 else 0.0) - zj * t + math.log1p(math.exp(-abs(zj)))
-            d[row * k + j] = scale / k * (aj - t)
-        else:
-            e = t - aj
-            total += e * e
-            g = aj - t if loss == 0 else 2.0 * (aj - t)
-            d[row * k + j] = (scale / k if loss == 2 else scale) * g \
-                * _derivative(zj, aj, code, alpha)
+def _squared_error_gradient(t, y, loss, k):
+    """∂E/∂y of one output: half_sse y − t, sse 2(y − t), mse 2(y − t)/K."""
     if loss == 0:
-        return 0.5 * total
-    if loss == 2 or loss == 3:
-        return total / k
-    return total
+        return y - t
+    if loss == 1:
+        return 2.0 * (y - t)
+    return 2.0 * (y - t) / k
 
 
 @_jitable
-def _update(p, m, v, index, g, opt, lr, momentum, nesterov, b1, b2, eps, c1, c2):
-    """One parameter's step: SGD (momentum, Nesterov) or Adam with bias corrections c1, c2."""
-    if opt == 1:
-        m[index] = b1 * m[index] + (1.0 - b1) * g
-        v[index] = b2 * v[index] + (1.0 - b2) * (g * g)
-        p[index] = p[index] - lr * (m[index] / c1) / (math.sqrt(v[index] / c2) + eps)
-    elif momentum == 0.0:
-        p[index] = p[index] - lr * g
-    else:
-        m[index] = momentum * m[index] - lr * g
-        if nesterov:
-            p[index] = p[index] + momentum * m[index] - lr * g
-        else:
-            p[index] = p[index] + m[index]
+def _step(w, m, v, g, opt, lr, momentum, nesterov, b1, b2, eps, c1, c2):
+    """One parameter's step, returning the new (w, m, v); m is SGD's velocity.
 
-
-@_jitable
-def _backward(p, woff, boff, nin, nout, act, alpha, z, a, aoff, d, d_prev, rows,
-              opt, lr, momentum, nesterov, b1, b2, eps, c1, c2, m, v):
-    """Back-propagate ``d`` (∂objective/∂z of the last layer) and update every parameter.
-
-    The delta of layer l−1 is computed from layer l's weights before they change.
+    SGD: m ← μm − ηg, w ← w + m (Nesterov: w + μm − ηg; μ = 0: w − ηg).
+    Adam: m ← β1 m + (1−β1) g, v ← β2 v + (1−β2) g², w ← w − η (m/c1)/(√(v/c2) + ε).
     """
-    for layer in range(len(nin) - 1, -1, -1):
-        ni = nin[layer]
-        no = nout[layer]
-        ai = aoff[layer]
-        wo = woff[layer]
-        bo = boff[layer]
-        if layer > 0:
-            code = act[layer - 1]
-            for r in range(rows):
-                for i in range(ni):
-                    s = 0.0
-                    for j in range(no):
-                        s += d[r * no + j] * p[wo + i * no + j]
-                    k = ai + r * ni + i
-                    d_prev[r * ni + i] = s * _derivative(z[k], a[k], code, alpha[layer - 1])
-        for i in range(ni):
-            for j in range(no):
-                g = 0.0
-                for r in range(rows):
-                    g += a[ai + r * ni + i] * d[r * no + j]
-                _update(p, m, v, wo + i * no + j, g, opt, lr, momentum, nesterov,
-                        b1, b2, eps, c1, c2)
-        if bo >= 0:
-            for j in range(no):
-                g = 0.0
-                for r in range(rows):
-                    g += d[r * no + j]
-                _update(p, m, v, bo + j, g, opt, lr, momentum, nesterov, b1, b2, eps, c1, c2)
-        for r in range(rows * ni):
-            d[r] = d_prev[r]
+    if opt == 1:
+        m = b1 * m + (1.0 - b1) * g
+        v = b2 * v + (1.0 - b2) * (g * g)
+        return w - lr * (m / c1) / (math.sqrt(v / c2) + eps), m, v
+    if momentum == 0.0:
+        return w - lr * g, m, v
+    m = momentum * m - lr * g
+    if nesterov:
+        return w + momentum * m - lr * g, m, v
+    return w + m, m, v
 
 
 @_jitable
-def _load_rows(x, a, width, order, start, rows):
-    for r in range(rows):
-        example = order[start + r]
-        for i in range(width):
-            a[r * width + i] = x[example * width + i]
+def _is_correct(y, t, mode, value):
+    """Stop-when-correct per output: 1 |y − t| ≤ tolerance, 3 same side of a threshold."""
+    if mode == 1:
+        return abs(y - t) <= value
+    return (y > value) == (t > value)
 
 
-@_jitable
-def _all_correct(p, woff, boff, nin, nout, act, alpha, z, a, aoff, x, y, n, batch, tol):
-    """max |y − t| < tol over every output of every training example (fresh forward pass)."""
-    k = nout[len(nout) - 1]
-    ao = aoff[len(nout)]
-    for start in range(0, n, batch):
-        rows = min(batch, n - start)
-        for r in range(rows):
-            for i in range(nin[0]):
-                a[r * nin[0] + i] = x[(start + r) * nin[0] + i]
-        _forward(p, woff, boff, nin, nout, act, alpha, z, a, aoff, rows)
-        for r in range(rows):
-            for j in range(k):
-                if not abs(a[ao + r * k + j] - y[(start + r) * k + j]) < tol:
-                    return False
-    return True
-
-
-def train_epochs(p, woff, boff, nin, nout, act, alpha, x, y, n, order, epochs, batch,
-                 loss, opt, lr, momentum, nesterov, b1, b2, eps, m, v, step,
-                 z, a, aoff, d, d_prev, stop_tol, losses):
+def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, epochs, batch,
+                 loss, opt, lr, momentum, nesterov, b1, b2, eps, step, z, a, aoff, d, d_prev,
+                 stop_mode, stop_value, losses):
     """Train ``epochs`` epochs in place; ``losses[e]`` ← epoch e's mean per-example loss.
 
-    ``step`` is the number of optimizer steps taken before this call (Adam's t).
-    ``stop_tol > 0`` stops after the first epoch whose outputs all satisfy
-    ``|y − t| < stop_tol``. Returns the number of epochs run.
+    ``p``, ``m``, ``v`` (same length): parameters, SGD velocity or Adam's first moment,
+    Adam's second moment. ``step``: optimizer steps taken before (Adam's t). ``stop_mode``:
+    0 never stop, 1 stop once every |y − t| ≤ ``stop_value``, 2 once argmax y = argmax t for
+    every example, 3 once every output is on the same side of ``stop_value`` as its target;
+    checked after each epoch on a fresh forward pass. Returns the number of epochs run.
+
+    One function on purpose: under Numba each call passing arrays pays reference counting
+    per array, which cost ten times the arithmetic of a 2-2-1 step.
     """
-    last = len(nin) - 1
-    k = nout[last]
-    for epoch in range(epochs):
+    layers = len(nin)
+    k = nout[layers - 1]
+    out = aoff[layers]
+    width = nin[0]
+    for epoch in range(epochs + epochs):  # even: train an epoch; odd: check it
+        e = epoch // 2
+        checking = epoch % 2 == 1
+        if checking and stop_mode == 0:
+            continue
         total = 0.0
+        correct = True
         for start in range(0, n, batch):
             rows = min(batch, n - start)
-            _load_rows(x, a, nin[0], order, epoch * n + start, rows)
-            _forward(p, woff, boff, nin, nout, act, alpha, z, a, aoff, rows)
-            scale = 1.0 / rows
             for r in range(rows):
-                total += _output_delta(z, a, y, d, aoff[last + 1], r,
-                                       order[epoch * n + start + r], k, act[last],
-                                       alpha[last], loss, scale)
+                example = start + r if checking else order[e * n + start + r]
+                for i in range(width):
+                    a[r * width + i] = x[example * width + i]
+            # forward: z = a_prev @ W + b, a = f(z)
+            for layer in range(layers):
+                ni = nin[layer]
+                no = nout[layer]
+                ai = aoff[layer]
+                ao = aoff[layer + 1]
+                wo = woff[layer]
+                bo = boff[layer]
+                code = act[layer]
+                for r in range(rows):
+                    for j in range(no):
+                        s = 0.0
+                        for i in range(ni):
+                            s += a[ai + r * ni + i] * p[wo + i * no + j]
+                        if bo >= 0:
+                            s += p[bo + j]
+                        z[ao + r * no + j] = s
+                        a[ao + r * no + j] = _activate(s, code, alpha[layer])
+                    if code == 6:  # softmax = exp(z − max z − ln Σ e^(z − max z))
+                        top = z[ao + r * no]
+                        for j in range(1, no):
+                            top = max(top, z[ao + r * no + j])
+                        s = 0.0
+                        for j in range(no):
+                            s += math.exp(z[ao + r * no + j] - top)
+                        s = math.log(s)
+                        for j in range(no):
+                            a[ao + r * no + j] = math.exp(z[ao + r * no + j] - top - s)
+            if checking:
+                for r in range(rows):
+                    t0 = (start + r) * k
+                    if stop_mode == 2:
+                        best_y = 0
+                        best_t = 0
+                        for j in range(1, k):
+                            if a[out + r * k + j] > a[out + r * k + best_y]:
+                                best_y = j
+                            if y[t0 + j] > y[t0 + best_t]:
+                                best_t = j
+                        correct = correct and best_y == best_t
+                    else:
+                        for j in range(k):
+                            correct = correct and _is_correct(a[out + r * k + j], y[t0 + j],
+                                                              stop_mode, stop_value)
+                if not correct:
+                    break
+                continue
+            # the loss, and δ = ∂(mean over rows of the loss)/∂z of the output layer
+            scale = 1.0 / rows
+            code = act[layers - 1]
+            for r in range(rows):
+                t0 = order[e * n + start + r] * k
+                o = out + r * k
+                if loss == 4:  # −Σ t log softmax(z);  ∂/∂z = softmax(z)·Σt − t
+                    top = z[o]
+                    for j in range(1, k):
+                        top = max(top, z[o + j])
+                    s = 0.0
+                    t_sum = 0.0
+                    for j in range(k):
+                        s += math.exp(z[o + j] - top)
+                        t_sum += y[t0 + j]
+                    s = math.log(s)
+                    for j in range(k):
+                        total -= y[t0 + j] * (z[o + j] - top - s)
+                        d[r * k + j] = scale * (a[o + j] * t_sum - y[t0 + j])
+                elif loss == 3:  # mean_k max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
+                    s = 0.0
+                    for j in range(k):
+                        zj = z[o + j]
+                        s += max(zj, 0.0) - zj * y[t0 + j] + math.log1p(math.exp(-abs(zj)))
+                        d[r * k + j] = scale / k * (a[o + j] - y[t0 + j])
+                    total += s / k
+                else:  # squared errors: ½Σ, Σ, mean_k of (t − y)²
+                    s = 0.0
+                    for j in range(k):
+                        diff = y[t0 + j] - a[o + j]
+                        s += diff * diff
+                        d[r * k + j] = scale * _squared_error_gradient(
+                            y[t0 + j], a[o + j], loss, k) * _derivative(
+                            z[o + j], a[o + j], code, alpha[layers - 1])
+                    total += 0.5 * s if loss == 0 else (s / k if loss == 2 else s)
             step += 1
-            c1 = 1.0 - b1 ** step
-            c2 = 1.0 - b2 ** step
-            _backward(p, woff, boff, nin, nout, act, alpha, z, a, aoff, d, d_prev, rows,
-                      opt, lr, momentum, nesterov, b1, b2, eps, c1, c2, m, v)
-        losses[epoch] = total / n
-        if stop_tol > 0.0 and _all_correct(p, woff, boff, nin, nout, act, alpha, z, a,
-                                           aoff, x, y, n, batch, stop_tol):
-            return epoch + 1
+            c1 = 1.0
+            c2 = 1.0
+            if opt == 1:
+                c1 = 1.0 - b1 ** float(step)
+                c2 = 1.0 - b2 ** float(step)
+            # backward: δ_prev from W before its update, then W and b take their step
+            for layer in range(layers - 1, -1, -1):
+                ni = nin[layer]
+                no = nout[layer]
+                ai = aoff[layer]
+                wo = woff[layer]
+                bo = boff[layer]
+                if layer > 0:
+                    code = act[layer - 1]
+                    for r in range(rows):
+                        for i in range(ni):
+                            s = 0.0
+                            for j in range(no):
+                                s += d[r * no + j] * p[wo + i * no + j]
+                            q = ai + r * ni + i
+                            d_prev[r * ni + i] = s * _derivative(z[q], a[q], code,
+                                                                 alpha[layer - 1])
+                for i in range(ni):
+                    for j in range(no):
+                        g = 0.0
+                        for r in range(rows):
+                            g += a[ai + r * ni + i] * d[r * no + j]
+                        q = wo + i * no + j
+                        p[q], m[q], v[q] = _step(p[q], m[q], v[q], g, opt, lr, momentum,
+                                                 nesterov, b1, b2, eps, c1, c2)
+                if bo >= 0:
+                    for j in range(no):
+                        g = 0.0
+                        for r in range(rows):
+                            g += d[r * no + j]
+                        q = bo + j
+                        p[q], m[q], v[q] = _step(p[q], m[q], v[q], g, opt, lr, momentum,
+                                                 nesterov, b1, b2, eps, c1, c2)
+                if layer > 0:
+                    for r in range(rows * ni):
+                        d[r] = d_prev[r]
+        if checking and correct:
+            return e + 1
+        if not checking:
+            losses[e] = total / n
     return epochs

@@ -74,7 +74,7 @@ class BlasLoop:
     # -- one run of epochs ------------------------------------------------------------------
     def run(self, params: list[np.ndarray], state: list[list[np.ndarray]], step: int,
             x: np.ndarray, y: np.ndarray, orders: np.ndarray, batch: int,
-            stop_tol: float) -> np.ndarray:
+            stop: tuple[int, float]) -> np.ndarray:
         """Train in place: ``params`` (kernel, then bias if any, per layer) and the optimizer
         ``state`` (per parameter: [v] for momentum, [m, v] for Adam) after ``step`` steps.
 
@@ -100,7 +100,7 @@ class BlasLoop:
                 self.step += 1
                 self._backward(params, buf, xb, rows)
             losses[epoch] = total / n
-            if stop_tol > 0.0 and self._all_correct(params, buf, x, y, stop_tol):
+            if stop[0] and self._all_correct(params, buf, x, y, stop):
                 return losses[:epoch + 1]
         return losses
 
@@ -309,17 +309,26 @@ class BlasLoop:
 
     # -- stop when correct ------------------------------------------------------------------------
     def _all_correct(self, params: list[np.ndarray], buf: _Buffers, x: np.ndarray,
-                     y: np.ndarray, tol: float) -> bool:
-        """max |y − t| < tol over every output of every training example (fresh forward)."""
+                     y: np.ndarray, stop: tuple[int, float]) -> bool:
+        """Every training example correct under ``stop`` (``trainer.stop_rule``), on a fresh
+        forward pass with the current weights."""
+        mode, value = stop
         last = len(self.layers) - 1
         for start in range(0, x.shape[0], buf.batch):
             xb = x[start:start + buf.batch]
+            t = y[start:start + buf.batch]
             rows = xb.shape[0]
             self._forward(params, buf, np.ascontiguousarray(xb), rows)
             out = buf.a[last][:rows]
             if self.layers[-1].activation == "softmax":
                 out = self._softmax(buf.z[last][:rows])
-            if not np.all(np.abs(out - y[start:start + rows]) < tol):
+            if mode == 1:
+                correct = np.abs(out - t) <= value
+            elif mode == 2:
+                correct = np.argmax(out, axis=1) == np.argmax(t, axis=1)
+            else:
+                correct = (out > value) == (t > value)
+            if not np.all(correct):
                 return False
         return True
 

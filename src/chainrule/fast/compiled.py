@@ -85,31 +85,31 @@ class KernelLoop:
 
     def run(self, params: list[np.ndarray], state: list[list[np.ndarray]], step: int,
             x: np.ndarray, y: np.ndarray, orders: np.ndarray, batch: int,
-            stop_tol: float) -> np.ndarray:
+            stop: tuple[int, float]) -> np.ndarray:
         """Same contract as ``BlasLoop.run``; returns the per-epoch mean losses."""
         opt = self.opt
         adam = opt.kind == "adam"
         p = self._flat(params)
-        m = self._flat([s[0] for s in state]) if state and state[0] else np.zeros(1, self.dtype)
-        v = self._flat([s[1] for s in state]) if adam else np.zeros(1, self.dtype)
+        m = self._flat([s[0] for s in state]) if state and state[0] else np.zeros_like(p)
+        v = self._flat([s[1] for s in state]) if adam else np.zeros_like(p)
         rows = min(batch, x.shape[0])
         # a, z: the input rows, then every layer's rows, one region after another
         aoff = np.concatenate([[0], np.cumsum(rows * np.concatenate([self.nin, self.nout[-1:]]))])
         widest = rows * int(max(self.nin.max(), self.nout.max()))
         epochs = orders.shape[0]
         losses = np.zeros(epochs)
-        args = [p, self.woff, self.boff, self.nin, self.nout, self.act, self.alpha,
+        args = [p, m, v, self.woff, self.boff, self.nin, self.nout, self.act, self.alpha,
                 x.ravel(), y.ravel(), x.shape[0], orders.ravel(), epochs, batch, self.loss,
                 1 if adam else 0, opt.learning_rate, opt.momentum, bool(opt.nesterov),
-                opt.beta_1 if adam else 0.0, opt.beta_2 if adam else 0.0, opt.epsilon,
-                m, v, step, np.zeros(aoff[-1], self.dtype), np.zeros(aoff[-1], self.dtype),
-                aoff, np.zeros(widest, self.dtype), np.zeros(widest, self.dtype),
-                float(stop_tol), losses]
+                opt.beta_1 if adam else 0.0, opt.beta_2 if adam else 0.0, opt.epsilon, step,
+                np.zeros(aoff[-1], self.dtype), np.zeros(aoff[-1], self.dtype), aoff,
+                np.zeros(widest, self.dtype), np.zeros(widest, self.dtype), stop[0],
+                float(stop[1]), losses]
         if self.compiled:
             ran = compiled_kernel()(*args)
         else:
             ran = self._run_python(args)
-            p, m, v, losses = args[0], args[21], args[22], args[-1]
+            p, m, v, losses = args[0], args[1], args[2], args[-1]
         self._unflat(np.asarray(p, self.dtype), params)
         if opt.momentum or adam:
             self._unflat(np.asarray(m, self.dtype), [s[0] for s in state])

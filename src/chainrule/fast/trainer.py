@@ -26,12 +26,38 @@ from chainrule.fast.spec import (
     optimizer_spec,
 )
 
-__all__ = ["Trainer", "BACKENDS"]
+__all__ = ["Trainer", "BACKENDS", "stop_rule"]
 
 BACKENDS = ("auto", "compiled", "python", "blas", "numpy")
 # multiply-adds per step (rows × Σ in·out) up to which the scalar loop beats BLAS calls
 COMPILED_MAX_WORK = 4096
 PYTHON_MAX_WORK = 64
+
+
+def stop_rule(criterion: Any, y: np.ndarray, softmax_output: bool) -> tuple[int, float]:
+    """``(mode, value)`` of a stop-when-correct criterion, as ``StopWhenCorrect`` defines it.
+
+    mode 0: never; 1: every |y − t| ≤ value; 2: argmax y = argmax t (softmax output);
+    3: every output on the same side of the threshold ``value`` as its target (0.5, or 0 when
+    some target is negative). ``criterion``: None, a tolerance, or an object with
+    ``tolerance`` and ``threshold`` attributes (None when unset).
+    """
+    if criterion is None:
+        return 0, 0.0
+    if isinstance(criterion, (int, float)) and not isinstance(criterion, bool):
+        tolerance, threshold = float(criterion), None
+    else:
+        tolerance = getattr(criterion, "tolerance", None)
+        threshold = getattr(criterion, "threshold", None)
+    if tolerance is not None:
+        if not float(tolerance) > 0.0:
+            raise ValueError(f"the tolerance must be > 0. Received: tolerance={tolerance!r}")
+        return 1, float(tolerance)
+    if softmax_output:
+        return 2, 0.0
+    if threshold is None:
+        threshold = 0.0 if np.any(y < 0) else 0.5
+    return 3, float(threshold)
 
 
 class _Slot:
@@ -145,18 +171,13 @@ class Trainer:
         x ``(n, in)``, y ``(n, out)``; ``orders`` ``(epochs, n)`` integer: epoch e visits
         examples ``orders[e]`` in batches ``orders[e][i : i + batch_size]``, the loss of an
         epoch being the mean of the per-example losses of its forward passes (before each
-        update). ``stop_when_correct=tol`` stops after the first epoch after which every
-        output of every example satisfies ``|y − t| < tol`` (0.5: each 0/1 target on the right
-        side of 0.5); the returned array is then shorter. Weights are read from, and written
-        back into, the arrays the trainer was built on.
+        update). ``stop_when_correct`` (None, a tolerance, or a ``StopWhenCorrect``
+        callback) stops after the first epoch after which every training example is correct
+        on a fresh forward pass (``stop_rule``); the returned array is then shorter. Weights
+        are read from, and written back into, the arrays the trainer was built on.
         """
         x, y, orders = self._check_data(x, y, orders, batch_size)
-        tol = 0.0
-        if stop_when_correct is not None:
-            tol = float(stop_when_correct)
-            if not tol > 0.0:
-                raise ValueError("stop_when_correct must be a positive tolerance or None. "
-                                 f"Received: stop_when_correct={stop_when_correct!r}")
+        stop = stop_rule(stop_when_correct, y, self.layers[-1].activation == "softmax")
         arrays = [slot.get() for slot in self.slots]
         for array, shape in zip(arrays, self.shapes):
             if array.shape != shape:
@@ -171,7 +192,7 @@ class Trainer:
             self.state = [[np.zeros(a.shape, self.dtype) for _ in range(slots)] for a in work]
         name = self.backend_for(batch_size, x.shape[0])
         loop = self._loop(name)
-        losses = loop.run(work, self.state, self.step, x, y, orders, batch_size, tol)
+        losses = loop.run(work, self.state, self.step, x, y, orders, batch_size, stop)
         self.step += len(losses) * -(-x.shape[0] // batch_size)
         self.last_backend = name
         for array, done in zip(arrays, work):
