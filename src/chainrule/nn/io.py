@@ -122,11 +122,12 @@ def load(path: str | os.PathLike[str]) -> Any:
 
 def _open(path: Path) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise _Bad("it is a single .npy array, not a chainrule .npz archive")
+        with loaded as archive:
             return {name: archive[name] for name in archive.files}
-    except AttributeError:
-        raise _Bad("it is a single .npy array, not a chainrule .npz archive") from None
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
+    except (_Bad, FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except ValueError as exc:
         if "pickle" in str(exc):
