@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = [
     "positive_int", "as_inputs", "as_targets", "check_finite", "check_validation_split",
-    "split_validation",
+    "split_validation", "as_weights",
 ]
 
 
@@ -133,3 +133,29 @@ def split_validation(x: np.ndarray, y: np.ndarray, validation_split: float
             f"{'no training' if split_at == 0 else 'no validation'} examples out of {n}"
         )
     return x[:split_at], y[:split_at], x[split_at:], y[split_at:]
+
+
+def as_weights(weights: list[Any], slots: list[tuple[str, str, tuple[int, ...]]],
+               dtype: Any = "float64") -> list[np.ndarray]:
+    """Finite arrays of ``dtype`` with the shapes ``slots`` ask for, as fresh copies.
+
+    ``slots``: ``(layer name, weight name, shape)`` per weight, e.g.
+    ``("dense", "kernel", (2, 3))``.
+    """
+    if len(weights) != len(slots):
+        names = ", ".join(f"{layer}.{name}" for layer, name, _ in slots)
+        raise ValueError(
+            f"set_weights expects {len(slots)} arrays ({names}). Received: {len(weights)} arrays"
+        )
+    arrays = []
+    for (layer, name, shape), value in zip(slots, weights):
+        array = np.array(value, dtype=dtype)
+        if array.shape != shape:
+            raise ValueError(
+                f"layer {layer!r} {name} must have shape {shape}. Received: shape {array.shape}"
+            )
+        bad = ~np.isfinite(array)
+        if bad.any():
+            raise ValueError(f"layer {layer!r} {name} must be finite. Received: {array[bad][0]}")
+        arrays.append(array)
+    return arrays

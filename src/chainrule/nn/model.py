@@ -61,6 +61,9 @@ class Sequential:
         self.optimizer: optimizers.Optimizer | None = None
         self.metrics: list[str] = []
         self.stop_training = False
+        self.history: History | None = None  # the last fit's, as Keras keeps it
+        if isinstance(layers, Layer):
+            raise ValueError(f"Sequential takes a list of layers. Received: {layers!r}")
         for layer in layers or []:
             self.add(layer)
 
@@ -242,22 +245,29 @@ class Sequential:
             x, y, x_val, y_val = checks.split_validation(x, y, validation_split)
             validation = None if x_val is None else (x_val, y_val)
         history = History()
-        callbacks = list(callbacks or ())
-        if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
-            callbacks.append(ProgressBar(verbose))
-        callback_list = CallbackList([history, *callbacks])
-        callback_list.set_model(self)
-        callback_list.set_params({
+        callback_list = self._callback_list([history, *(callbacks or ())], verbose, x, y, {
             "epochs": epochs, "batch_size": batch_size, "samples": x.shape[0],
             "verbose": verbose, "metrics": self.metrics_names(validation is not None),
         })
-        callback_list.set_training_data(x, y)
         self.stop_training = False
         callback_list.on_train_begin()
         orders = _epoch_orders(x.shape[0], epochs, shuffle, np.random.default_rng(seed))
         logs = self._run_epochs(x, y, orders, batch_size, callback_list, validation)
         callback_list.on_train_end(logs)
+        self.history = history
         return history
+
+    def _callback_list(self, callbacks: list[Callback], verbose: int, x: np.ndarray,
+                       y: np.ndarray, params: dict[str, Any]) -> CallbackList:
+        """The callbacks, a progress display appended unless one is there or verbose=0,
+        each given the model, ``params`` and the training data."""
+        if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
+            callbacks = [*callbacks, ProgressBar(verbose)]
+        callback_list = CallbackList(callbacks)
+        callback_list.set_model(self)
+        callback_list.set_params(params)
+        callback_list.set_training_data(x, y)
+        return callback_list
 
     def _validation_pair(self, validation_data: Any) -> Validation:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -292,18 +302,13 @@ class Sequential:
         """One pass: an update per batch ``order[i : i + batch_size]``; returns the mean
         per-example loss and metrics of the forward passes (each before its update)."""
         metric_functions = self._metric_functions()
-        total, sums = 0.0, np.zeros(len(metric_functions))
+        totals = np.zeros(1 + len(metric_functions))
         for start in range(0, len(order), batch_size):
             index = order[start:start + batch_size]
             xb, yb = x[index], y[index]
             per_example, out = self._step(xb, yb, need_outputs=bool(metric_functions))
-            total += float(per_example.sum())
-            for k, metric in enumerate(metric_functions):
-                sums[k] += float(metric(yb, out).sum())
-        n = len(order)
-        logs = {"loss": total / n}
-        logs.update({m.name: float(s) / n for m, s in zip(metric_functions, sums)})
-        return logs
+            totals += _batch_totals(metric_functions, per_example, yb, out)
+        return _logs(metric_functions, totals, len(order))
 
     def metrics_names(self, validation: bool = False) -> list[str]:
         """``["loss", *metrics]`` (and their ``val_`` twins with ``validation=True``)."""
@@ -315,18 +320,13 @@ class Sequential:
                        prefix: str = "") -> dict[str, float]:
         metric_functions = self._metric_functions()
         size = batch_size or x.shape[0]
-        total, sums = 0.0, np.zeros(len(metric_functions))
+        totals = np.zeros(1 + len(metric_functions))
         with no_grad():
             for start in range(0, x.shape[0], size):
                 xb, yb = x[start:start + size], y[start:start + size]
                 per_example, out = self._losses_and_outputs(xb, yb, bool(metric_functions))
-                total += float(per_example.data.sum())
-                for k, metric in enumerate(metric_functions):
-                    sums[k] += float(metric(yb, out).sum())
-        n = x.shape[0]
-        logs = {f"{prefix}loss": total / n}
-        logs.update({f"{prefix}{m.name}": float(s) / n for m, s in zip(metric_functions, sums)})
-        return logs
+                totals += _batch_totals(metric_functions, per_example.data, yb, out)
+        return _logs(metric_functions, totals, x.shape[0], prefix)
 
     def evaluate(self, x: Any, y: Any, batch_size: int | None = None, verbose: Any = 0,
                  return_dict: bool = False) -> float | list[float] | dict[str, float]:
@@ -369,26 +369,9 @@ class Sequential:
         if not self.built and self.input_dim is None and weights:
             self.build(int(np.shape(weights[0])[0]))
         self.build()
-        slots = [(layer, name, w) for layer in self.layers
+        slots = [(layer.name, name, w) for layer in self.layers
                  for name, w in zip(layer.weight_names(), layer.weights)]
-        if len(weights) != len(slots):
-            raise ValueError(
-                f"set_weights expects {len(slots)} arrays "
-                f"({', '.join(f'{layer.name}.{name}' for layer, name, _ in slots)}). "
-                f"Received: {len(weights)} arrays"
-            )
-        arrays = []
-        for (layer, name, w), value in zip(slots, weights):
-            array = np.array(value, dtype=self.dtype)
-            if array.shape != w.shape:
-                raise ValueError(
-                    f"layer {layer.name!r} {name} must have shape {w.shape}. "
-                    f"Received: shape {array.shape}"
-                )
-            if not np.all(np.isfinite(array)):
-                raise ValueError(f"layer {layer.name!r} {name} must be finite. Received: "
-                                 f"{array.ravel()[~np.isfinite(array.ravel())][0]}")
-            arrays.append(array)
+        arrays = checks.as_weights(weights, [(n, k, w.shape) for n, k, w in slots], self.dtype)
         for (_, _, w), array in zip(slots, arrays):
             w.data = array
 
@@ -439,6 +422,21 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
+
+
+def _batch_totals(metric_functions: list[metric_lib.Metric], per_example: np.ndarray,
+                  y: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """[Σ loss, Σ metric_1, …] over one batch's examples."""
+    sums = [float(per_example.sum())]
+    sums += [float(metric(y, out).sum()) for metric in metric_functions]
+    return np.array(sums)
+
+
+def _logs(metric_functions: list[metric_lib.Metric], totals: np.ndarray, n: int,
+          prefix: str = "") -> dict[str, float]:
+    """Per-example means from batch totals: ``{"loss": …, metric name: …}``."""
+    names = ["loss", *(metric.name for metric in metric_functions)]
+    return {prefix + name: float(total) / n for name, total in zip(names, totals)}
 
 
 def _epoch_orders(n: int, epochs: int, shuffle: bool, rng: np.random.Generator
