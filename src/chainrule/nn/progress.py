@@ -130,7 +130,8 @@ class ProgressBar(Callback):
             return
         epoch, last_logs = self._last
         if self.live:
-            self._draw(epoch, last_logs)
+            if self._shown != epoch:
+                self._draw(epoch, last_logs)
             self._out().write("\n")
             self._out().flush()
         elif self._shown != epoch:
@@ -143,6 +144,7 @@ class ProgressBar(Callback):
         out.flush()
 
     def _draw(self, epoch: int, logs: dict[str, float]) -> None:
+        self._shown = epoch
         done = (epoch + 1) / max(self.epochs, 1)
         filled = int(BAR_WIDTH * done)
         arrow = ">" if filled < BAR_WIDTH else ""
