@@ -51,6 +51,16 @@ def test_weights_are_drawn_in_layer_order_from_the_model_seed():
         np.testing.assert_array_equal(a, b)
 
 
+def test_first_call_builds_from_the_model_seed_and_add_after_build():
+    a = Sequential([Dense(2, "tanh"), Dense(1)], seed=4)
+    a(np.ones((1, 3)))
+    b = Sequential([Dense(2, "tanh", input_dim=3), Dense(1)], seed=4)
+    for u, v in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(u, v)
+    b.add(Dense(2, "softmax"))
+    assert b.layers[-1].kernel.shape == (1, 2) and b.predict(np.ones((5, 3))).shape == (5, 2)
+
+
 def test_epoch_loss_is_the_mean_of_losses_before_each_update():
     a, b = xor_model(seed=1), xor_model(seed=1)
     history = a.fit(X_XOR, Y_XOR, epochs=1, batch_size=1, shuffle=False, verbose=0)

@@ -152,6 +152,8 @@ class Sequential:
     def __call__(self, x: Any) -> Tensor:
         """The output Tensor for inputs ``x`` (batch, in), with its graph."""
         h = x if isinstance(x, Tensor) else Tensor(x, dtype=self.dtype)
+        if not self.built and h.ndim == 2:
+            self.build(h.shape[1])  # from the model's seed, not each layer's own draw
         for layer in self.layers:
             h = layer(h)
         return h
