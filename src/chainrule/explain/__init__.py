@@ -19,7 +19,14 @@ from typing import Any
 from chainrule.explain.conventions import PROFILES, Conventions
 from chainrule.explain.conventions import get as get_conventions
 from chainrule.explain.solution import (
-    DerivationLine, Equation, LayerInfo, NetworkInfo, Section, Step, WeightRow, WorkedSolution,
+    DerivationLine,
+    Equation,
+    LayerInfo,
+    NetworkInfo,
+    Section,
+    Step,
+    WeightRow,
+    WorkedSolution,
 )
 from chainrule.explain.symbol import Partial, Symbol
 

@@ -23,7 +23,21 @@ from collections.abc import Callable
 from html import escape
 
 from chainrule.explain.formula import (
-    FUNCTIONS, Add, Call, Const, Div, Exp, Log, Mul, Neg, Node, Pow, Ref, Sigma, Sub, Sym,
+    FUNCTIONS,
+    Add,
+    Call,
+    Const,
+    Div,
+    Exp,
+    Log,
+    Mul,
+    Neg,
+    Node,
+    Pow,
+    Ref,
+    Sigma,
+    Sub,
+    Sym,
     format_exact,
 )
 from chainrule.explain.symbol import Partial, Symbol, superscript
@@ -255,8 +269,7 @@ class _Printer:
         if isinstance(node, Neg):
             return self.neg(node)
         if isinstance(node, Mul):
-            parts = [self.wrap(f, _PRODUCT if i == 0 else _PRODUCT + 1)
-                     for i, f in enumerate(node.factors)]
+            parts = [self.wrap(f, self.factor_precedence(f, i)) for i, f in enumerate(node.factors)]
             head = node.factors[0]
             if isinstance(head, Const) and head.text is not None and len(parts) > 1:
                 # a written coefficient is juxtaposed: ½(t − y)², not ½·(t − y)²
@@ -287,6 +300,15 @@ class _Printer:
             text = self.wrap(term, _SUM if i == 0 else _SIGNED + 1)
             out.append(text if i == 0 else self.d.plus() + text)
         return "".join(out)
+
+    def factor_precedence(self, factor: Node, position: int) -> int:
+        """The precedence a factor needs to go without parentheses: a leading symbolic
+        minus may stay bare (−(t − y)·f′), a negative number never does ((−0.3)·0.332)."""
+        if position:
+            return _PRODUCT + 1
+        if isinstance(factor, Neg) and not self.negative_leaf(factor.arg):
+            return _SIGNED
+        return _PRODUCT
 
     def negative_leaf(self, node: Node) -> bool:
         """Whether ``node`` prints as a negative number (only in numeric mode)."""
@@ -324,7 +346,8 @@ class _Printer:
             return self.d.func(f"{node.fn}'", [self(node.args[0])]), _ATOM
         if node.fn == "relu":
             return self.d.func("max", [self(Const(0.0)), self(node.args[0])]), _ATOM
-        definition = FUNCTIONS[node.fn].definition
+        known = FUNCTIONS.get(node.fn)  # an unknown name (the generic f) prints as f(x)
+        definition = None if known is None else known.definition
         if definition is None:
             return self.d.func(node.fn, [self(node.args[0])]), _ATOM
         return self.p(definition(node.args[0]))

@@ -18,12 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Symbol", "Partial", "AnySymbol", "superscript", "GREEK_LATEX"]
+__all__ = ["Symbol", "Partial", "Applied", "AnySymbol", "superscript", "GREEK_LATEX"]
 
 #: Greek letters and signs that appear in symbols, with their LaTeX names.
 GREEK_LATEX = {
     "α": r"\alpha", "β": r"\beta", "δ": r"\delta", "Δ": r"\Delta", "η": r"\eta",
     "θ": r"\theta", "μ": r"\mu", "σ": r"\sigma", "Σ": r"\Sigma", "ε": r"\varepsilon",
+    "Ē": r"\bar{E}",
 }
 
 _SUPERSCRIPT = str.maketrans("0123456789()+-−n=", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁻ⁿ⁼")
@@ -35,12 +36,15 @@ def superscript(text: str) -> str:
 
 
 def _latex_name(name: str) -> str:
+    """LaTeX for a base or subscript word: Greek letters by name, words upright."""
     if name in GREEK_LATEX:
         return GREEK_LATEX[name]
-    if "_" in name:  # Fausett's z_in, y_in: the underscore is part of the name
+    if "_" in name:  # Fausett's z_in, δ_in: the underscore is part of the name
         head, _, tail = name.partition("_")
         return rf"{_latex_name(head)}\_\mathrm{{{tail}}}"
-    if len(name) > 1:
+    if name[0] in GREEK_LATEX:  # Δw
+        return GREEK_LATEX[name[0]] + " " + _latex_name(name[1:])
+    if len(name) > 1 and name.isalpha():
         return rf"\mathrm{{{name}}}"
     return name
 
@@ -93,7 +97,7 @@ class Symbol:
     def latex(self) -> str:
         """LaTeX math: ``w_{11}^{+}``, ``\\mathrm{net}_{h_{1}}``, ``a^{(2)}_{1}``."""
         out = _latex_name(self.base)
-        parts = [p.latex if isinstance(p, Symbol) else p for p in self.sub]
+        parts = [p.latex if isinstance(p, Symbol) else _latex_name(p) for p in self.sub]
         plain = [p for p in self.sub if not isinstance(p, Symbol)]
         sep = "," if len(parts) > 1 and any(len(p) > 1 for p in plain) else ""
         sup = self.sup + ("+" if self.mark == "+" else "")
@@ -169,4 +173,27 @@ class Partial:
         return self.text
 
 
-AnySymbol = Symbol | Partial
+@dataclass(frozen=True)
+class Applied:
+    """A function symbol applied to a symbol: ``f′(z_in_1)``, ``f′(I_4)``."""
+
+    fn: str
+    arg: Symbol
+
+    @property
+    def text(self) -> str:
+        return f"{self.fn}({self.arg.text})"
+
+    @property
+    def latex(self) -> str:
+        return f"{self.fn.replace('′', chr(39))}\\left({self.arg.latex}\\right)"
+
+    @property
+    def mathml(self) -> str:
+        return f"<mi>{escape(self.fn)}</mi><mo>(</mo>{self.arg.mathml}<mo>)</mo>"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+AnySymbol = Symbol | Partial | Applied

@@ -1,0 +1,152 @@
+"""Evaluate the derivation's quantities and assemble them into equations and steps.
+
+- *Inlining*: a quantity the convention does not write out (``shown=False``) is replaced by
+  its formula wherever it is used, so it is computed in one go and never rounded on its own.
+- *Full precision*: every formula evaluated from full-precision values (``Equation.exact``).
+- *Rounded carry*: every reference resolved to the referenced equation's printed value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chainrule.explain.conventions import Conventions
+from chainrule.explain.derivation import Quantity
+from chainrule.explain.formula import (
+    Add,
+    Mul,
+    Node,
+    Ref,
+    evaluate,
+    format_exact,
+    format_value,
+    refs,
+    round_value,
+    substitute,
+)
+from chainrule.explain.solution import SECTIONS, Equation, Section, Step
+
+__all__ = ["Evaluator", "flatten", "SECTION_TITLES"]
+
+SECTION_TITLES = {
+    "given": "Given", "forward": "Forward pass", "error": "Error",
+    "backward": "Backward pass", "update": "Updates",
+}
+
+
+def flatten(node: Node) -> Node:
+    """Merge products inside products and sums inside sums (after inlining)."""
+    if isinstance(node, Mul):
+        factors: list[Node] = []
+        for f in node.factors:
+            f = flatten(f)
+            factors.extend(f.factors if isinstance(f, Mul) else (f,))
+        return Mul(tuple(factors))
+    if isinstance(node, Add):
+        terms: list[Node] = []
+        for t in node.terms:
+            t = flatten(t)
+            terms.extend(t.terms if isinstance(t, Add) else (t,))
+        return Add(tuple(terms))
+    return node
+
+
+class Evaluator:
+    """Values of all quantities of a run, in full precision and in the carry mode."""
+
+    def __init__(self, quantities: dict[str, Quantity], conventions: Conventions) -> None:
+        self.q = quantities
+        self.c = conventions
+        self.formulas: dict[str, Node] = {}
+        self.full: dict[str, float] = {}
+        self.carried: dict[str, float] = {}
+        self.rounded: dict[str, float] = {}
+        self.by_step: dict[str | None, list[str]] = {}
+        for qid, q in quantities.items():
+            self.by_step.setdefault(q.step, []).append(qid)
+        for qid in quantities:  # creation order keeps the recursion shallow
+            self.full_value(qid)
+            if conventions.carry == "rounded":
+                self.carry_value(qid)
+
+    def decimals(self, qid: str) -> int | None:
+        q = self.q[qid]
+        if q.formula is None:
+            return None
+        if q.kind == "weight":  # a carried-over value keeps the precision it was printed with
+            assert isinstance(q.formula, Ref)
+            return self.decimals(q.formula.id)
+        return self.c.decimals_for(q.kind)
+
+    def formula(self, qid: str) -> Node | None:
+        """The formula as printed: hidden quantities replaced by their own formulas."""
+        q = self.q[qid]
+        if q.formula is None:
+            return None
+        if qid not in self.formulas:
+            def inline(r: Ref) -> Node | None:
+                target = self.q[r.id]
+                return None if target.shown else self.formula(r.id)
+
+            self.formulas[qid] = flatten(substitute(q.formula, inline))
+        return self.formulas[qid]
+
+    def full_value(self, qid: str) -> float:
+        if qid not in self.full:
+            q = self.q[qid]
+            if q.formula is None:
+                assert q.value is not None, qid
+                self.full[qid] = float(q.value)
+            else:
+                self.full[qid] = evaluate(self.formula(qid), self.full_value)
+        return self.full[qid]
+
+    def carry_value(self, qid: str) -> float:
+        """The value in rounded-carry arithmetic, before its own rounding."""
+        if qid not in self.carried:
+            q = self.q[qid]
+            if q.formula is None:
+                self.carried[qid] = float(q.value)  # type: ignore[arg-type]
+            else:
+                self.carried[qid] = evaluate(self.formula(qid), self.as_printed)
+        return self.carried[qid]
+
+    def as_printed(self, qid: str) -> float:
+        if qid not in self.rounded:
+            decimals = self.decimals(qid)
+            value = self.carry_value(qid)
+            self.rounded[qid] = (value if decimals is None
+                                 else float(round_value(value, decimals, self.c.tie)))
+        return self.rounded[qid]
+
+    def value(self, qid: str) -> float:
+        return self.carry_value(qid) if self.c.carry == "rounded" else self.full_value(qid)
+
+    def printed(self, qid: str) -> str:
+        decimals = self.decimals(qid)
+        value = self.value(qid)
+        return format_exact(value) if decimals is None else format_value(value, decimals,
+                                                                         self.c.tie)
+
+    def equation(self, qid: str, engine: Callable[[str], float | None]) -> Equation:
+        q = self.q[qid]
+        formula = self.formula(qid)
+        return Equation(
+            id=qid, symbol=q.symbol, kind=q.kind, formula=formula,  # type: ignore[arg-type]
+            value=self.value(qid), exact=self.full_value(qid), decimals=self.decimals(qid),
+            printed=self.printed(qid), refs=() if formula is None else refs(formula),
+            expansion=q.expansion, label=q.label, key=q.key, step=q.step, engine=engine(qid),
+        )
+
+    def sections(self, step: str, engine: Callable[[str], float | None]) -> tuple[Section, ...]:
+        grouped: dict[str, list[Equation]] = {name: [] for name in SECTIONS}
+        for qid in self.by_step.get(step, ()):
+            q = self.q[qid]
+            if q.shown:
+                grouped[q.section].append(self.equation(qid, engine))
+        return tuple(Section(name, SECTION_TITLES[name], tuple(grouped[name]))
+                     for name in SECTIONS)
+
+    def step(self, step: str, index: int, epoch: int, example: int,
+             engine: Callable[[str], float | None]) -> Step:
+        return Step(step, index, epoch, example, self.sections(step, engine))
