@@ -1,0 +1,150 @@
+"""``chainrule train``: train a Dense network on a toy dataset or a data file."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+HELP = "train a network on a toy dataset (xor, moons, ...) or a CSV/.npy/.npz file"
+# datasets small enough that the blog's online training (one example per update) is the
+# natural default; larger data trains in mini-batches of 32
+ONLINE_UP_TO = 64
+TABLE_ROWS = 16
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "train", help=HELP, description=HELP + ". Progress goes to stdout, then a table of "
+        "inputs, targets and outputs. The same --seed gives the same output.",
+    )
+    p.add_argument("data", help="a dataset name (and, or, nand, xor, moons, circles, spirals) "
+                   "or a .csv, .npy or .npz file")
+    p.add_argument("--target", help="the target column of a CSV file (default: the last)")
+    p.add_argument("--hidden", default="2", type=_widths,
+                   help="hidden layer widths, comma-separated, e.g. 16,8 (default: 2)")
+    p.add_argument("--activation", default="sigmoid",
+                   help="hidden activation (default: sigmoid)")
+    p.add_argument("--output-activation", default="auto",
+                   help="output activation (default: softmax for categorical_crossentropy, "
+                   "tanh for -1/+1 targets, sigmoid for 0/1 targets, linear otherwise)")
+    p.add_argument("--loss", default="half_sse", help="loss (default: half_sse, ½Σ(t−y)²)")
+    p.add_argument("--optimizer", default="sgd", choices=("sgd", "adam"),
+                   help="optimizer (default: sgd)")
+    p.add_argument("--lr", "--learning-rate", dest="lr", type=float, default=0.5,
+                   help="learning rate η (default: 0.5)")
+    p.add_argument("--momentum", type=float, default=0.0, help="SGD momentum (default: 0)")
+    p.add_argument("--epochs", type=int, default=1000, help="epochs (default: 1000)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help=f"examples per update (default: 1, online, up to {ONLINE_UP_TO} "
+                   "examples; else 32)")
+    p.add_argument("--until-correct", action="store_true",
+                   help="stop as soon as every training output is correct")
+    p.add_argument("--tolerance", type=float, default=None,
+                   help="with --until-correct: correct means |t − y| <= TOLERANCE")
+    p.add_argument("--validation-split", type=float, default=0.0,
+                   help="fraction of the data held out for validation (default: 0)")
+    p.add_argument("--no-shuffle", action="store_true", help="keep the examples in order")
+    p.add_argument("--seed", type=int, default=0, help="seed for weights and order (default: 0)")
+    p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
+                   help="0 silent, 1 progress bar (lines when not a terminal), 2 lines")
+    p.add_argument("--save", metavar="PATH", help="save the trained model (.npz)")
+
+
+def _widths(text: str) -> list[int]:
+    try:
+        widths = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected widths like 16,8; got {text!r}") from None
+    if any(w <= 0 for w in widths):
+        raise argparse.ArgumentTypeError(f"widths must be positive; got {text!r}")
+    return widths
+
+
+def load_data(name: str, target: str | None, seed: int) -> tuple[Any, Any, list[str]]:
+    """(x, y, feature names) from a dataset name or a file."""
+    from chainrule import data
+
+    if name.lower() in data.DATASETS:
+        x, y = data.load(name.lower(), seed=seed)
+        return x, y, [f"x{i + 1}" for i in range(x.shape[1])]
+    if not os.path.exists(name):
+        raise ValueError(
+            f"data: no dataset or file named {name!r}; datasets are "
+            + ", ".join(sorted(data.DATASETS))
+        )
+    x, y, info = data.load_file(name, target)
+    return x, y, list(info.features)
+
+
+def output_activation(choice: str, loss: str, y: Any) -> str:
+    if choice != "auto":
+        return choice
+    if loss == "categorical_crossentropy":
+        return "softmax"
+    if y.min() >= 0 and y.max() <= 1:
+        return "sigmoid"
+    if y.min() >= -1 and y.max() <= 1:
+        return "tanh"
+    return "linear"
+
+
+def build_model(args: argparse.Namespace, x: Any, y: Any) -> Any:
+    import chainrule as cr
+    from chainrule.nn.layers import Dense
+
+    hidden = [Dense(w, activation=args.activation) for w in args.hidden]
+    out = Dense(y.shape[1], activation=output_activation(args.output_activation, args.loss, y))
+    model = cr.Sequential([*hidden, out], seed=args.seed)
+    model.build(x.shape[1])
+    if args.optimizer == "sgd":
+        optimizer = cr.optimizers.SGD(learning_rate=args.lr, momentum=args.momentum)
+    else:
+        optimizer = cr.optimizers.Adam(learning_rate=args.lr)
+    model.compile(loss=args.loss, optimizer=optimizer, metrics=["accuracy"])
+    return model
+
+
+def format_table(names: list[str], x: Any, y: Any, out: Any, correct: Any) -> str:
+    """A fixed-width table of inputs, targets, outputs and whether each is correct."""
+    k = y.shape[1]
+    header = [*names, *(["t"] if k == 1 else [f"t{j + 1}" for j in range(k)]),
+              *(["y"] if k == 1 else [f"y{j + 1}" for j in range(k)]), "correct"]
+    rows = []
+    for i in range(min(len(x), TABLE_ROWS)):
+        rows.append([*(f"{v:g}" for v in x[i]), *(f"{v:g}" for v in y[i]),
+                     *(f"{v:.4f}" for v in out[i]), "yes" if correct[i] else "no"])
+    widths = [max(len(h), *(len(r[c]) for r in rows)) for c, h in enumerate(header)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
+    lines += ["  ".join(v.rjust(w) for v, w in zip(r, widths)) for r in rows]
+    if len(x) > TABLE_ROWS:
+        lines.append(f"... {len(x) - TABLE_ROWS} more rows")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from chainrule.nn.callbacks import StopWhenCorrect
+
+    x, y, names = load_data(args.data, args.target, args.seed)
+    model = build_model(args, x, y)
+    judge = StopWhenCorrect(tolerance=args.tolerance)
+    batch_size = args.batch_size or (1 if len(x) <= ONLINE_UP_TO else 32)
+    history = model.fit(
+        x, y, epochs=args.epochs, batch_size=batch_size, shuffle=not args.no_shuffle,
+        validation_split=args.validation_split, callbacks=[judge] if args.until_correct else None,
+        verbose=args.verbose, seed=args.seed,
+    )
+    judge.set_model(model)
+    out = model.predict(x)
+    correct = judge.correct(y, out)
+    epochs_run = len(history.epoch)
+    print(format_table(names, x, y, out, correct))
+    loss = model.evaluate(x, y, return_dict=True)["loss"]
+    print(f"{int(correct.sum())}/{len(x)} correct after {epochs_run} epochs; loss {loss:.6f}")
+    if args.until_correct and not correct.all():
+        print(f"not every output is correct after {args.epochs} epochs; try more --epochs, "
+              "another --seed or a larger --lr")
+    if args.save:
+        model.save(args.save)
+        print(f"saved the model to {args.save}")
+    return 0

@@ -1,0 +1,76 @@
+"""``chainrule train`` in-process: the XOR run, determinism, files and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainrule.cli import main
+
+XOR = ["train", "xor", "--hidden", "2", "--activation", "sigmoid", "--loss", "half_sse",
+       "--lr", "0.5", "--epochs", "10000", "--until-correct", "--seed", "0"]
+
+
+def run(capsys, argv):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_xor_until_correct_reaches_four_of_four_and_repeats_byte_for_byte(capsys):
+    code, first, err = run(capsys, XOR)
+    assert code == 0, err
+    assert "4/4 correct" in first, first
+    # the table's rows: inputs, target, output; each output on the target's side of 0.5
+    rows = [line.split() for line in first.splitlines() if line.split()[-1:] == ["yes"]]
+    assert len(rows) == 4
+    for x1, x2, t, y, _ in rows:
+        assert int(x1) ^ int(x2) == int(t)
+        assert (float(y) > 0.5) == (t == "1"), (x1, x2, t, y)
+    code, second, _ = run(capsys, XOR)
+    assert second == first
+
+
+def test_trains_on_a_csv_file_and_saves_a_model_that_loads(tmp_path, capsys):
+    import chainrule as cr
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 2))
+    label = np.where(x[:, 0] + x[:, 1] > 0, "pos", "neg")
+    path = tmp_path / "data.csv"
+    path.write_text("a,b,label\n" + "".join(f"{u},{v},{c}\n" for (u, v), c in zip(x, label)))
+    model_path = tmp_path / "model.npz"
+    code, out, err = run(capsys, ["train", str(path), "--target", "label", "--hidden", "4",
+                                  "--epochs", "50", "--verbose", "0", "--save", str(model_path)])
+    assert code == 0, err
+    assert "... 24 more rows" in out
+    model = cr.load(model_path)
+    y = (label == "pos").astype(float)[:, None]
+    accuracy = np.mean((model.predict(x) > 0.5) == (y > 0.5))
+    assert accuracy >= 0.9, accuracy
+
+
+@pytest.mark.parametrize(
+    "argv,words",
+    [
+        (["train", "xor", "--activation", "sigmoidd"], ["activation", "sigmoidd", "relu"]),
+        (["train", "xor", "--loss", "foo"], ["loss", "foo", "half_sse"]),
+        (["train", "xor", "--lr", "-1"], ["learning_rate", "-1"]),
+        (["train", "nowhere.csv"], ["nowhere.csv", "xor"]),
+        (["train", "xor", "--hidden", "a"], ["--hidden", "'a'"]),
+        (["train", "xor", "--epochs", "0"], ["epochs", "0"]),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, words):
+    code, out, err = run(capsys, argv)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1, err
+    for word in words:
+        assert word in err, err
+
+
+def test_missing_csv_column_names_the_columns(tmp_path, capsys):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,label\n1,2,x\n3,4,y\n")
+    code, _, err = run(capsys, ["train", str(path), "--target", "lbl"])
+    assert code == 2 and "'lbl'" in err and "a, b, label" in err, err
