@@ -24,6 +24,8 @@ from chainrule.fast.spec import LOSSES, LayerSpec, OptimizerSpec
 __all__ = ["BlasLoop"]
 
 _HALF_SSE, _SSE, _MSE, _BCE, _CCE = (LOSSES[k] for k in LOSSES)
+# multiply-adds per example (Σ in·out) from which the folded GEMM pays for its ctypes call
+GEMM_MIN_WORK = 32768
 
 
 class _Buffers:
@@ -52,7 +54,10 @@ class BlasLoop:
         self.loss = loss
         self.opt = optimizer
         self.dtype = np.dtype(dtype)
-        self.gemm = _blas.gemm(self.dtype) if use_blas else None
+        # a ctypes call costs ~3 µs more than np.matmul: worth it only where products are big
+        work = sum(s.units_in * s.units for s in self.layers)
+        self.use_blas = use_blas
+        self.gemm = _blas.gemm(self.dtype) if use_blas and work >= GEMM_MIN_WORK else None
         self.step = 0
         self._buffers: _Buffers | None = None
         self._state: list[list[np.ndarray]] = []
@@ -195,16 +200,16 @@ class BlasLoop:
     def _softmax_cross_entropy(buf: _Buffers, z, a, t, d, rows: int) -> float:
         """−Σ t log softmax(z) per row;  ∂/∂z = softmax(z)·Σt − t (a ← softmax(z))."""
         row = buf.row[:rows]
-        np.max(z, axis=1, keepdims=True, out=row)
+        z.max(axis=1, keepdims=True, out=row)
         np.subtract(z, row, out=d)  # shifted
         np.exp(d, out=a)
-        np.sum(a, axis=1, keepdims=True, out=row)
+        a.sum(axis=1, keepdims=True, out=row)
         np.log(row, out=row)
         d -= row  # log softmax
         np.exp(d, out=a)
         d *= t
         total = -float(d.sum())
-        np.sum(t, axis=1, keepdims=True, out=row)
+        t.sum(axis=1, keepdims=True, out=row)
         np.multiply(a, row, out=d)
         d -= t
         d *= 1.0 / rows
@@ -257,7 +262,7 @@ class BlasLoop:
             self._update_kernel(at, w, a_prev, d)
             if b is not None:
                 g = self._grad(at + 1, b)
-                np.sum(d, axis=0, out=g)
+                d.sum(axis=0, out=g)
                 self._apply(at + 1, b, g)
 
     def _update_kernel(self, at: int, w: np.ndarray, a_prev: np.ndarray, d: np.ndarray) -> None:
