@@ -145,7 +145,12 @@ class Tensor:
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            node.grad = g.copy() if node.grad is None else node.grad + g
+            if node.grad is not None:
+                node.grad = node.grad + g
+            elif node._op is None:
+                node.grad = g.copy()  # a leaf owns its gradient: g may be a shared view
+            else:
+                node.grad = g  # intermediate gradients are kept for reading only
             if node._op is None:
                 continue
             parent_grads = node._op.vjp(node._residuals, g)
