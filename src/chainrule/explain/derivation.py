@@ -37,7 +37,7 @@ from chainrule.explain.formula import (
 )
 from chainrule.explain.network import Network, param_id, param_keys
 from chainrule.explain.notation import Notation
-from chainrule.explain.symbol import Partial
+from chainrule.explain.symbol import Partial, Symbol
 
 __all__ = ["Quantity", "Builder", "FUSED"]
 
@@ -330,7 +330,9 @@ class Builder:
 
     # --- epochs -------------------------------------------------------------------------------
     def epoch_loss(self, epoch: int, steps: list[str]) -> None:
-        errors = [Ref(f"{s}.E") for s in steps]
+        e = self.n.error()
+        errors = [Ref(f"{s}.E", Symbol(e.base, e.sub, f"({i})") if len(steps) > 1 else None)
+                  for i, s in enumerate(steps, start=1)]
         formula = errors[0] if len(errors) == 1 else Div(Add(tuple(errors)),
                                                          Const(float(len(errors))))
         self.add(Quantity(f"loss.{epoch}", ("loss", epoch), "loss", self.n.loss(epoch),

@@ -60,9 +60,14 @@ class Const(Node):
 
 @dataclass(frozen=True)
 class Ref(Node):
-    """The value of the equation ``id``; prints as its symbol or as its printed value."""
+    """The value of the equation ``id``; prints as its symbol or as its printed value.
+
+    ``symbol`` overrides the symbol printed for this one use, where the equation's own
+    symbol would be ambiguous (the errors E of several steps in an epoch's mean: E⁽¹⁾, E⁽²⁾).
+    """
 
     id: str
+    symbol: Symbol | None = None
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,9 @@ class _Printer:
             if self.lookup is None:
                 raise ValueError(f"cannot print reference {node.id!r} without a lookup")
             symbol, printed = self.lookup(node.id)
-            return self.leaf_number(printed) if self.numeric else (d.symbol(symbol), _ATOM)
+            if self.numeric:
+                return self.leaf_number(printed)
+            return d.symbol(node.symbol or symbol), _ATOM
         if isinstance(node, Sym):
             return d.symbol(node.symbol), _ATOM
         if isinstance(node, Add):
