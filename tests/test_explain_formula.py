@@ -110,6 +110,7 @@ def test_interval_contains_every_value_in_the_box(node):
     (-0.00001, 4, "half_away", "0.0000"),               # never −0.0000
     (2.5, 0, "half_away", "3"),
     (-2.5, 0, "half_away", "-3"),
+    (1.5e40, 4, "half_away", "15000000000000000000000000000000000000000.0000"),
 ])
 def test_round_value_tie_rules(value, decimals, tie, expected):
     assert format_value(value, decimals, tie) == expected

@@ -29,7 +29,8 @@ def problems(draw):
     sizes = [draw(st.integers(1, 3)) for _ in range(depth + 1)]
     loss = draw(st.sampled_from(LOSSES))
     bias = draw(st.sampled_from(BIASES))
-    number = st.floats(-1.0, 1.0, allow_nan=False, allow_subnormal=False)
+    # six decimals, as a problem would state them (and no underflow under np.seterr)
+    number = st.floats(-1.0, 1.0, allow_nan=False).map(lambda v: round(v, 6))
     layers = []
     for layer in range(depth):
         act = draw(st.sampled_from(ACTIVATIONS))
@@ -49,7 +50,8 @@ def problems(draw):
         t = np.eye(sizes[-1])[draw(st.lists(st.integers(0, sizes[-1] - 1), min_size=n,
                                              max_size=n))]
     else:
-        t = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n * sizes[-1],
+        t = np.array(draw(st.lists(st.floats(0.0, 1.0).map(lambda v: round(v, 6)),
+                                   min_size=n * sizes[-1],
                                    max_size=n * sizes[-1]))).reshape(n, sizes[-1])
     options = dict(
         loss=loss, convention=draw(st.sampled_from(PROFILES)), bias=bias,

@@ -107,6 +107,22 @@ def test_mazur_every_printed_number():
     assert "s1.new.b.1" not in solution.equations  # b1, b2 stay fixed
 
 
+def test_mazur_last_digit_of_dE_o2_dout_h1_is_rounded_carry_with_ties_away_from_zero():
+    """Mazur prints ∂E_o2/∂out_h1 = −0.019049119; full precision gives −0.019049118. With
+    9-decimal factors δ_o2 is carried as −0.038098237, and × 0.50 = −0.0190491185 exactly: a
+    tie, which half away from zero rounds to −0.019049119 (docs/published-examples.md, S2.1)."""
+    args = (MAZUR, [0.05, 0.10], [0.01, 0.99])
+    full = explain(*args, learning_rate=0.5, convention="mazur")
+    assert full.equation("s1.dout.1.1.2").printed == "-0.019049118"
+    assert full.equation("s1.dout.1.1.2").symbol.text == "∂E_o2/∂out_h1"
+    by_hand = explain(*args, learning_rate=0.5, convention="mazur", carry="rounded")
+    assert by_hand.equation("s1.dout.1.1.2").printed == "-0.019049119"
+    assert by_hand.equation("s1.dout.1.1").printed == "0.036350306"
+    even = explain(*args, learning_rate=0.5, convention="mazur", carry="rounded",
+                   tie="half_even")
+    assert even.equation("s1.dout.1.1.2").printed == "-0.019049118"
+
+
 def test_mazur_error_after_the_update_follows_the_updated_weights_slip():
     """Mazur prints 0.291027924 for the error after the first round. The stated rule (hidden
     δ from the original weights) gives 0.291027774; 0.291027924 is what using the already

@@ -35,10 +35,12 @@ DECIMAL_KINDS = (
 #:   error_term  — each output's share of the error, E_o1 = ½(t_o1 − out_o1)²
 #:   dout        — ∂E/∂out of an output unit (sign form "plus": the error signal t − y)
 #:   backprop    — the error sent back to a hidden unit, Σ_k δ_k w_jk (∂E/∂out, or δ_in)
+#:   backprop_terms — each output's part of it, ∂E_o1/∂out_h1 = δ_o1·w_5 (Mazur; sign form
+#:                 "minus", last hidden layer, several outputs)
 #:   fprime      — f′(net), the activation's derivative
 #:   gradient    — ∂E/∂w
 #:   change      — Δw, the change applied in the update
-SHOWABLE = ("error_term", "dout", "backprop", "fprime", "gradient", "change")
+SHOWABLE = ("error_term", "dout", "backprop", "backprop_terms", "fprime", "gradient", "change")
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     "notation": ("blog", "fausett", "mazur", "han", "layered"),
@@ -212,7 +214,7 @@ PROFILES: Mapping[str, Conventions] = {
     "mazur": Conventions(
         name="mazur", notation="mazur", bias="shared", update_bias=False,
         layer_letters=("w",), indexing="consecutive", decimals=9,
-        show=_ALL_FACTORS | {"error_term"},
+        show=_ALL_FACTORS | {"error_term", "backprop_terms"},
     ),
     "han": Conventions(
         name="han", notation="han", sign="plus", bias="separate", layer_letters=("w",),

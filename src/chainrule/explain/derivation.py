@@ -258,10 +258,21 @@ class Builder:
         return diff
 
     def _backprop(self, s: str, layer: int, j: int) -> Node:
+        """Σ_k δ_k·w_jk over the units k the unit feeds (weights before the update, unless
+        the convention asks for the slip)."""
         prefix = f"{s}.new.w" if self.c.hidden_delta_weights == "after" else f"{s}.w"
-        return _sum([Mul((Ref(f"{s}.delta.{layer + 1}.{k}"),
-                          Ref(f"{prefix}.{layer + 1}.{j}.{k}")))
-                     for k in range(1, self.sizes[layer + 1] + 1)])
+        terms: list[Node] = [Mul((Ref(f"{s}.delta.{layer + 1}.{k}"),
+                                  Ref(f"{prefix}.{layer + 1}.{j}.{k}")))
+                             for k in range(1, self.sizes[layer + 1] + 1)]
+        if (self.c.shows("backprop_terms") and self.c.sign == "minus" and len(terms) > 1
+                and layer + 1 == self.depth):
+            # Mazur: ∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1, each δ_k·w_jk
+            out = self.n.out(layer, j)
+            terms = [self.q(s, f"dout.{layer}.{j}.{k}", ("dout", layer, j, k), "dout",
+                            Partial(self.n.error_term(k), out), term, "backward",
+                            f"error at the output of {out} through output {k}")
+                     for k, term in enumerate(terms, start=1)]
+        return _sum(terms)
 
     def _dnet(self, s: str, key: tuple) -> Node | None:
         """∂net/∂parameter: x_i for a weight, 1 or −1 for a bias, None for an added bias."""

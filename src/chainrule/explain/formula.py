@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 from chainrule.explain.symbol import Partial, Symbol
 
@@ -401,7 +401,9 @@ def round_value(value: float, decimals: int, tie: str = "half_away") -> Decimal:
     if not math.isfinite(value):
         raise ValueError(f"cannot round a non-finite value. Received: {value!r}")
     shown = Decimal(format(value, f".{_CALCULATOR_DIGITS}g"))
-    rounded = shown.quantize(Decimal(1).scaleb(-decimals), rounding=TIE_RULES[tie])
+    with localcontext() as context:  # room for every digit, however large the value
+        context.prec = max(28, shown.adjusted() + decimals + 3)
+        rounded = shown.quantize(Decimal(1).scaleb(-decimals), rounding=TIE_RULES[tie])
     return abs(rounded) if rounded == 0 else rounded  # never print −0.0000
 
 

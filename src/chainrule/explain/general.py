@@ -109,7 +109,7 @@ def _layer_lines(b: Builder, s: str, layer: int) -> list[DerivationLine]:
                       Sym(Partial(n.net(layer + 1, k), out))))
                  for k in range(1, b.sizes[layer + 1] + 1)]
         first = chain[0] if len(chain) == 1 else Add(tuple(chain))
-        forms = (first, _symbolic(dout.formula, q))  # type: ignore[arg-type]
+        forms = (first, _expand(dout.formula, q, ("dout",)))  # type: ignore[arg-type]
         lhs = Sym(Partial(n.error(), out))
         if c.sign == "plus":
             lhs, forms = Sym(dout.symbol), (Neg(Sym(Partial(n.error(), out))),) + forms[1:]
