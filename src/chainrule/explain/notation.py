@@ -280,6 +280,29 @@ _FAMILIES = {
 }
 
 
+class _Cached:
+    """A notation whose symbols are made once: they are immutable, and every step of a run
+    asks for the same ones."""
+
+    def __init__(self, notation: Notation) -> None:
+        self._notation = notation
+        self._cache: dict[tuple, object] = {}
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._notation, name)
+        if not callable(attr):
+            return attr
+        cache = self._cache
+
+        def cached(*args: object) -> object:
+            key = (name, args)
+            if key not in cache:
+                cache[key] = attr(*args)
+            return cache[key]
+
+        return cached
+
+
 def notation_for(conventions: Conventions, sizes: tuple[int, ...]) -> Notation:
     """The notation of ``conventions`` for a network with layer sizes ``sizes``."""
-    return _FAMILIES[conventions.notation](conventions, sizes)
+    return _Cached(_FAMILIES[conventions.notation](conventions, sizes))  # type: ignore[return-value]

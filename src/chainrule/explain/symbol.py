@@ -66,10 +66,13 @@ class Symbol:
     mark: str = ""
 
     def __post_init__(self) -> None:
-        if isinstance(self.sub, (str, Symbol)):
-            object.__setattr__(self, "sub", (self.sub,))
-        object.__setattr__(self, "sub", tuple(p if isinstance(p, Symbol) else str(p)
-                                              for p in self.sub))
+        sub = self.sub
+        if isinstance(sub, (str, Symbol)):
+            sub = (sub,)
+        if type(sub) is not tuple or not all(type(p) in (str, Symbol) for p in sub):
+            sub = tuple(p if isinstance(p, Symbol) else str(p) for p in sub)
+        if sub is not self.sub:
+            object.__setattr__(self, "sub", sub)
 
     # --- text ---------------------------------------------------------------------------
     def _sub_text(self) -> str:
