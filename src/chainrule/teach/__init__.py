@@ -1,0 +1,36 @@
+"""Teach: check a student's hand calculation and name the slip; generate problems.
+
+>>> from chainrule.explain import explain
+>>> from chainrule.teach import check
+>>> net = [([[0.6, -0.3], [-0.1, 0.4]], [0.3, 0.5], "sigmoid"), ([[0.4], [0.1]], [-0.2], "sigmoid")]
+>>> solution = explain(net, [0, 1], [1], learning_rate=0.25, convention="fausett")
+>>> check(solution, {"y": "0.5227", "delta": "0.4773"}).slip.name
+'fprime_missing'
+
+See ``docs/checking.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.teach.answers import Answer, AnswerSheet, parse_answers, read_answers
+from chainrule.teach.check import check  # the function shadows its module's name here
+from chainrule.teach.marks import DEFAULT_MARKS, MarkScheme
+from chainrule.teach.report import CheckReport, SlipFinding, ValueResult
+from chainrule.teach.slips import SLIPS
+
+__all__ = [
+    "check", "CheckReport", "ValueResult", "SlipFinding", "SLIPS", "MarkScheme",
+    "DEFAULT_MARKS", "Answer", "AnswerSheet", "read_answers", "parse_answers",
+    "generate_problem", "GeneratedProblem",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # generating explains problems, which pulls in the engine: only when used
+    if name in ("generate_problem", "GeneratedProblem"):
+        from chainrule.teach import generate
+
+        return getattr(generate, name)
+    raise AttributeError(f"module 'chainrule.teach' has no attribute {name!r}")
