@@ -6,7 +6,7 @@
 ...        (np.array([[0.5], [0.6]]), np.array([0.2]), "sigmoid")]
 >>> solution = explain(net, [1, 0], [1], learning_rate=0.3)
 >>> solution.equation("s1.out.2.1").printed
-'0.6798'
+'0.6941'
 
 The data model (``Equation``, ``Step``, ``WorkedSolution``, formula trees, symbols) is
 described in ``docs/explain.md``.
