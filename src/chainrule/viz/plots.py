@@ -56,6 +56,7 @@ def plot_history(history: Any, *, title: str | None = None) -> Any:
     data = _history_dict(history)
     names = [k for k in data if not k.startswith("val_")]
     names += [k[4:] for k in data if k.startswith("val_") and k[4:] not in names]
+    names.sort(key=lambda k: k != "loss")  # the loss first, the rest as recorded
     if not names:
         raise ValueError("history holds no values to plot. Received: an empty history")
     fig = _figure(4.6 * len(names), 3.4)
