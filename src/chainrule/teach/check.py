@@ -211,7 +211,9 @@ def _report(solution: WorkedSolution, key: World, results: list[ValueResult],
     graded = []
     for r in results:
         eq = key.equation(r.id)
-        available = scheme.for_equation(eq, symbol_marks)
+        # a value the solution does not have (a frozen bias's update) is never asked
+        asked = r.id in solution.equations
+        available = scheme.for_equation(eq, symbol_marks) if asked else 0.0
         earned = {"right": available, "follow-through": available * scheme.follow_through,
                   "wrong": 0.0}[r.status]
         graded.append(r.with_marks(earned, available, sections.get(r.id, "other")))

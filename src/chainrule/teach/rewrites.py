@@ -317,13 +317,16 @@ def _bias_frozen(ctx: Context) -> Rewrites:
             for eq in ctx.step_eqs("update") if eq.key[1] == "b"}
 
 
-def _update_sign(ctx: Context) -> Rewrites:
+def _update_sign_change(ctx: Context) -> Rewrites:
+    """Δw written with the wrong sign (w⁺ = w + Δw then goes uphill)."""
+    return {eq.id: Neg(eq.formula) for eq in ctx.step_eqs("change")}
+
+
+def _update_sign_update(ctx: Context) -> Rewrites:
+    """w⁺ = w + η·∂E/∂w for w − η·∂E/∂w, or w − Δw for w + Δw."""
     out = {}
     for eq in ctx.step_eqs("update"):
-        change = f"{eq.step}.change.{eq.id.split('.new.', 1)[1]}"
-        if change in ctx.eqs:
-            out[change] = Neg(ctx.eqs[change].formula)
-        elif isinstance(eq.formula, Sub):
+        if isinstance(eq.formula, Sub):
             out[eq.id] = Add((eq.formula.left, eq.formula.right))
         elif isinstance(eq.formula, Add) and len(eq.formula.terms) == 2:
             out[eq.id] = Sub(*eq.formula.terms)
@@ -346,7 +349,8 @@ REWRITES: tuple[tuple[str, str, Callable[[Context], Rewrites]], ...] = (
     ("index_swap", "in the hidden δ", _index_swap_backprop),
     ("index_swap", "in Δw", _index_swap_gradient),
     ("bias_frozen", "in the bias updates", _bias_frozen),
-    ("update_sign", "in the updates", _update_sign),
+    ("update_sign", "in w⁺", _update_sign_update),
+    ("update_sign", "in Δw", _update_sign_change),
 )
 
 
