@@ -165,6 +165,8 @@ def _split_pair(line: str, where: str) -> tuple[str, str]:
             if not key.strip() or not value.strip():
                 break
             return _unquote(key, where), value.strip()
+    if quote:
+        raise ValueError(f"{where}: unterminated string in {line.strip()!r}")
     raise ValueError(f"{where}: expected `symbol = value`, received {line.strip()!r}")
 
 
