@@ -47,7 +47,9 @@
   };
 
   Walkthrough.prototype.back = function () {
-    if (this.pos > -1) {
+    // only the first step has a start with nothing highlighted, so that back and
+    // forward retrace each other
+    if (this.pos > 0 || (this.pos === 0 && this.step === 0)) {
       this.go(this.step, this.pos - 1);
     } else if (this.step > 0) {
       this.go(this.step - 1, this.data.steps[this.step - 1].order.length - 1);
@@ -117,7 +119,9 @@
     if (id && this.equations[id]) {
       var el = this.equations[id];
       el.classList.add("cr-current");
-      now.appendChild(el.cloneNode(true));
+      var copy = el.cloneNode(true);
+      copy.classList.remove("cr-current", "cr-todo");
+      now.appendChild(copy);
       if (el.scrollIntoView) { el.scrollIntoView({block: "nearest"}); }
       var label = el.querySelector(".cr-eq-label");
       status.textContent = step.title + " · equation " + (pos + 1) + " of " +
