@@ -111,6 +111,27 @@ def test_a_weights_derivation_is_its_whole_chain_rule(demo):
         "s1.dout.2.1", "s1.fp.2.1", "s1.delta.2.1", "s1.grad.b.2.1", "s1.new.b.2.1"]
 
 
+MAZUR = [(np.array([[0.15, 0.25], [0.2, 0.3]]), np.array([0.35, 0.35]), "sigmoid"),
+         (np.array([[0.4, 0.5], [0.45, 0.55]]), np.array([0.6, 0.6]), "sigmoid")]
+
+
+@pytest.mark.parametrize("convention", ["blog", "fausett", "mazur", "han", "layered"])
+def test_every_convention_renders_every_step_it_shows(convention):
+    solution = explain(MAZUR, [[0.05, 0.1], [1, 0]], [[0.01, 0.99], [1, 0]],
+                       learning_rate=0.5, convention=convention, epochs=2)
+    page = render_html(solution)
+    data = data_of(page)
+    assert [s["id"] for s in data["steps"]] == list(solution.shown) == ["s1", "s4"]
+    for step in data["steps"]:
+        for qid in step["order"]:
+            assert f'data-eq-id="{qid}"' in page, (convention, qid)
+        for param, chain in step["derivations"].items():
+            assert set(chain) <= set(step["order"]), (convention, param)
+            if f"{step['id']}.new.{param}" in solution.equations:
+                assert chain[-1] == f"{step['id']}.new.{param}"
+    assert "(2 further steps computed the same way are not shown.)" in page
+
+
 def test_json_data_cannot_close_its_script():
     text = json_script({"name": "</script><script>alert(1)</script> & \u2028"}, "x")
     assert text.count("</script>") == 1 and "\\u003c/script\\u003e" in text
@@ -291,6 +312,23 @@ def test_a_hostile_name_renders_as_text_and_runs_nothing(browser, tmp_path):
     page.locator(".cr-diagram-wrap:not([hidden]) .cr-edge-label[data-param='w.1.1.1']").click()
     page.wait_for_timeout(200)
     visit.assert_clean()  # among others: no dialog opened
+
+
+def test_a_bias_written_at_its_neuron_opens_its_chain_rule(browser, tmp_path):
+    solution = explain(MAZUR, [0.05, 0.1], [0.01, 0.99], learning_rate=0.5, convention="han")
+    path = tmp_path / "han.html"
+    path.write_text(render_html(solution), encoding="utf-8")
+    visit = Visit(browser, path)
+    page = visit.page
+    page.click("button[data-phase='update']")
+    assert visit.current() == "s1.new.w.1.1.1"
+    page.locator(".cr-diagram-wrap:not([hidden]) .cr-bias[data-param='b.1.2']").click()
+    ids = page.eval_on_selector_all(".cr-derivation-list .cr-eq",
+                                    "els => els.map(e => e.getAttribute('data-eq-id'))")
+    # Han & Kamber update θ_j directly from Err_j: θ⁺ = θ + l·Err_j
+    assert ids == ["s1.delta.2.1", "s1.delta.2.2", "s1.delta.1.2", "s1.new.b.1.2"], ids
+    assert page.locator(".cr-derivation-title").inner_text().startswith("Chain rule for θ_4")
+    visit.assert_clean()
 
 
 def test_print_stylesheet_gives_a_clean_handout(browser, demo_file):
