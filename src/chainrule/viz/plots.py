@@ -40,6 +40,13 @@ def _figure(width: float, height: float) -> Any:
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
+def _epoch_axis(ax: Any) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 1.25
+
+
 # --- loss and metric curves -------------------------------------------------------------------
 def _history_dict(history: Any) -> dict[str, list[float]]:
     data = getattr(history, "history", history)
@@ -67,7 +74,7 @@ def plot_history(history: Any, *, title: str | None = None) -> Any:
             if values:
                 ax.plot(range(1, len(values) + 1), values, style, label=label, linewidth=1.6)
         ax.set_title(name.replace("_", " "))
-        ax.set_xlabel("epoch")
+        _epoch_axis(ax)
         ax.grid(True, alpha=0.3)
         values = [v for k in (name, "val_" + name) for v in data.get(k, ())]
         positive = [v for v in values if v > 0]
@@ -243,7 +250,7 @@ def plot_gradient_norms(norms: Any, *, title: str | None = None) -> Any:
         shown = np.where(values > 0, values, np.nan)  # log scale: an exact 0 has no place
         ax.plot(range(1, len(values) + 1), shown, label=str(name), linewidth=1.6)
     ax.set_yscale("log")
-    ax.set_xlabel("epoch")
+    _epoch_axis(ax)
     ax.set_ylabel("‖∂L/∂θ‖ of the layer")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize="small")
