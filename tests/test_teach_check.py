@@ -94,7 +94,7 @@ def test_follow_through_over_values_the_student_did_not_write():
     assert report.result("s1.new.w.2.1.1").status == "follow-through"
 
 
-# --- tolerance ---------------------------------------------------------------------------------
+# --- tolerance -------------------------------------------------------------------------------
 def test_the_tolerance_is_half_a_unit_of_the_written_decimals():
     solution = solve("2-2-1", "blog")
     exact = solution.equation("s1.net.2.1").exact  # printed 0.1120
@@ -125,7 +125,7 @@ def test_rederive_reproduces_the_solution(convention):
     assert again.to_text() == solution.to_text()
 
 
-# --- marks ---------------------------------------------------------------------------------------
+# --- marks -----------------------------------------------------------------------------------
 def test_default_scheme_and_section_totals():
     solution = solve("2-2-1", "fausett")
     report = check(solution, {"z_in_1": "0.4500"})
@@ -162,7 +162,7 @@ def test_bad_mark_schemes_are_rejected():
         check(solution, {"out_o": "0.528"}, marks=MarkScheme(symbols={"zz": 1}))
 
 
-# --- names -------------------------------------------------------------------------------------
+# --- names -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["δ_o", "delta_o", "\\delta_o", "delta o", "s1.delta.2.1",
                                   "s1.δ_o", "s1: delta_o", "step 1 delta_o", "DELTA_O"])
 def test_spellings_of_a_delta(name):
@@ -247,7 +247,7 @@ def test_steps_of_an_epoch_by_table_and_prefix():
     assert [r.status for r in report.results] == ["right", "right", "wrong"]
 
 
-# --- the report ----------------------------------------------------------------------------------
+# --- the report ------------------------------------------------------------------------------
 def test_report_text_and_dict():
     solution = solve("2-2-1", "fausett")
     report = check(solution, {"z_in_1": "0.4500", "y": "0.5280", "delta": "0.4720",

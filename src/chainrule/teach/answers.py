@@ -129,7 +129,7 @@ def answers_from_mapping(values: Mapping[str, Any]) -> AnswerSheet:
     return AnswerSheet(tuple(answers))
 
 
-# --- TOML subset ----------------------------------------------------------------------------
+# --- TOML subset -----------------------------------------------------------------------------
 def _strip_comment(line: str) -> str:
     quote = None
     for n, ch in enumerate(line):
@@ -226,7 +226,7 @@ def _parse_toml(text: str, source: str) -> AnswerSheet:
     return AnswerSheet(tuple(reader.answers), marks, source)
 
 
-# --- CSV ------------------------------------------------------------------------------------
+# --- CSV -------------------------------------------------------------------------------------
 def _parse_csv(text: str, source: str) -> AnswerSheet:
     answers = []
     for number, raw in enumerate(text.splitlines(), start=1):

@@ -214,7 +214,7 @@ def _report(solution: WorkedSolution, key: World, results: list[ValueResult],
         # a value the solution does not have (a frozen bias's update) is never asked
         asked = r.id in solution.equations
         available = scheme.for_equation(eq, symbol_marks) if asked else 0.0
-        earned = {"right": available, "follow-through": available * scheme.follow_through,
+        earned = {"right": available, "follow-through": available * scheme.fraction,
                   "wrong": 0.0}[r.status]
         graded.append(r.with_marks(earned, available, sections.get(r.id, "other")))
     missing = []
@@ -230,7 +230,7 @@ def _report(solution: WorkedSolution, key: World, results: list[ValueResult],
                 marks=0.0, out_of=available, section=section))
     first = next((r for r in graded if r.status == "wrong"), None)
     return CheckReport(tuple(graded), tuple(missing), first, slip, solution.conventions.name,
-                       scheme.follow_through)
+                       scheme.fraction)
 
 
 def _sections(solution: WorkedSolution) -> dict[str, str]:

@@ -52,12 +52,13 @@ class MarkScheme:
         kinds: kind (``chainrule.explain.solution.KINDS``) → marks for each such value.
         symbols: a name as a student would write it (``"δ_o"``, ``"w_11+"``, an id) →
             marks; resolved against the solution when checking.
-        follow_through: the fraction of a value's marks a follow-through value earns, 0…1.
+        follow_through: the fraction of a value's marks a follow-through value earns, 0…1
+            (``None``: not given here; 1 unless a scheme laid under this one gives it).
     """
 
     kinds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_MARKS))
     symbols: Mapping[str, float] = field(default_factory=dict)
-    follow_through: float = 1.0
+    follow_through: float | None = None
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.kinds) - set(KINDS))
@@ -66,16 +67,22 @@ class MarkScheme:
                              f"valid kinds: {', '.join(KINDS)}")
         for name, value in list(self.kinds.items()) + list(self.symbols.items()):
             _check_marks(name, value)
-        if not 0.0 <= float(self.follow_through) <= 1.0:
+        if self.follow_through is not None and not 0.0 <= float(self.follow_through) <= 1.0:
             raise ValueError("follow_through must be a fraction from 0 to 1. "
                              f"Received: follow_through={self.follow_through!r}")
 
+    @property
+    def fraction(self) -> float:
+        """The share of its marks a follow-through value earns."""
+        return 1.0 if self.follow_through is None else float(self.follow_through)
+
     def merged(self, other: MarkScheme | None) -> MarkScheme:
-        """This scheme with ``other``'s kinds and symbols laid over it."""
+        """This scheme with what ``other`` gives laid over it."""
         if other is None:
             return self
+        follow = self.follow_through if other.follow_through is None else other.follow_through
         return MarkScheme({**self.kinds, **other.kinds}, {**self.symbols, **other.symbols},
-                          other.follow_through)
+                          follow)
 
     def for_equation(self, eq: Equation, symbol_marks: Mapping[str, float]) -> float:
         """The marks of ``eq``; ``symbol_marks`` are the symbol overrides resolved to ids."""
@@ -95,7 +102,7 @@ def marks_from_mapping(table: Mapping[str, Any], base: MarkScheme | None = None)
     and ``follow_through``, laid over ``base`` (default: the default scheme)."""
     base = base or MarkScheme()
     kinds, symbols = {}, {}
-    follow = base.follow_through
+    follow = None
     for key, value in table.items():
         if key == "symbols":
             if not isinstance(value, Mapping):
@@ -108,7 +115,9 @@ def marks_from_mapping(table: Mapping[str, Any], base: MarkScheme | None = None)
     return base.merged(MarkScheme(kinds, symbols, _fraction(follow)))
 
 
-def _fraction(value: Any) -> float:
+def _fraction(value: Any) -> float | None:
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"follow_through must be a number from 0 to 1. Received: {value!r}")
     return float(value)

@@ -92,7 +92,7 @@ class CheckReport:
     convention: str
     follow_through: float
 
-    # --- totals -----------------------------------------------------------------------------
+    # --- totals ------------------------------------------------------------------------------
     @property
     def marks(self) -> float:
         return math.fsum(r.marks for r in self.results)
@@ -123,7 +123,7 @@ class CheckReport:
                 return r
         raise KeyError(f"no result for {name_or_id!r}")
 
-    # --- output -----------------------------------------------------------------------------
+    # --- output ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of everything in the report."""
         return {

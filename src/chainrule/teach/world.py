@@ -85,7 +85,7 @@ class World:
         self._primed = 0
         self._ids = list(self.equations)
 
-    # --- structure ------------------------------------------------------------------------
+    # --- structure ---------------------------------------------------------------------------
     def formula(self, qid: str) -> Node | None:
         if qid in self.formulas:
             return self.formulas[qid]
@@ -110,7 +110,7 @@ class World:
             self.value(earlier)
             self.interval(earlier)
 
-    # --- values ---------------------------------------------------------------------------
+    # --- values ------------------------------------------------------------------------------
     def derived_value(self, qid: str) -> float:
         """The value the formula gives (ignoring a pin on ``qid`` itself)."""
         formula = self.formula(qid)
@@ -155,7 +155,7 @@ class World:
         return format_exact(value) if decimals is None else format_value(value, decimals,
                                                                          self.tie)
 
-    # --- intervals ------------------------------------------------------------------------
+    # --- intervals ---------------------------------------------------------------------------
     def derived_interval(self, qid: str) -> Interval:
         """Where the formula's value may lie (ignoring a pin on ``qid`` itself)."""
         formula = self.formula(qid)

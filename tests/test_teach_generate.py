@@ -1,0 +1,155 @@
+"""Generated problems: well posed for 100 seeds, each checked against its own key; the same
+seed gives the same files; every sheet renders (and the LaTeX compiles)."""
+
+import math
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from chainrule.teach import check, parse_answers
+from chainrule.teach.generate import ACTIVATIONS, generate_problem, generate_problems, ill_posed
+from chainrule.teach.sheets import key_toml, problem_toml, write_problem_set
+
+ARCHS = ["2-2-1", "2-3-2", "3-2-1", "2-2-2-1"]
+CONVENTIONS = ["fausett", "blog", "han", "layered", "mazur"]
+
+
+def derivative(act, out):
+    """f′ from the unit's output, written independently of the library's tables."""
+    return {"sigmoid": out * (1 - out), "bipolar_sigmoid": 0.5 * (1 + out) * (1 - out),
+            "tanh": 1 - out * out, "relu": 1.0 if out > 0 else 0.0, "linear": 1.0}[act]
+
+
+def assert_well_posed(p, label):
+    solution = p.solution
+    for kernel, bias, _ in p.layers:  # nice given values: non-zero tenths up to 0.9
+        for value in [v for row in kernel for v in row] + list(bias):
+            assert value != 0 and abs(value) <= 0.9 and round(value * 10) == value * 10, label
+    for value in p.x:
+        assert value != 0 and abs(value) <= 1 and round(value * 10) == value * 10, label
+    acts = [layer.activation for layer in solution.network.layers]
+    for eq in solution.steps[0].equations():
+        assert math.isfinite(eq.exact) and abs(eq.exact) < 10, f"{label}: {eq.id} = {eq.exact}"
+        if eq.kind == "out":
+            fp = derivative(acts[eq.key[1]], eq.exact)
+            assert fp > 0.04, f"{label}: f′ at {eq.id} is {fp}"
+        if eq.kind == "net":
+            assert 0.05 <= abs(eq.exact) <= 2.5, f"{label}: {eq.id} = {eq.exact}"
+        if eq.kind in ("delta", "change", "gradient"):
+            assert float(eq.printed) != 0, f"{label}: {eq.id} prints as zero"
+        if eq.kind == "update":
+            old = solution.equation(eq.id.replace(".new.", ".", 1))
+            assert eq.printed != old.printed, f"{label}: {eq.id} does not change"
+
+
+def test_a_hundred_seeds_give_well_posed_problems_each_checked_against_its_own_key():
+    start = time.perf_counter()
+    for seed in range(100):
+        arch, act = ARCHS[seed % 4], ACTIVATIONS[seed // 4 % len(ACTIVATIONS)]
+        convention = CONVENTIONS[seed % 5]
+        label = f"seed {seed} ({arch}, {act}, {convention})"
+        p = generate_problem(arch, activation=act, convention=convention, seed=seed)
+        assert_well_posed(p, label)
+        assert ill_posed(p.solution) is None
+        report = check(p.solution, parse_answers(key_toml(p), source=f"key of {label}"))
+        assert report.full_marks and report.count("right") == len(p.asked()), label
+        assert not report.missing and report.slip is None, label
+    assert time.perf_counter() - start < 20
+
+
+def test_the_same_seed_gives_the_same_problem_and_another_seed_another():
+    a = generate_problem("2-3-2", seed=11)
+    b = generate_problem("2-3-2", seed=11)
+    assert a.layers == b.layers and a.x == b.x and a.t == b.t
+    assert a.solution.to_text() == b.solution.to_text()
+    assert generate_problem("2-3-2", seed=12).layers != a.layers
+    variants = generate_problems("2-2-1", variants=3, seed=11)
+    assert [v.number for v in variants] == [1, 2, 3]
+    assert len({repr(v.layers) for v in variants}) == 3
+    assert variants[0].layers == generate_problem("2-2-1", seed=11).layers
+
+
+def test_decimals_of_the_given_values_and_of_the_answers():
+    p = generate_problem("2-2-1", decimals=2, answer_decimals=3, seed=5)
+    values = [v for kernel, bias, _ in p.layers for row in kernel for v in row] + list(p.x)
+    assert all(round(v * 100) == v * 100 for v in values)
+    assert any(round(v * 10) != v * 10 for v in values)
+    assert all(len(v.split(".")[1]) == 3 for v in p.key().values())
+
+
+def test_targets_fit_the_output_activation():
+    for act, allowed in (("sigmoid", {0.0, 1.0}), ("tanh", {-1.0, 1.0}),
+                         ("bipolar_sigmoid", {-1.0, 1.0})):
+        for seed in range(5):
+            assert set(generate_problem("2-2-2", activation=act, seed=seed).t) <= allowed
+    relu = generate_problem("2-2-1", activation="relu", seed=1)
+    assert [a for _, _, a in relu.layers] == ["relu", "linear"]
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"arch": "2-x-1"}, "arch must be layer sizes"), ({"arch": "2"}, "arch must be"),
+    ({"arch": "2-10-1"}, "arch must be"), ({"activation": "softmax"}, "unknown activation"),
+    ({"decimals": 0}, "decimals must be 1, 2 or 3"), ({"convention": "nope"},
+                                                       "unknown convention"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        generate_problem(**kwargs)
+
+
+def test_bad_variants():
+    with pytest.raises(ValueError, match="variants must be an integer from 1 to 50"):
+        generate_problems(variants=0)
+
+
+def test_the_files_are_byte_identical_for_the_same_seed(tmp_path):
+    one = write_problem_set(generate_problems("2-2-1", variants=2, seed=7), tmp_path / "a")
+    two = write_problem_set(generate_problems("2-2-1", variants=2, seed=7), tmp_path / "b")
+    assert [p.name for p in one] == [p.name for p in two]
+    for a, b in zip(one, two):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    names = {p.name for p in one}
+    assert {"questions.md", "answers.md", "key-1.toml", "key-2.toml", "problem-1.toml",
+            "problem-2.toml"} <= names
+    assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]  # no temps
+
+
+def test_the_question_sheet_asks_for_every_marked_value_and_the_key_answers_it(tmp_path):
+    p = generate_problem("2-2-1", seed=7)
+    write_problem_set([p], tmp_path)
+    questions = (tmp_path / "questions.md").read_text(encoding="utf-8")
+    answers = (tmp_path / "answers.md").read_text(encoding="utf-8")
+    assert "Total: 33 marks." in questions and "[6 marks]" in questions
+    for qid in p.asked():
+        eq = p.solution.equation(qid)
+        assert f"${eq.printed}$" in answers
+    for given in ("$0.5$", "$-0.6$"):  # seed 7's inputs
+        assert given in questions
+    assert p.solution.equation("s1.out.2.1").printed not in questions
+
+
+def test_a_written_file_is_replaced_whole(tmp_path):
+    (tmp_path / "questions.md").write_text("old", encoding="utf-8")
+    write_problem_set([generate_problem(seed=1)], tmp_path)
+    assert (tmp_path / "questions.md").read_text(encoding="utf-8").startswith("# Backprop")
+
+
+def test_the_problem_file_reads_back_as_the_same_problem():
+    problem_module = pytest.importorskip("chainrule.explain.problem")
+    for convention in ("fausett", "mazur", "han"):
+        p = generate_problem("2-3-2", convention=convention, answer_decimals=3, seed=2)
+        loaded = problem_module.load_problem(problem_toml(p), name="generated.toml")
+        again = loaded.explain(loaded.conventions())
+        assert again.to_text() == p.solution.to_text(), convention
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_the_latex_sheets_compile(tmp_path):
+    write_problem_set(generate_problems("2-3-2", variants=2, seed=3), tmp_path)
+    for name in ("questions.tex", "answers.tex"):
+        result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, f"{name}: {result.stdout[-2000:]}"
