@@ -1,0 +1,109 @@
+"""`chainrule problem` and `chainrule check`, run in-process through `chainrule.cli.main`."""
+
+import json
+
+import pytest
+
+from chainrule.cli import main
+
+pytest.importorskip("chainrule.explain.problem")
+
+
+@pytest.fixture
+def problem_set(tmp_path):
+    out = tmp_path / "set"
+    assert main(["problem", "--arch", "2-2-1", "--activation", "sigmoid", "--convention",
+                 "fausett", "--decimals", "1", "--seed", "7", "-o", str(out)]) == 0
+    return out
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_problem_writes_the_sheets_and_prints_their_paths(tmp_path, capsys):
+    out = tmp_path / "set"
+    code, stdout, _ = run(capsys, "problem", "--seed", "7", "--variants", "3", "-o", str(out))
+    assert code == 0
+    printed = stdout.splitlines()
+    assert str(out / "questions.md") in printed and str(out / "key-3.toml") in printed
+    assert all((out / line.rsplit("/", 1)[-1]).exists() for line in printed)
+    code, again, _ = run(capsys, "problem", "--seed", "7", "--variants", "3", "-o",
+                         str(tmp_path / "again"))
+    for name in ("questions.md", "answers.md", "key-2.toml", "problem-3.toml"):
+        assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+
+def test_the_key_gets_full_marks(problem_set, capsys):
+    code, out, _ = run(capsys, "check", str(problem_set / "problem-1.toml"),
+                       str(problem_set / "key-1.toml"))
+    assert code == 0
+    assert "No wrong values." in out and "total 33/33" in out
+
+
+def test_a_students_sheet_with_a_slip(problem_set, tmp_path, capsys):
+    key = (problem_set / "key-1.toml").read_text(encoding="utf-8")
+    # seed 7: y = 0.2140, t = 1, so t − y = 0.7860 is δ without f′ = y(1 − y)
+    sheet = tmp_path / "answers.toml"
+    sheet.write_text(key.replace('"δ" = "0.1322"', 'delta = 0.7860'), encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(problem_set / "problem-1.toml"), str(sheet))
+    assert code == 0
+    assert "First wrong value: δ = 0.7860 (answers.toml, line 15)" in out
+    assert "Most likely slip: derivative factor f′ missing" in out
+    code, out, _ = run(capsys, "check", str(problem_set / "problem-1.toml"), str(sheet),
+                       "--json")
+    data = json.loads(out)
+    assert data["slip"]["name"] == "fprime_missing" and data["first_wrong"] == "s1.delta.2.1"
+
+
+def test_csv_answers_and_a_marks_file(problem_set, tmp_path, capsys):
+    sheet = tmp_path / "answers.csv"
+    sheet.write_text("symbol,value\nz_in_1,0.5800\ny,0.2140\n", encoding="utf-8")
+    marks = tmp_path / "marks.toml"
+    marks.write_text("[marks]\nnet = 5\n", encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(problem_set / "problem-1.toml"), str(sheet),
+                       "--marks", str(marks))
+    assert code == 0 and "forward pass 6/18" in out  # 3 nets at 5, 3 outputs at 1
+
+
+def one_line_error(capsys, *argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2, (out, err)
+    assert err.count("\n") == 1, err
+    return err
+
+
+def test_an_unknown_symbol_is_one_line_listing_the_valid_ones(problem_set, tmp_path, capsys):
+    sheet = tmp_path / "answers.toml"
+    sheet.write_text("z_in_1 = 0.58\nz_in_9 = 0.1\n", encoding="utf-8")
+    err = one_line_error(capsys, "check", str(problem_set / "problem-1.toml"), str(sheet))
+    assert err.startswith("chainrule check: error: answers.toml, line 2: unknown symbol "
+                          "'z_in_9'")
+    assert "Valid symbols: " in err and "δ_in_1" in err and "w_0⁺" in err
+
+
+def test_a_malformed_number_names_the_line(problem_set, tmp_path, capsys):
+    sheet = tmp_path / "answers.toml"
+    sheet.write_text("z_in_1 = 0.58\n\ny = 0,2140\n", encoding="utf-8")
+    err = one_line_error(capsys, "check", str(problem_set / "problem-1.toml"), str(sheet))
+    assert "answers.toml, line 3: y: expected a number, received '0,2140'" in err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["check", "{set}/problem-1.toml"], "give an ANSWERS file or --published"),
+    (["check", "{set}/problem-1.toml", "{set}/nope.toml"], "No such file"),
+    (["check", "{set}/nope.toml", "{set}/key-1.toml"], "No such file"),
+    (["check", "{set}/key-1.toml", "{set}/key-1.toml"], "key-1.toml"),
+    (["check", "{set}/problem-1.toml", "{set}/key-1.toml", "--marks", "{set}/key-1.toml"],
+     "a marks file holds only [marks] tables"),
+    (["problem", "--arch", "2-x-1", "-o", "{set}/x"], "arch must be layer sizes"),
+    (["problem", "--decimals", "7", "-o", "{set}/x"], "decimals must be 1, 2 or 3"),
+    (["problem", "--activation", "softmax", "-o", "{set}/x"], "unknown activation"),
+    (["problem", "--seed", "1"], "required: -o/--output"),
+    (["problem", "--variants", "x", "-o", "{set}/x"], "invalid int value"),
+])
+def test_cli_errors_are_one_line_with_exit_code_2(problem_set, capsys, argv, message):
+    err = one_line_error(capsys, *[a.format(set=problem_set) for a in argv])
+    assert message in err, err
