@@ -157,8 +157,8 @@ def test_unexplainable_activation_and_softmax_pairs():
 def test_a_derived_value_that_differs_from_the_engine_raises(monkeypatch):
     real = truth.engine_values
 
-    def off_by_a_little(*args):
-        values = real(*args)
+    def off_by_a_little(*args, **kwargs):
+        values = real(*args, **kwargs)
         values["s1.delta.1.2"] += 1e-9
         return values
 

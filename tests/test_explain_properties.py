@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from chainrule.explain import explain
@@ -169,6 +169,16 @@ def _record(values, s, kind, layer, grad, new, bias):
             values[f"{s}.new.b.{layer}.{j + 1}"] = new[j]
 
 
+def run(layers, x, t, **options):
+    """explain(), skipping the examples whose training diverges (a clear ValueError)."""
+    try:
+        return explain(layers, x, t, **options)
+    except ValueError as exc:
+        if "diverges" not in str(exc):
+            raise
+        reject()
+
+
 def _close(a, b, tol):
     return abs(a - b) <= tol * max(1.0, abs(b))
 
@@ -181,7 +191,7 @@ SETTINGS = settings(max_examples=120, deadline=None,
 @given(problems())
 def test_full_precision_equals_engine_and_numpy(problem):
     layers, x, t, options = problem
-    solution = explain(layers, x, t, carry="full", **options)
+    solution = run(layers, x, t, carry="full", **options)
     checked = 0
     for eq in solution.equations.values():
         if eq.engine is not None:
@@ -227,8 +237,8 @@ def rounding_bounds(solution):
 @given(problems(), st.sampled_from([2, 3, 4]))
 def test_rounded_carry_stays_within_propagated_half_units(problem, decimals):
     layers, x, t, options = problem
-    full = explain(layers, x, t, carry="full", decimals=decimals, **options)
-    rounded = explain(layers, x, t, carry="rounded", decimals=decimals, **options)
+    full = run(layers, x, t, carry="full", decimals=decimals, **options)
+    rounded = run(layers, x, t, carry="rounded", decimals=decimals, **options)
     bounds = rounding_bounds(rounded)
     for qid, eq in rounded.equations.items():
         lo, hi = bounds[qid]
@@ -244,8 +254,8 @@ def test_rounded_carry_stays_within_propagated_half_units(problem, decimals):
 @given(problems())
 def test_text_is_deterministic_and_complete(problem):
     layers, x, t, options = problem
-    first = explain(layers, x, t, **options).to_text()
-    second = explain(layers, x, t, **options).to_text()
+    first = run(layers, x, t, **options).to_text()
+    second = run(layers, x, t, **options).to_text()
     assert first == second
     assert first.startswith("Conventions: ")
     assert "Forward pass" in first and "Updates" in first

@@ -74,9 +74,16 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
         per_epoch.append([builder.step(list(a), list(b)) for a, b in zip(xs, ts)])
         builder.epoch_loss(epoch, per_epoch[-1])
 
-    evaluator = Evaluator(builder.quantities, c)
     examples = [(a, b) for _ in range(epochs) for a, b in zip(xs, ts)]
-    engine = truth.engine_values(network, examples, c, rate, builder.step_ids, per_epoch)
+    try:
+        evaluator = Evaluator(builder.quantities, c)
+        engine = truth.engine_values(network, examples, c, rate, builder.step_ids, per_epoch,
+                                     start=evaluator.full_value)
+    except (OverflowError, FloatingPointError) as exc:
+        raise _diverges(learning_rate, epochs, str(exc)) from None
+    infinite = next((qid for qid, v in evaluator.full.items() if not math.isfinite(v)), None)
+    if infinite is not None:
+        raise _diverges(learning_rate, epochs, f"{infinite} is {evaluator.full[infinite]}")
     symbols = {qid: str(q.symbol) for qid, q in builder.quantities.items()}
     truth.check(evaluator.full, engine, symbols, _unchecked(builder, c))
     return _solution(builder, evaluator, engine, per_epoch, title, notes)
@@ -166,6 +173,11 @@ def _unchecked(builder: Builder, c: Conventions) -> set[str]:
         elif q.kind in ("gradient", "change", "update") and q.key[2] < depth:
             skip.add(qid)
     return skip
+
+
+def _diverges(learning_rate: Any, epochs: int, detail: str) -> ValueError:
+    return ValueError(f"the values overflow: this training diverges ({detail}). Received: "
+                      f"learning_rate={learning_rate}, epochs={epochs}")
 
 
 # --- argument checks -----------------------------------------------------------------------

@@ -256,7 +256,7 @@ def evaluate_interval(node: Node, resolve: Callable[[str], Interval]) -> Interva
         return resolve(node.id)
     if isinstance(node, Add):
         parts = [evaluate_interval(t, resolve) for t in node.terms]
-        return math.fsum(p[0] for p in parts), math.fsum(p[1] for p in parts)
+        return _bound_sum([p[0] for p in parts], -1), _bound_sum([p[1] for p in parts], 1)
     if isinstance(node, Sub):
         (a, b), (c, d) = (evaluate_interval(n, resolve) for n in (node.left, node.right))
         return a - d, b - c
@@ -277,13 +277,22 @@ def evaluate_interval(node: Node, resolve: Callable[[str], Interval]) -> Interva
         return _pow_interval(node, resolve)
     if isinstance(node, (Exp, Log)):
         lo, hi = evaluate_interval(node.arg, resolve)
-        f = math.exp if isinstance(node, Exp) else math.log
-        if isinstance(node, Log) and lo <= 0.0:
-            return -math.inf, f(hi) if hi > 0 else math.inf
-        return f(lo), f(hi)
+        if isinstance(node, Log):
+            if lo <= 0.0:
+                return -math.inf, math.log(hi) if 0.0 < hi < math.inf else math.inf
+            return math.log(lo), math.log(hi) if hi < math.inf else math.inf
+        return _exp(lo), _exp(hi)
     if isinstance(node, Call):
         return _call_interval(node, [evaluate_interval(a, resolve) for a in node.args])
     raise TypeError(f"{type(node).__name__} has no value (symbolic only)")
+
+
+def _bound_sum(values: list[float], side: int) -> float:
+    """A sum of interval ends; an infinite end makes the sum that infinity (side −1: lower
+    ends, +1: upper ends)."""
+    if any(math.isinf(v) for v in values):
+        return math.inf * side
+    return math.fsum(values)
 
 
 def _mul_interval(a: Interval, b: Interval) -> Interval:
@@ -293,13 +302,23 @@ def _mul_interval(a: Interval, b: Interval) -> Interval:
     return min(products), max(products)
 
 
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
 def _pow_interval(node: Pow, resolve: Callable[[str], Interval]) -> Interval:
     lo, hi = evaluate_interval(node.base, resolve)
     e_lo, e_hi = evaluate_interval(node.exponent, resolve)
     if e_lo != e_hi or e_lo != int(e_lo) or e_lo < 0:
         raise TypeError("interval power needs a constant non-negative integer exponent")
     n = int(e_lo)
-    ends = (lo**n, hi**n)
+    try:
+        ends = (lo**n, hi**n)
+    except OverflowError:
+        return (0.0 if n % 2 == 0 else -math.inf), math.inf
     if n % 2 == 0 and lo <= 0.0 <= hi:
         return 0.0, max(ends)
     return min(ends), max(ends)

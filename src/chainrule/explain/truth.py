@@ -12,7 +12,7 @@ optimizer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -66,10 +66,32 @@ def _fprime(act: str, net: np.ndarray) -> np.ndarray:
     return z.grad
 
 
+def _set_param(key: tuple, value: float, kernels: list[Tensor], biases: list[Tensor | None],
+               c: Conventions) -> None:
+    """Write parameter ``key`` (in the convention's terms) into the engine's tensors."""
+    layer = key[1] - 1
+    if key[0] == "w":
+        kernels[layer].data[key[2] - 1, key[3] - 1] = value
+        return
+    tensor = biases[layer]
+    assert tensor is not None
+    value = -value if c.bias == "threshold" else value
+    if tensor.data.ndim == 0:
+        tensor.data[...] = value
+    else:
+        tensor.data[key[2] - 1] = value
+
+
 def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndarray]],
                   c: Conventions, learning_rate: float, steps: list[str],
-                  epochs: list[list[str]]) -> dict[str, float]:
-    """The engine's value for every id that has one (see ``docs/explain.md``, section 3)."""
+                  epochs: list[list[str]],
+                  start: Callable[[str], float] | None = None) -> dict[str, float]:
+    """The engine's value for every id that has one (see ``docs/explain.md``, section 4).
+
+    ``start(id)``, if given, supplies each step's starting parameters (``s3.w.1.1.1``): the
+    engine then computes every step from the same inputs as the derivation, so rounding
+    differences never compound over a long (or diverging) run. The optimizer keeps its
+    own state (the momentum velocity) from step to step."""
     kernels, biases = _parameters(network, c)
     keys = param_keys(network.sizes, c.bias)
     trained = [p for p in kernels] + ([b for b in biases if b is not None]
@@ -79,6 +101,8 @@ def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndar
     values: dict[str, float] = {}
     for s, (x, t) in zip(steps, examples):
         for key in keys:
+            if start is not None:
+                _set_param(key, start(f"{s}.{param_id(key)}"), kernels, biases, c)
             values[f"{s}.{param_id(key)}"] = _param_value(key, kernels, biases, c, "data")
         nets, outs, error = _forward(network, kernels, biases, x, t, c)
         for p in kernels + biases:
