@@ -54,8 +54,9 @@ def test_losses_match_a_fit_of_the_same_model():
     model.predict(np.zeros((1, 2)))
     xs = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], float)
     ts = np.array([[0], [1], [1], [0]], float)
-    solution = explain(model, xs, ts, learning_rate=0.5, loss="half_sse", epochs=2)
-    model.compile(optimizer=cr.optimizers.SGD(learning_rate=0.5), loss="half_sse")
+    model.compile(optimizer=cr.optimizers.SGD(learning_rate=0.5), loss="sse")
+    solution = explain(model, xs, ts, learning_rate=0.5, epochs=2)  # the compiled loss
+    assert solution.conventions.error == "sse"
     history = model.fit(xs, ts, epochs=2, batch_size=1, shuffle=False, verbose=0)
     for epoch, loss in enumerate(history.history["loss"], start=1):
         assert solution.equation(f"loss.{epoch}").exact == pytest.approx(loss, abs=1e-12)

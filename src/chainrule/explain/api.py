@@ -40,7 +40,8 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
         t: the target(s): (out,) or (n, out).
         learning_rate: η > 0.
         loss: ``half_sse``, ``sse``, ``mse``, ``binary_crossentropy`` (sigmoid outputs) or
-            ``categorical_crossentropy`` (softmax outputs); ``None``: the convention's.
+            ``categorical_crossentropy`` (softmax outputs); ``None``: the loss a compiled
+            model trains with, else the convention's (``half_sse`` in every profile).
         convention: a profile name (``blog``, ``fausett``, ``mazur``, ``han``, ``layered``)
             or a ``Conventions``.
         decimals: printed decimals, an int or a mapping kind → int; ``None``: the
@@ -60,6 +61,8 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
     '0.5000'
     """
     network = Network.from_any(model)
+    if loss is None and isinstance(getattr(model, "loss", None), str):
+        loss = model.loss  # a compiled Sequential: explain the loss it trains with
     c = get(convention, decimals=decimals, carry=carry, error=_loss_name(loss), **switches)
     xs, ts = _examples(x, t, network)
     rate = _positive("learning_rate", learning_rate)
