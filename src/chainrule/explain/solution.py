@@ -201,6 +201,9 @@ class WorkedSolution:
         weight_table: each parameter's initial value and value after each epoch.
         losses: one ``"loss"`` equation per epoch.
         notes: remarks in plain text (published slips, cancellations, kinks …).
+        title: a heading ("" for none).
+        meta: data a producer attaches (a problem file's name and source, example labels);
+            ``explain`` leaves it empty.
     """
 
     conventions: Conventions
