@@ -27,8 +27,8 @@ problem given as text) and names the key.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,6 +50,7 @@ else:  # pragma: no cover - Python 3.10
 __all__ = ["Problem", "Source", "Published", "load_problem", "bundled", "bundled_names"]
 
 Layer = tuple[np.ndarray, "np.ndarray | None", str]
+_PRINTED = re.compile(r"-?[0-9]+(\.[0-9]+)?$")
 
 
 @dataclass(frozen=True)
@@ -319,12 +320,9 @@ def _published(value: Any) -> tuple[Published, ...]:
             printed, product = entry, ()
         printed = schema.text(printed, f"{where} printed (the source's digits as a string, "
                                        f"e.g. \"0.1311\")")
-        try:
-            if not math.isfinite(float(printed)):
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"{where}: expected a number written as a string. "
-                             f"Received: {printed!r}") from None
+        if not _PRINTED.match(printed):
+            raise ValueError(f"{where}: expected a decimal number written as a string, with "
+                             f"an ASCII minus, e.g. \"-0.0065\". Received: {printed!r}")
         entries.append(Published(key, printed, product))
     return tuple(entries)
 
