@@ -269,3 +269,31 @@ def test_answers_may_be_a_mapping_of_floats():
     assert [r.status for r in report.results] == ["right", "right"]
     with pytest.raises(ValueError, match="answers must be"):
         check(solution, 3)
+
+
+# --- every activation, loss and switch ------------------------------------------------------------
+K1, B1 = [[0.3, -0.2, 0.5], [0.7, 0.4, -0.6]], [0.1, -0.3, 0.2]
+K2, B2 = [[0.5, -0.4], [0.2, 0.6], [-0.7, 0.3]], [0.1, -0.2]
+
+
+@pytest.mark.parametrize("hidden,output,loss,t", [
+    ("tanh", "softmax", "categorical_crossentropy", [1, 0]),
+    ("relu", "sigmoid", "binary_crossentropy", [1, 0]),
+    ("bipolar_sigmoid", "linear", "mse", [0.5, -0.2]),
+    ("sigmoid", "tanh", "sse", [1, -1]),
+])
+@pytest.mark.parametrize("switches", [{}, {"momentum": 0.9}, {"epochs": 2},
+                                      {"carry": "rounded"}, {"bias": "threshold"}])
+def test_any_solution_gets_full_marks_from_its_own_key_and_finds_a_wrong_delta(
+        hidden, output, loss, t, switches):
+    switches = dict(switches)
+    epochs = switches.pop("epochs", 1)
+    solution = explain([(K1, B1, hidden), (K2, B2, output)], [[0.6, -0.8], [0.2, 0.3]],
+                       [t, t], learning_rate=0.3, loss=loss, convention="fausett",
+                       epochs=epochs, **switches)
+    sheet = key_sheet(solution)
+    assert check(solution, sheet).full_marks
+    wrong = next(i for i in sheet if ".delta." in i)
+    sheet[wrong] = str(round(float(sheet[wrong]) * 3 + 0.1, 4))
+    report = check(solution, sheet)
+    assert report.first_wrong.id == wrong and report.count("wrong") == 1, report.to_text()

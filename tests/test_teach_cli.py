@@ -107,3 +107,47 @@ def test_a_malformed_number_names_the_line(problem_set, tmp_path, capsys):
 def test_cli_errors_are_one_line_with_exit_code_2(problem_set, capsys, argv, message):
     err = one_line_error(capsys, *[a.format(set=problem_set) for a in argv])
     assert message in err, err
+
+
+HAN_KAMBER = """
+title = "Han, Kamber & Pei, Data Mining (3rd ed.), §9.2.3"
+
+[network]
+layers = [3, 2, 1]
+activation = "sigmoid"
+
+[weights.layer1]
+kernel = [[0.2, -0.3], [0.4, 0.1], [-0.5, 0.2]]
+bias = [-0.4, 0.2]
+
+[weights.layer2]
+kernel = [[-0.3], [-0.2]]
+bias = [0.1]
+
+[[examples]]
+x = [1, 0, 1]
+t = [1]
+
+[training]
+learning_rate = 0.9
+
+[convention]
+name = "han"
+
+[published]
+"O_4" = "0.332"
+"O_6" = "0.474"
+"Err_6" = "0.1311"
+"Err_4" = "-0.0087"
+"w_46+" = "-0.261"
+"θ_4+" = "-0.408"
+"""
+
+
+def test_the_published_numbers_of_a_problem(tmp_path, capsys):
+    path = tmp_path / "han.toml"
+    path.write_text(HAN_KAMBER, encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(path), "--published")
+    assert code == 0 and "Checked 6 values" in out and "No wrong values." in out
+    code, out, _ = run(capsys, "check", str(path), "--published", "--json")
+    assert json.loads(out)["counts"]["right"] == 6
