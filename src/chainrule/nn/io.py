@@ -29,15 +29,15 @@ a fresh optimizer of the saved configuration.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from chainrule._atomic import atomic_writer
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
 
@@ -55,15 +55,6 @@ def _config(model: Any) -> dict[str, Any]:
     }
 
 
-def _file_mode(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def save(model: Any, path: str | os.PathLike[str]) -> None:
     """Write ``model`` (architecture, compile settings, weights) to ``path`` atomically.
 
@@ -74,30 +65,8 @@ def save(model: Any, path: str | os.PathLike[str]) -> None:
     text = json.dumps(_config(model), indent=1, sort_keys=True, allow_nan=False)
     arrays = {"config": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     arrays.update({f"weight_{i}": w for i, w in enumerate(weights)})
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, _file_mode(path))
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    # make the rename itself durable; not every platform can open a directory
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    with atomic_writer(path, "wb") as handle:
+        np.savez(handle, **arrays)
 
 
 class _Bad(ValueError):
