@@ -74,3 +74,21 @@ def test_missing_csv_column_names_the_columns(tmp_path, capsys):
     path.write_text("a,b,label\n1,2,x\n3,4,y\n")
     code, _, err = run(capsys, ["train", str(path), "--target", "lbl"])
     assert code == 2 and "'lbl'" in err and "a, b, label" in err, err
+
+
+def test_save_and_plot_write_what_report_reads(tmp_path, capsys):
+    run_path = tmp_path / "runs" / "xor.npz"
+    plots = tmp_path / "plots"
+    code, out, err = run(capsys, ["train", "xor", "--epochs", "20", "--verbose", "0",
+                                  "--save", str(run_path), "--plot", str(plots)])
+    assert code == 0, err
+    assert sorted(p.name for p in plots.iterdir()) == [
+        f"{name}.{ext}" for name in ("decision_boundary", "gradients", "loss")
+        for ext in ("png", "svg")]
+    history = (tmp_path / "runs" / "xor.history.json").read_text()
+    assert '"loss"' in history and '"name": "xor"' in history
+    page = tmp_path / "report.html"
+    code, _, err = run(capsys, ["report", str(run_path), "-o", str(page)])
+    assert code == 0, err
+    # the history beside the model is found without --history: the loss curve is drawn
+    assert "loss and metrics per epoch" in page.read_text()

@@ -18,7 +18,8 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("run", metavar="RUN.npz", help="a model saved by chainrule train --save")
     p.add_argument("--history", metavar="HISTORY.json",
-                   help="the run's history (chainrule.viz.history_json writes it)")
+                   help="the run's history (default: RUN.history.json when it exists, as "
+                   "chainrule train --save writes it)")
     p.add_argument("--data", help="the training data, to list predictions: a dataset name "
                    "or a .csv/.npy/.npz file (default: the one the history names)")
     p.add_argument("--target", help="the target column of a CSV file (default: the last)")
@@ -53,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
     from chainrule.viz.report import read_history, report_html
 
     model = cr.load(args.run)
-    history, norms, spec = ({}, None, None) if not args.history else read_history(args.history)
+    from chainrule.commands.train import history_path
+
+    history_file = args.history
+    if history_file is None and os.path.exists(history_path(args.run)):
+        history_file = history_path(args.run)
+    history, norms, spec = ({}, None, None) if not history_file else read_history(history_file)
     x, y, names = _data(args, spec)
     title = args.title or f"Training report: {Path(args.run).name}"
     text = report_html(model, history=history, x=x, y=y, gradients=norms, title=title,

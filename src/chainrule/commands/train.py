@@ -48,7 +48,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for weights and order (default: 0)")
     p.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                    help="0 silent, 1 progress bar (lines when not a terminal), 2 lines")
-    p.add_argument("--save", metavar="PATH", help="save the trained model (.npz)")
+    p.add_argument("--save", metavar="PATH", help="save the trained model (.npz) and its "
+                   "history beside it (PATH with .history.json), for chainrule report")
+    p.add_argument("--plot", metavar="DIR", help="write the loss curve, the decision regions "
+                   "(2-input data) and the gradient size per layer to DIR as PNG and SVG")
 
 
 def _widths(text: str) -> list[int]:
@@ -128,11 +131,18 @@ def run(args: argparse.Namespace) -> int:
     x, y, names = load_data(args.data, args.target, args.seed)
     model = build_model(args, x, y)
     judge = StopWhenCorrect(tolerance=args.tolerance)
+    callbacks: list[Any] = [judge] if args.until_correct else []
+    norms = None
+    if args.plot or args.save:
+        from chainrule.viz import GradientNorms
+
+        norms = GradientNorms()
+        callbacks.append(norms)
     batch_size = args.batch_size or (1 if len(x) <= ONLINE_UP_TO else 32)
     history = model.fit(
         x, y, epochs=args.epochs, batch_size=batch_size, shuffle=not args.no_shuffle,
-        validation_split=args.validation_split, callbacks=[judge] if args.until_correct else None,
-        verbose=args.verbose, seed=args.seed,
+        validation_split=args.validation_split, callbacks=callbacks, verbose=args.verbose,
+        seed=args.seed,
     )
     judge.set_model(model)
     out = model.predict(x)
@@ -145,6 +155,31 @@ def run(args: argparse.Namespace) -> int:
         print(f"not every output is correct after {args.epochs} epochs; try more --epochs, "
               "another --seed or a larger --lr")
     if args.save:
-        model.save(args.save)
-        print(f"saved the model to {args.save}")
+        save_run(args, model, history, norms)
+    if args.plot:
+        from chainrule.viz import write_training_plots
+
+        paths = write_training_plots(model, history, x, y, args.plot, gradients=norms)
+        print(f"wrote {len(paths)} plots to {args.plot}")
     return 0
+
+
+def history_path(model_path: str) -> str:
+    """Where ``--save PATH`` puts the history: ``run.npz`` → ``run.history.json``."""
+    root, ext = os.path.splitext(model_path)
+    return (root if ext == ".npz" else model_path) + ".history.json"
+
+
+def save_run(args: argparse.Namespace, model: Any, history: Any, norms: Any) -> None:
+    from chainrule._atomic import write_text_atomic
+    from chainrule.viz import history_json
+
+    parent = os.path.dirname(args.save)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    model.save(args.save)
+    data = {"name": args.data, "seed": args.seed}
+    if args.target:
+        data["target"] = args.target
+    write_text_atomic(history_path(args.save), history_json(history, gradients=norms, data=data))
+    print(f"saved the model to {args.save} and its history to {history_path(args.save)}")
