@@ -147,18 +147,6 @@ class Problem:
         except ValueError as exc:
             raise ValueError(f"{self.name}: {exc}") from None
 
-    def sequential(self) -> Any:
-        """A built ``chainrule.Sequential`` holding this problem's initial weights."""
-        from chainrule.nn.layers import Dense
-        from chainrule.nn.model import Sequential
-
-        model = Sequential([Dense(k.shape[1], activation=act, use_bias=b is not None)
-                            for k, b, act in self.layers])
-        model.build(self.sizes[0])
-        weights = [w for k, b, _ in self.layers for w in (k, b) if w is not None]
-        model.set_weights([w.copy() for w in weights])
-        return model
-
 
 # --- loading --------------------------------------------------------------------------------
 def load_problem(source: str | os.PathLike[str], *, name: str | None = None) -> Problem:

@@ -1,0 +1,101 @@
+"""``chainrule explain``: a problem file's training step(s) as a worked solution."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HELP = "explain the training step(s) of a problem file as an exam-style worked solution"
+FORMATS = ("text", "markdown", "latex", "json")
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "explain", help=HELP, description=HELP + ": forward pass, error, every δ, every "
+        "gradient, every update, in the notation and rounding of the file's convention. The "
+        "format of problem files is described in docs/problem-format.md.",
+    )
+    p.add_argument("file", metavar="FILE",
+                   help="a problem file (.toml), or the name of a problem shipped with "
+                   "chainrule: blog_xor, mazur_2015, han_kamber, fausett_binary, "
+                   "fausett_bipolar, negnevitsky_xor, hagan_ch11")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="output format (default: text)")
+    p.add_argument("--convention", metavar="NAME",
+                   help="write the solution in another notation profile: blog, fausett, "
+                   "mazur, han or layered (default: the file's)")
+    p.add_argument("--decimals", type=int, metavar="N",
+                   help="print every quantity with N decimals (default: the convention's)")
+    p.add_argument("--carry", choices=("full", "rounded"),
+                   help="full: compute exactly, print rounded; rounded: use each value as "
+                   "printed, as by hand (default: the convention's)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="write to OUT (atomically) instead of standard output")
+
+
+def load(file: str) -> Any:
+    """The problem in ``file``, or the bundled problem of that name."""
+    from chainrule.explain import problem
+
+    if os.path.exists(file):
+        return problem.load_problem(file)
+    bare = "/" not in file and os.sep not in file
+    if bare and file.removesuffix(".toml") in problem.bundled_names():
+        return problem.bundled(file)
+    raise ValueError(f"{file}: no such file, and no problem of that name is shipped with "
+                     "chainrule; shipped problems: " + ", ".join(problem.bundled_names()))
+
+
+def render(solution: Any, fmt: str) -> str:
+    """``solution`` in format ``fmt``; a renderer that is not available is a ``ValueError``."""
+    method = {"text": solution.to_text, "markdown": solution.to_markdown,
+              "latex": solution.to_latex, "json": solution.to_json}[fmt]
+    try:
+        text = method()
+    except NotImplementedError as exc:
+        raise ValueError(f"--format {fmt}: {exc}") from None
+    return text if text.endswith("\n") else text + "\n"
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and
+    ``os.replace``: readers see the old file or the whole new one, never a part."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, _file_mode(target))
+        os.replace(tmp_name, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+
+
+def _file_mode(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def run(args: argparse.Namespace) -> int:
+    problem = load(args.file)
+    solution = problem.solve(args.convention, decimals=args.decimals, carry=args.carry)
+    text = render(solution, args.format)
+    if args.output:
+        write_atomic(args.output, text)
+    else:
+        sys.stdout.write(text)
+    return 0
