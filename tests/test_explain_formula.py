@@ -151,6 +151,8 @@ def test_text_precedence_and_coefficients():
     assert to_text(Mul((Neg(Sub(ONE, y)), y)), lookup) == "−(1 − y)·y"
     assert to_text(Div(Mul((y, y)), Mul((y, y))), lookup) == "y·y/(y·y)"
     assert to_text(Add((y, Neg(y))), lookup) == "y − y"
+    # a subtracted negative value is substituted as it stands (Negnevitsky's x·w − θ)
+    assert to_text(Add((y, Neg(Ref("w")))), lookup, numeric=True) == "0.474 − (−0.3)"
     assert to_text(Call("relu", (y,)), lookup) == "max(0, y)"
     assert to_text(Call("relu", (y,), derivative=True), lookup) == "relu′(y)"
     assert to_text(Call("f", (y,)), lookup) == "f(y)"

@@ -296,7 +296,7 @@ class _Printer:
     def add(self, node: Add) -> str:
         out = []
         for i, term in enumerate(node.terms):
-            if i and isinstance(term, Neg) and not self.negative_leaf(term.arg):
+            if i and isinstance(term, Neg):  # x − θ, and x − (−0.1) when θ is negative
                 out.append(self.d.minus() + self.wrap(term.arg, _SIGNED + 1))
                 continue
             text = self.wrap(term, _SUM if i == 0 else _SIGNED + 1)
