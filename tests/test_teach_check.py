@@ -297,3 +297,19 @@ def test_any_solution_gets_full_marks_from_its_own_key_and_finds_a_wrong_delta(
     sheet[wrong] = str(round(float(sheet[wrong]) * 3 + 0.1, 4))
     report = check(solution, sheet)
     assert report.first_wrong.id == wrong and report.count("wrong") == 1, report.to_text()
+
+
+def test_a_step_the_solution_does_not_have_is_named():
+    solution = solve("2-2-1", "blog")
+    with pytest.raises(ValueError, match="unknown step 's3' in 's3.net_h1'; the solution has "
+                                         "steps s1"):
+        check(solution, {"s3.net_h1": "0.45"})
+
+
+def test_a_frozen_bias_update_is_accepted_but_not_offered():
+    solution = solve("2-2-1", "blog", update_bias=False)
+    report = check(solution, {"w_01+": "0.3"})  # unchanged: right, and worth nothing
+    assert report.results[0].status == "right" and report.results[0].out_of == 0
+    with pytest.raises(ValueError) as info:
+        check(solution, {"w_09+": "0.3"})
+    assert "w_01⁺" not in str(info.value) and "w_11⁺" in str(info.value)

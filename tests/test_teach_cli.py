@@ -151,3 +151,20 @@ def test_the_published_numbers_of_a_problem(tmp_path, capsys):
     assert code == 0 and "Checked 6 values" in out and "No wrong values." in out
     code, out, _ = run(capsys, "check", str(path), "--published", "--json")
     assert json.loads(out)["counts"]["right"] == 6
+
+
+def test_the_published_slips_of_mazur_2015(capsys):
+    # docs/published-examples.md, S2.1 and S2.2: ∂E_o2/∂out_h1 = −0.019049119 comes from
+    # carrying rounded values; E_total = 0.291027924 after the first round comes from hidden
+    # δ computed with the updated w5…w8, though the printed w1⁺…w4⁺ follow the stated rule.
+    code, out, _ = run(capsys, "check", "mazur_2015", "--published", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["first_wrong"] == "s2.E"
+    assert data["slip"]["name"] == "updated_weights" and data["slip"]["alone"] == ["s2.E"]
+    assert data["drift"]["explains"] == ["s1.dout.1.1.2"]
+    assert data["missing"] == [] and data["marks"] == data["out_of"] - 1  # E_total [s2]
+    code, out, _ = run(capsys, "check", "mazur_2015", "--published")
+    assert "E_total [s2] = 0.291027924" in out
+    assert "Most likely slip: hidden δ from the updated weights" in out
+    assert "Rounding drift: the last digits of ∂E_o2/∂out_h1 come from values carried " \
+           "rounded as printed" in out

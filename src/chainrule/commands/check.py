@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -36,13 +37,13 @@ def run(args: Any) -> int:
     if (args.answers is None) == (not args.published):
         raise ValueError("give an ANSWERS file or --published (not both)")
     problem = _load(args.problem)
-    solution = problem.explain(problem.conventions())
     if args.published:
         sheet = parse_answers(_published_sheet(problem), source=f"{problem.name} [published]")
     else:
         sheet = read_answers(args.answers)
+    solution = problem.explain(problem.conventions(), _epochs(problem, sheet))
     marks = _marks(args.marks, args.problem, sheet)
-    report = check(solution, sheet, marks=marks)
+    report = check(solution, sheet, marks=marks, only_answered=args.published)
     if args.json:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -57,6 +58,15 @@ def _load(name: str) -> Any:
     if os.path.exists(name) or name.endswith(".toml"):
         return problems.load_problem(name)
     return problems.bundled(name)
+
+
+def _epochs(problem: Any, sheet: Any) -> int:
+    """Enough epochs for every step the answers name (``s3.net_h1``, ``[s3]``)."""
+    from chainrule.teach.names import split_step
+
+    steps = [answer.step or split_step(answer.name)[0] for answer in sheet.answers]
+    last = max([int(s[1:]) for s in steps if s] + [1])
+    return max(problem.epochs, math.ceil(last / len(problem.x)))
 
 
 def _published_sheet(problem: Any) -> str:

@@ -29,6 +29,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from chainrule.explain.formula import round_value
 from chainrule.explain.solution import Equation, WorkedSolution
 from chainrule.teach.answers import Answer, AnswerSheet, answers_from_mapping, read_answers
 from chainrule.teach.marks import MarkScheme
@@ -43,7 +44,7 @@ AnswersLike = AnswerSheet | Mapping[str, Any] | str | os.PathLike
 
 
 def check(solution: WorkedSolution, answers: AnswersLike, *,
-          marks: MarkScheme | None = None) -> CheckReport:
+          marks: MarkScheme | None = None, only_answered: bool = False) -> CheckReport:
     """Grade ``answers`` against ``solution`` and diagnose the first mistake.
 
     Args:
@@ -52,6 +53,8 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
             ``{symbol: value}``; a string value keeps its written decimals.
         marks: the mark scheme; default: the sheet's own ``[marks]`` over the default
             scheme (``chainrule.teach.marks``).
+        only_answered: mark only the values answered (a source's printed numbers), not
+            every value the solution asks for.
 
     Returns:
         A ``CheckReport``: a result per value, the marks, the first wrong value and the most
@@ -64,7 +67,7 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
     sheet = _sheet(answers)
     frozen = frozen_bias_variant(solution)
     key_extra = frozen[1] if frozen else {}
-    table = NameTable(_nameable(solution, key_extra), _default_step(solution))
+    table = NameTable(_nameable(solution, key_extra), _default_step(solution), key_extra)
     pins, lines = _resolve(sheet, table)
     scheme = (marks or MarkScheme()).merged(None if marks else sheet.marks)
     symbol_marks = _symbol_marks(scheme, table)
@@ -72,9 +75,11 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
     key = World(solution, extra=key_extra)
     student = World(solution, extra=key_extra, pinned=pins)
     order = sorted(pins, key=lambda i: key.order.get(i, len(key.order)))
-    results = [_grade(key, student, lines[i]) for i in order]
+    results = [_grade(key, student, lines[i], table.default_step) for i in order]
     found = _diagnose(solution, results, pins, key_extra, frozen[0] if frozen else None)
-    return _report(solution, key, results, found, scheme, symbol_marks)
+    drift = _drift(solution, results, pins, key_extra)
+    found = found or drift  # with nothing wrong, the drift is what there is to name
+    return _report(solution, key, results, (found, drift), scheme, symbol_marks, only_answered)
 
 
 def _sheet(answers: AnswersLike) -> AnswerSheet:
@@ -125,7 +130,8 @@ def _symbol_marks(scheme: MarkScheme, table: NameTable) -> dict[str, float]:
 
 
 # --- grading ---------------------------------------------------------------------------------
-def _grade(key: World, student: World, line: tuple[Answer, str, Equation]) -> ValueResult:
+def _grade(key: World, student: World, line: tuple[Answer, str, Equation],
+           default_step: str) -> ValueResult:
     answer, where, eq = line
     if agrees(answer.value, answer.decimals, key.interval(eq.id)):
         status = "right"
@@ -138,11 +144,18 @@ def _grade(key: World, student: World, line: tuple[Answer, str, Equation]) -> Va
             and key.printed(eq.id).rstrip("0").rstrip(".") != answer.text.rstrip("0").rstrip("."):
         note = f"written to {answer.decimals} decimals; the solution prints {eq.decimals}"
     return ValueResult(
-        id=eq.id, symbol=eq.symbol.text, name=answer.name, answer=answer.text,
+        id=eq.id, symbol=_label(eq, default_step), name=answer.name, answer=answer.text,
         value=answer.value, key=key.printed(eq.id), status=status, where=where,
         line=answer.line, kind=eq.kind, note=note,
         expected=student.printed_derived(eq.id) if status != "right" else "",
     )
+
+
+def _label(eq: Equation, default_step: str) -> str:
+    """The symbol, with its step when it is not the default one: ``E_total [s2]``."""
+    if eq.step is None or eq.step == default_step:
+        return eq.symbol.text
+    return f"{eq.symbol.text} [{eq.step}]"
 
 
 def _explains(world: World, result: ValueResult, decimals: int) -> bool:
@@ -151,61 +164,69 @@ def _explains(world: World, result: ValueResult, decimals: int) -> bool:
 
 def _diagnose(solution: WorkedSolution, results: list[ValueResult], pins: dict[str, Pin],
               key_extra: Mapping[str, Equation], frozen: Variant | None) -> SlipFinding | None:
+    """The variant that reproduces the first wrong value and the most wrong values, each
+    computed from the student's own earlier values; failing that, from the given values
+    alone (a number that follows a rule the student's other numbers do not)."""
     wrong = [r for r in results if r.status == "wrong"]
     if not wrong:
-        return _carry_finding(solution, results, pins, key_extra)
-    candidates = variants(solution) + ([frozen] if frozen else [])
-    best: tuple[tuple, Variant, list[str]] | None = None
+        return None
+    candidates = [v for v in variants(solution) if v.slip != "carry"]
+    candidates += [frozen] if frozen else []
+    best: tuple[tuple, Variant, list[str], list[str]] | None = None
     for rank, variant in enumerate(candidates):
-        if variant.slip == "carry":
-            continue
-        world = World(solution, formulas=variant.formulas, extra={**key_extra, **variant.extra},
-                      carry=variant.carry, tie=variant.tie, pinned=pins)
+        extra = {**key_extra, **variant.extra}
+        world = World(solution, formulas=variant.formulas, extra=extra, carry=variant.carry,
+                      tie=variant.tie, pinned=pins)
         explained = [r.id for r in wrong if _explains(world, r, pins[r.id][1])]
-        if not explained:
+        alone_world = World(solution, formulas=variant.formulas, extra=extra)
+        alone = [r.id for r in wrong if r.id not in explained
+                 and _explains(alone_world, r, pins[r.id][1])]
+        if not explained and not alone:
             continue
-        first = wrong[0].id in explained
-        score = (first, len(explained), -_order(variant.slip), -rank)
+        first = wrong[0].id in explained + alone
+        score = (first, wrong[0].id in explained, len(explained) + len(alone), len(explained),
+                 -_order(variant.slip), -rank)
         if best is None or score > best[0]:
-            best = (score, variant, explained)
+            best = (score, variant, explained, alone)
     if best is None:
         return None
-    _, variant, explained = best
+    _, variant, explained, alone = best
+    ordered = [r.id for r in wrong if r.id in explained or r.id in alone]
     return SlipFinding(variant.slip, SLIPS[variant.slip].title, SLIPS[variant.slip].rule,
-                       variant.where, tuple(explained), explained[0] == wrong[0].id)
+                       variant.where, tuple(ordered), ordered[0] == wrong[0].id, tuple(alone))
 
 
 def _order(slip: str) -> int:
     return list(SLIPS).index(slip)
 
 
-def _carry_finding(solution: WorkedSolution, results: list[ValueResult], pins: dict[str, Pin],
-                   key_extra: Mapping[str, Equation]) -> SlipFinding | None:
-    """Right values whose last digits differ from the key: rounding drift, if the other
+def _drift(solution: WorkedSolution, results: list[ValueResult], pins: dict[str, Pin],
+           key_extra: Mapping[str, Equation]) -> SlipFinding | None:
+    """Right values whose last digits differ from the key: rounding drift, when the other
     carry rule gives exactly the student's digits."""
-    differ = [r for r in results if r.status == "right" and float(r.key) != r.value
-              and _rounded(float(r.key), pins[r.id][1]) != r.value]
+    tie = solution.conventions.tie
+    differ = [r for r in results if r.status == "right" and r.key != "nan"
+              and _rounded(float(r.key), pins[r.id][1], tie) != r.value]
     if not differ:
         return None
     variant = next(v for v in variants(solution) if v.slip == "carry")
     world = World(solution, extra=key_extra, carry=variant.carry)
-    explained = [r.id for r in differ if _rounded(world.value(r.id), pins[r.id][1]) == r.value]
+    explained = [r.id for r in differ
+                 if _rounded(world.value(r.id), pins[r.id][1], tie) == r.value]
     if not explained:
         return None
     return SlipFinding("carry", SLIPS["carry"].title, SLIPS["carry"].rule, variant.where,
                        tuple(explained), True)
 
 
-def _rounded(value: float, decimals: int) -> float:
-    from chainrule.explain.formula import round_value
-
-    return float(round_value(value, decimals))
+def _rounded(value: float, decimals: int, tie: str) -> float:
+    return float(round_value(value, decimals, tie)) if value == value else value
 
 
 # --- marks -----------------------------------------------------------------------------------
 def _report(solution: WorkedSolution, key: World, results: list[ValueResult],
-            slip: SlipFinding | None, scheme: MarkScheme,
-            symbol_marks: Mapping[str, float]) -> CheckReport:
+            findings: tuple[SlipFinding | None, SlipFinding | None], scheme: MarkScheme,
+            symbol_marks: Mapping[str, float], only_answered: bool) -> CheckReport:
     sections = _sections(solution)
     answered = {r.id: r for r in results}
     graded = []
@@ -219,7 +240,7 @@ def _report(solution: WorkedSolution, key: World, results: list[ValueResult],
         graded.append(r.with_marks(earned, available, sections.get(r.id, "other")))
     missing = []
     for qid, section in sections.items():
-        if qid in answered or solution.equation(qid).step not in solution.shown:
+        if only_answered or qid in answered or solution.equation(qid).step not in solution.shown:
             continue
         available = scheme.for_equation(solution.equation(qid), symbol_marks)
         if available > 0:
@@ -229,8 +250,9 @@ def _report(solution: WorkedSolution, key: World, results: list[ValueResult],
                 key=eq.printed, status="missing", where="", line=0, kind=eq.kind,
                 marks=0.0, out_of=available, section=section))
     first = next((r for r in graded if r.status == "wrong"), None)
+    slip, drift = findings
     return CheckReport(tuple(graded), tuple(missing), first, slip, solution.conventions.name,
-                       scheme.fraction)
+                       scheme.fraction, drift)
 
 
 def _sections(solution: WorkedSolution) -> dict[str, str]:

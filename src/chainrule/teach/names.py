@@ -75,11 +75,14 @@ class NameTable:
     """Names of the equations of a solution, step by step.
 
     ``equations`` are the equations a student may name (any order); ``default_step`` is the
-    step a name without a step refers to.
+    step a name without a step refers to; ``unlisted`` are ids that may be named but are
+    not offered in the list of valid symbols (a frozen bias's update).
     """
 
-    def __init__(self, equations: Iterable[Equation], default_step: str) -> None:
+    def __init__(self, equations: Iterable[Equation], default_step: str,
+                 unlisted: Iterable[str] = ()) -> None:
         self.default_step = default_step
+        self.unlisted = set(unlisted)
         self.ids: dict[str, Equation] = {}
         self._exact: dict[str | None, dict[str, list[str]]] = {}
         self._canon: dict[str | None, dict[str, list[str]]] = {}
@@ -104,8 +107,12 @@ class NameTable:
         if name in self.ids and _ID.match(name):
             return name
         prefix, bare = split_step(name)
-        if prefix is not None and prefix in self._exact:
-            step, name = prefix, bare
+        if prefix is not None:
+            if prefix not in self._exact and not self._find(name, step or self.default_step):
+                raise ValueError(f"unknown step {prefix!r} in {name!r}; the solution has steps "
+                                 f"{', '.join(self.steps)}")
+            if prefix in self._exact:
+                step, name = prefix, bare
         step = step or self.default_step
         if step not in self._exact:
             raise ValueError(f"unknown step {step!r} for {name!r}; the solution has steps "
@@ -134,5 +141,6 @@ class NameTable:
     def valid(self, step: str | None = None) -> list[str]:
         """The symbols of ``step`` (default: the default step) and the solution-level ones."""
         step = step or self.default_step
-        names = list(self._exact.get(step, {})) + list(self._exact.get(None, {}))
+        names = [name for scope in (step, None) for name, ids in self._exact.get(scope, {}).items()
+                 if not set(ids) <= self.unlisted]
         return list(dict.fromkeys(names))

@@ -64,8 +64,10 @@ class ValueResult:
 class SlipFinding:
     """The slip that best reproduces the student's numbers.
 
-    ``explains`` are the ids of the wrong values it reproduces, ``explains_first`` whether
-    the first wrong value is one of them, ``where`` where the slip was applied.
+    ``explains`` are the ids of the values it reproduces, ``explains_first`` whether the
+    first wrong value is one of them, ``where`` where the slip was applied. ``alone`` are
+    those it reproduces only computed from the given values under the slip's rule, not from
+    the student's own other values (the student's numbers follow different rules).
     """
 
     name: str
@@ -74,16 +76,19 @@ class SlipFinding:
     where: str
     explains: tuple[str, ...]
     explains_first: bool
+    alone: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "rule": self.rule, "where": self.where,
-                "explains": list(self.explains), "explains_first": self.explains_first}
+                "explains": list(self.explains), "explains_first": self.explains_first,
+                "alone": list(self.alone)}
 
 
 @dataclass(frozen=True)
 class CheckReport:
     """What ``check`` found: a result per answered value (in the solution's order), the
-    asked values not answered, the first wrong value and the most likely slip."""
+    asked values not answered, the first wrong value, the most likely slip, and ``drift``:
+    right values whose last digits come from carrying values the other way."""
 
     results: tuple[ValueResult, ...]
     missing: tuple[ValueResult, ...]
@@ -91,6 +96,7 @@ class CheckReport:
     slip: SlipFinding | None
     convention: str
     follow_through: float
+    drift: SlipFinding | None = None
 
     # --- totals ------------------------------------------------------------------------------
     @property
@@ -132,6 +138,7 @@ class CheckReport:
             "missing": [r.to_dict() for r in self.missing],
             "first_wrong": self.first_wrong.id if self.first_wrong else None,
             "slip": self.slip.to_dict() if self.slip else None,
+            "drift": self.drift.to_dict() if self.drift else None,
             "marks": self.marks, "out_of": self.out_of,
             "sections": {k: list(v) for k, v in self.sections().items()},
             "counts": {s: self.count(s) for s in STATUSES},
@@ -163,19 +170,26 @@ class CheckReport:
             lines.append(f"First wrong value: {first.symbol} = {text_number(first.answer)} "
                          f"({first.where}); the solution has {text_number(first.key)}.")
         slip = self.slip
-        if slip is None:
-            if first is not None:
-                lines.append("No known slip reproduces it.")
-            return lines
-        symbols = ", ".join(self.result(i).symbol for i in slip.explains)
-        if slip.name == "carry":
-            lines.append(f"Last digits differ from the solution only by rounding drift: "
-                         f"{slip.rule}. It reproduces {symbols}; no marks are lost.")
-        else:
+        if slip is not None and slip is not self.drift:
             lead = "Most likely slip" if slip.explains_first else "A slip found later"
-            lines.append(f"{lead}: {slip.title} ({slip.where}): {slip.rule}. "
-                         f"It reproduces {symbols}.")
+            found = [i for i in slip.explains if i not in slip.alone]
+            text = f"{lead}: {slip.title} ({slip.where}): {slip.rule}."
+            if found:
+                text += f" It reproduces {self._symbols(found)}."
+            if slip.alone:
+                text += (f" {self._symbols(slip.alone)} follow{'s' * (len(slip.alone) == 1)} "
+                         "from the given values under this rule, not from your other values.")
+            lines.append(text)
+        elif first is not None and slip is None:
+            lines.append("No known slip reproduces it.")
+        if self.drift is not None:
+            lines.append(f"Rounding drift: the last digits of "
+                         f"{self._symbols(self.drift.explains)} come from "
+                         f"{self.drift.where}; no marks are lost.")
         return lines
+
+    def _symbols(self, ids: Any) -> str:
+        return ", ".join(self.result(i).symbol for i in ids)
 
 
 def _num(x: float) -> str:

@@ -21,12 +21,12 @@ byte-identical files.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from html import escape
 from pathlib import Path
 
+from chainrule._atomic import write_text_atomic
 from chainrule.explain.conventions import PROFILES, Conventions
 from chainrule.explain.latex_math import latex_text, number, symbol_latex
 from chainrule.explain.solution import Equation
@@ -264,7 +264,8 @@ def write_problem_set(problems: Sequence[GeneratedProblem], directory: str | os.
     written = []
     for name, text in files.items():
         if text is not None:
-            written.append(_write_atomic(target / name, text))
+            write_text_atomic(target / name, text)
+            written.append(target / name)
     return written
 
 
@@ -272,16 +273,3 @@ def _html_key(problem: GeneratedProblem) -> str:
     from chainrule.viz.html import render_html
 
     return render_html(problem.solution)
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would make a handout unreadable to others
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

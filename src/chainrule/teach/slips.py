@@ -111,7 +111,8 @@ def variants(solution: WorkedSolution) -> list[Variant]:
         if formulas:
             found.append(Variant(slip, where, formulas))
     other = "full" if ctx.c.carry == "rounded" else "rounded"
-    found.append(Variant("carry", f"carried {_CARRY[other]}", {}, carry=other))
+    where = f"values carried {_CARRY[other]}, not {_CARRY[ctx.c.carry]} as the solution does"
+    found.append(Variant("carry", where, {}, carry=other))
     return found
 
 

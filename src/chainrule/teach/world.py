@@ -79,11 +79,12 @@ class World:
         self.carry = carry or solution.conventions.carry
         self.tie = tie or solution.conventions.tie
         self.pinned = dict(pinned or {})
-        self.order = {qid: n for n, qid in enumerate(self.equations)}
+        self._ids = _ordered(list(solution.equations.values()), list((extra or {}).values()))
+        self.order = {qid: n for n, qid in enumerate(self._ids)}
         self._values: dict[str, float] = {}
         self._intervals: dict[str, Interval] = {}
         self._primed = 0
-        self._ids = list(self.equations)
+        self._priming = False
 
     # --- structure ---------------------------------------------------------------------------
     def formula(self, qid: str) -> Node | None:
@@ -103,12 +104,18 @@ class World:
     def _prime(self, qid: str) -> None:
         """Compute every equation before ``qid`` first, in order, so that recursion only
         follows references within a step (long runs would otherwise recurse per step)."""
-        stop = self.order.get(qid, 0)
-        while self._primed < stop:
-            earlier = self._ids[self._primed]
-            self._primed += 1
-            self.value(earlier)
-            self.interval(earlier)
+        if self._priming:  # a reference ahead of the loop below: plain recursion
+            return
+        self._priming = True
+        try:
+            stop = self.order.get(qid, 0)
+            while self._primed < stop:
+                earlier = self._ids[self._primed]
+                self._primed += 1
+                self.value(earlier)
+                self.interval(earlier)
+        finally:
+            self._priming = False
 
     # --- values ------------------------------------------------------------------------------
     def derived_value(self, qid: str) -> float:
@@ -187,6 +194,16 @@ class World:
             return lo, hi
         h = half_unit(self.decimals(qid))
         return lo - h, hi + h
+
+
+def _ordered(equations: list[Equation], extra: list[Equation]) -> list[str]:
+    """Ids in the solution's order, each extra equation after the last one of its step."""
+    ids = [eq.id for eq in equations if eq.id not in {e.id for e in extra}]
+    for eq in extra:
+        last = max((n for n, qid in enumerate(ids)
+                    if qid.startswith(f"{eq.step}.")), default=len(ids) - 1)
+        ids.insert(last + 1, eq.id)
+    return ids
 
 
 def _finite_or_nan(f: Any, qid: str) -> float:
