@@ -306,3 +306,9 @@ def test_a_published_product_is_compared_in_the_carry_of_the_conventions():
     comparisons = {c.key: c for c in replay.compare(load_problem(text))}
     assert comparisons["Δw_46"].status == "ok"
     assert comparisons["bad"].status == "slip" and comparisons["bad"].ours == "0.0392"
+
+
+def test_a_marks_table_is_kept_for_chainrule_check():
+    problem = load_problem(HAN + "[marks]\ndelta = 5\n")
+    assert problem.marks == {"delta": 5}
+    assert "marks" not in problem.solve().meta

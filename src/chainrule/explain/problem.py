@@ -85,6 +85,8 @@ class Problem:
             the engine's form ``y = activation(x @ kernel + bias)``.
         x, t: the examples, (n, inputs) and (n, outputs), in order.
         convention: the profile name; ``switches`` the file's overrides of it.
+        marks: the file's ``[marks]`` table, a mark scheme for ``chainrule check``
+            (``chainrule.teach.marks``), kept as read.
     """
 
     name: str
@@ -100,6 +102,7 @@ class Problem:
     switches: Mapping[str, Any] = field(default_factory=dict)
     source: Source = Source()
     published: tuple[Published, ...] = ()
+    marks: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -208,6 +211,7 @@ def _parse(data: Mapping[str, Any], label: str) -> Problem:
         epochs=schema.integer(training.get("epochs", 1), "[training] epochs"),
         convention=convention, switches=switches, source=_source(data.get("source", {})),
         published=_published(data.get("published", {})),
+        marks=dict(schema.table(data.get("marks", {}), "[marks]")),
     )
     x, t = _examples(data["examples"], sizes)
     layers = _weights(schema.table(data["weights"], "[weights]"), base)

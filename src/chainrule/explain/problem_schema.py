@@ -23,7 +23,7 @@ __all__ = [
 
 #: Top-level keys and tables, in the order the reference describes them.
 TOP_KEYS = ("title", "network", "weights", "examples", "training", "convention", "source",
-            "published")
+            "published", "marks")
 NETWORK_KEYS = ("layers", "activation", "activations")
 EXAMPLE_KEYS = ("x", "t")
 TRAINING_KEYS = ("learning_rate", "momentum", "loss", "epochs")
