@@ -39,10 +39,23 @@ class _Buffers:
         self.a = [z if s.activation == "linear" else np.empty_like(z)
                   for s, z in zip(layers, self.z)]
         self.d = [np.empty_like(z) for z in self.z]
-        self.tmp = [np.empty_like(z) for z in self.z]
-        self.mask = [np.empty(z.shape, bool) for z in self.z]
-        self.zeros = [np.zeros_like(z) for z in self.z]
+        # scratch made on first use only: peak memory matters when the data nearly fills it
+        self.tmp = _Lazy(lambda layer: np.empty_like(self.z[layer]))
+        self.mask = _Lazy(lambda layer: np.empty(self.z[layer].shape, bool))
+        self.zeros = _Lazy(lambda layer: np.zeros_like(self.z[layer]))
         self.row = np.empty((batch, 1), dtype)
+
+
+class _Lazy(dict):
+    """``lazy[layer]``: an array made by ``make(layer)`` the first time it is asked for."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, layer: int) -> np.ndarray:
+        array = self[layer] = self.make(layer)
+        return array
 
 
 class BlasLoop:
@@ -134,11 +147,12 @@ class BlasLoop:
                 if b is not None:
                     z += b
             a = buf.a[layer][:rows]
-            self._activate(spec, z, a, buf.zeros[layer][:rows])
+            self._activate(spec, z, a, buf.zeros, layer)
             a_prev = a
 
     @staticmethod
-    def _activate(spec: LayerSpec, z: np.ndarray, a: np.ndarray, zeros: np.ndarray) -> None:
+    def _activate(spec: LayerSpec, z: np.ndarray, a: np.ndarray, zeros: _Lazy,
+                  layer: int) -> None:
         name = spec.activation
         if name in ("sigmoid", "bipolar_sigmoid"):
             # 1/(1 + e^−z): e^−z may overflow to inf for very negative z, giving exactly 0
@@ -153,7 +167,7 @@ class BlasLoop:
         elif name == "tanh":
             np.tanh(z, out=a)
         elif name == "relu":
-            np.maximum(z, zeros, out=a)
+            np.maximum(z, zeros[layer][:z.shape[0]], out=a)
         elif name == "leaky_relu":
             if 0.0 <= spec.alpha <= 1.0:  # max(z, αz) is z for z > 0, αz otherwise
                 np.multiply(z, spec.alpha, out=a)
@@ -168,10 +182,11 @@ class BlasLoop:
         last = len(self.layers) - 1
         spec = self.layers[-1]
         z, a = buf.z[last][:rows], buf.a[last][:rows]
-        d, tmp = buf.d[last][:rows], buf.tmp[last][:rows]
+        d = buf.d[last][:rows]
         k = spec.units
         if self.loss == _CCE:
             return self._softmax_cross_entropy(buf, z, a, t, d, rows)
+        tmp = buf.tmp[last][:rows]
         if self.loss == _BCE:  # max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
             np.abs(z, out=tmp)
             np.negative(tmp, out=tmp)
@@ -193,7 +208,7 @@ class BlasLoop:
         total = total / k if self.loss == _MSE else total
         factor = {_HALF_SSE: 1.0, _SSE: 2.0, _MSE: 2.0 / k}[self.loss]
         d *= factor / rows
-        self._times_derivative(spec, d, z, a, tmp, buf.mask[last][:rows])
+        self._times_derivative(spec, d, z, a, buf, last)
         return total
 
     @staticmethod
@@ -216,9 +231,16 @@ class BlasLoop:
         return total
 
     @staticmethod
-    def _times_derivative(spec: LayerSpec, d, z, a, tmp, mask) -> None:
+    def _times_derivative(spec: LayerSpec, d, z, a, buf: _Buffers, layer: int) -> None:
         """d ← d ⊙ f′(z), with f′ written through a = f(z) as the engine writes it."""
         name = spec.activation
+        if name == "linear":
+            return
+        rows = d.shape[0]
+        if name in ("relu", "leaky_relu"):
+            mask = buf.mask[layer][:rows]
+        if name != "relu":
+            tmp = buf.tmp[layer][:rows]
         if name == "sigmoid":  # σ(1 − σ)
             np.subtract(1, a, out=tmp)
             tmp *= a
@@ -257,8 +279,7 @@ class BlasLoop:
                 else:
                     np.matmul(d, w.T, out=d_prev)
                 self._times_derivative(self.layers[layer - 1], d_prev, buf.z[layer - 1][:rows],
-                                       a_prev, buf.tmp[layer - 1][:rows],
-                                       buf.mask[layer - 1][:rows])
+                                       a_prev, buf, layer - 1)
             self._update_kernel(at, w, a_prev, d)
             if b is not None:
                 g = self._grad(at + 1, b)
