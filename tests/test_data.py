@@ -249,7 +249,11 @@ def test_package_exports():
         assert getattr(data, name) is not None, name
     import chainrule
 
-    assert chainrule.datasets is data
+    from chainrule import datasets
+
+    assert chainrule.datasets is datasets
+    assert [getattr(datasets, name) for name in data.__all__] == [
+        getattr(data, name) for name in data.__all__]
 
 
 # ---------------------------------------------------------------- check_finite

@@ -25,15 +25,15 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "gradcheck": ("chainrule.engine", "gradcheck"),
     "engine": ("chainrule.engine", None),
     "nn": ("chainrule.nn", None),
-    "layers": ("chainrule.nn.layers", None),
-    "losses": ("chainrule.nn.losses", None),
-    "optimizers": ("chainrule.nn.optimizers", None),
-    "initializers": ("chainrule.nn.initializers", None),
-    "callbacks": ("chainrule.nn.callbacks", None),
-    "activations": ("chainrule.nn.activations", None),
+    "layers": ("chainrule.layers", None),
+    "losses": ("chainrule.losses", None),
+    "optimizers": ("chainrule.optimizers", None),
+    "initializers": ("chainrule.initializers", None),
+    "callbacks": ("chainrule.callbacks", None),
+    "activations": ("chainrule.activations", None),
     "Sequential": ("chainrule.nn.model", "Sequential"),
     "load": ("chainrule.nn.io", "load"),
-    "datasets": ("chainrule.data", None),
+    "datasets": ("chainrule.datasets", None),
     "explain": ("chainrule.explain", "explain"),
     "WorkedSolution": ("chainrule.explain", "WorkedSolution"),
 }
@@ -57,10 +57,18 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from chainrule import data as datasets
-    from chainrule import engine, nn
+    from chainrule import (
+        activations,
+        callbacks,
+        datasets,
+        engine,
+        initializers,
+        layers,
+        losses,
+        nn,
+        optimizers,
+    )
     from chainrule.engine import Tensor, gradcheck, no_grad
     from chainrule.explain import WorkedSolution, explain
-    from chainrule.nn import activations, callbacks, initializers, layers, losses, optimizers
     from chainrule.nn.io import load
     from chainrule.nn.model import Sequential
