@@ -11,7 +11,6 @@ An :class:`Equation` reads ``symbol = formula(symbols) = formula(numbers) = valu
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -266,31 +265,43 @@ class WorkedSolution:
 
     def to_markdown(self) -> str:
         """Markdown with LaTeX math (``chainrule.explain.render_markdown``)."""
-        return _renderer("render_markdown", "Markdown")(self)
+        from chainrule.explain.render_markdown import render
+
+        return render(self)
 
     def to_latex(self) -> str:
         """A complete LaTeX document (``chainrule.explain.render_latex``)."""
-        return _renderer("render_latex", "LaTeX")(self)
+        from chainrule.explain.render_latex import render
+
+        return render(self)
 
     def to_json(self) -> str:
         """The solution as JSON (``chainrule.explain.render_json``)."""
-        return _renderer("render_json", "JSON")(self)
+        from chainrule.explain.render_json import render
+
+        return render(self)
+
+    def to_html(self) -> str:
+        """A self-contained, offline HTML walk-through (``chainrule.viz.render_html``)."""
+        from chainrule.viz import render_html
+
+        return render_html(self)
+
+    def diagram(self, *, show_updates: bool = False, step: str | None = None) -> str:
+        """The annotated network as SVG (``chainrule.viz.diagram``): weights on the edges
+        (before → after with ``show_updates``), net, out and δ on the neurons."""
+        from chainrule.viz import diagram
+
+        return diagram(self, show_updates=show_updates, step=step)
 
     def _repr_markdown_(self) -> str:
-        try:
-            return self.to_markdown()
-        except NotImplementedError:
-            return "```\n" + self.to_text() + "\n```"
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        from chainrule.viz import render_fragment
+
+        return render_fragment(self)
 
     def __str__(self) -> str:
         return self.to_text()
 
-
-def _renderer(module: str, what: str) -> Any:
-    try:
-        mod = importlib.import_module(f"chainrule.explain.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"chainrule.explain.{module}":
-            raise
-        raise NotImplementedError(f"the {what} renderer is not available yet") from None
-    return mod.render

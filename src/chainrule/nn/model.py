@@ -422,6 +422,12 @@ class Sequential:
 
         return explain(self, x, t, learning_rate=learning_rate, **kwargs)
 
+    def diagram(self) -> str:
+        """The network with its current weights as SVG: ``chainrule.viz.diagram(self)``."""
+        from chainrule.viz import diagram
+
+        return diagram(self)
+
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
 
