@@ -36,6 +36,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "datasets": ("chainrule.datasets", None),
     "explain": ("chainrule.explain", "explain"),
     "WorkedSolution": ("chainrule.explain", "WorkedSolution"),
+    "load_problem": ("chainrule.explain.problem", "load_problem"),
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -70,5 +71,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from chainrule.engine import Tensor, gradcheck, no_grad
     from chainrule.explain import WorkedSolution, explain
+    from chainrule.explain.problem import load_problem
     from chainrule.nn.io import load
     from chainrule.nn.model import Sequential

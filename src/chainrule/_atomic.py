@@ -38,7 +38,8 @@ def atomic_writer(path: str | os.PathLike[str], mode: str = "w",
                                 "does not exist")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, mode, encoding=None if mode == "wb" else encoding) as handle:
+        text_options = {} if mode == "wb" else {"encoding": encoding, "newline": ""}
+        with os.fdopen(fd, mode, **text_options) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

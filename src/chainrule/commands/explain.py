@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 HELP = "explain the training step(s) of a problem file as an exam-style worked solution"
-FORMATS = ("text", "markdown", "latex", "json")
+FORMATS = ("text", "markdown", "latex", "json", "svg", "html")
 
 
 def register(subparsers: Any) -> None:
@@ -25,7 +22,8 @@ def register(subparsers: Any) -> None:
                    "chainrule: blog_xor, mazur_2015, han_kamber, fausett_binary, "
                    "fausett_bipolar, negnevitsky_xor, hagan_ch11")
     p.add_argument("--format", choices=FORMATS, default="text",
-                   help="output format (default: text)")
+                   help="output format (default: text); svg is the annotated network "
+                   "(weights before → after), html an offline step-through page")
     p.add_argument("--convention", metavar="NAME",
                    help="write the solution in another notation profile: blog, fausett, "
                    "mazur, han or layered (default: the file's)")
@@ -52,50 +50,23 @@ def load(file: str) -> Any:
 
 
 def render(solution: Any, fmt: str) -> str:
-    """``solution`` in format ``fmt``; a renderer that is not available is a ``ValueError``."""
+    """``solution`` in format ``fmt``, ending with a newline."""
     method = {"text": solution.to_text, "markdown": solution.to_markdown,
-              "latex": solution.to_latex, "json": solution.to_json}[fmt]
-    try:
-        text = method()
-    except NotImplementedError as exc:
-        raise ValueError(f"--format {fmt}: {exc}") from None
+              "latex": solution.to_latex, "json": solution.to_json,
+              "svg": lambda: solution.diagram(show_updates=True),
+              "html": solution.to_html}[fmt]
+    text = method()
     return text if text.endswith("\n") else text + "\n"
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and
-    ``os.replace``: readers see the old file or the whole new one, never a part."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, _file_mode(target))
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def run(args: argparse.Namespace) -> int:
+    from chainrule._atomic import write_text_atomic
+
     problem = load(args.file)
     solution = problem.solve(args.convention, decimals=args.decimals, carry=args.carry)
     text = render(solution, args.format)
     if args.output:
-        write_atomic(args.output, text)
+        write_text_atomic(args.output, text)
     else:
         sys.stdout.write(text)
     return 0

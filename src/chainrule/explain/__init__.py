@@ -31,7 +31,7 @@ from chainrule.explain.solution import (
 from chainrule.explain.symbol import Partial, Symbol
 
 __all__ = [
-    "explain", "ConsistencyError", "Conventions", "PROFILES", "get_conventions",
+    "explain", "ConsistencyError", "load_problem", "Problem", "Conventions", "PROFILES", "get_conventions",
     "WorkedSolution", "Step", "Section", "Equation", "DerivationLine", "NetworkInfo",
     "LayerInfo", "WeightRow", "Symbol", "Partial",
 ]
@@ -43,4 +43,8 @@ def __getattr__(name: str) -> Any:
         from chainrule.explain import api, truth
 
         return api.explain if name == "explain" else truth.ConsistencyError
+    if name in ("load_problem", "Problem"):
+        from chainrule.explain import problem
+
+        return getattr(problem, name)
     raise AttributeError(f"module 'chainrule.explain' has no attribute {name!r}")
