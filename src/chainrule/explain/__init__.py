@@ -31,7 +31,8 @@ from chainrule.explain.solution import (
 from chainrule.explain.symbol import Partial, Symbol
 
 __all__ = [
-    "explain", "ConsistencyError", "load_problem", "Problem", "Conventions", "PROFILES", "get_conventions",
+    "explain", "ConsistencyError", "load_problem", "Problem", "Conventions", "PROFILES",
+    "get_conventions",
     "WorkedSolution", "Step", "Section", "Equation", "DerivationLine", "NetworkInfo",
     "LayerInfo", "WeightRow", "Symbol", "Partial",
 ]
