@@ -168,3 +168,17 @@ def test_the_published_slips_of_mazur_2015(capsys):
     assert "Most likely slip: hidden δ from the updated weights" in out
     assert "Rounding drift: the last digits of ∂E_o2/∂out_h1 come from values carried " \
            "rounded as printed" in out
+
+
+def test_a_mark_scheme_in_the_problem_file(problem_set, tmp_path, capsys):
+    problem = tmp_path / "problem.toml"
+    problem.write_text((problem_set / "problem-1.toml").read_text(encoding="utf-8")
+                       + "\n[marks]\ndelta = 5\nfollow_through = 0.5\n\n[marks.symbols]\n"
+                       '"y" = 4\n', encoding="utf-8")
+    code, out, _ = run(capsys, "check", str(problem), str(problem_set / "key-1.toml"),
+                       "--json")
+    data = json.loads(out)
+    assert code == 0 and data["out_of"] == 33 + 3 * 3 + 3 and data["follow_through"] == 0.5
+    problem.write_text(problem.read_text(encoding="utf-8") + "net = -1\n", encoding="utf-8")
+    err = run(capsys, "check", str(problem), str(problem_set / "key-1.toml"))[2]
+    assert "marks must be non-negative" in err and err.count("\n") == 1

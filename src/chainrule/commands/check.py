@@ -42,7 +42,7 @@ def run(args: Any) -> int:
     else:
         sheet = read_answers(args.answers)
     solution = problem.explain(problem.conventions(), _epochs(problem, sheet))
-    marks = _marks(args.marks, args.problem, sheet)
+    marks = _marks(args.marks, problem, args.problem, sheet)
     report = check(solution, sheet, marks=marks, only_answered=args.published)
     if args.json:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
@@ -86,15 +86,18 @@ def _published_sheet(problem: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _marks(marks_file: str | None, problem_file: str, sheet: Any) -> Any:
+def _marks(marks_file: str | None, problem: Any, problem_file: str, sheet: Any) -> Any:
     """The mark scheme: --marks over the problem file's [marks] over the sheet's own."""
     from chainrule.teach import parse_answers
     from chainrule.teach.marks import MarkScheme, marks_from_mapping
 
     scheme = MarkScheme().merged(sheet.marks)
-    table = _problem_marks(problem_file)
+    table = problem.marks if hasattr(problem, "marks") else _problem_marks(problem_file)
     if table:
-        scheme = marks_from_mapping(table, scheme)
+        try:
+            scheme = marks_from_mapping(table, scheme)
+        except ValueError as exc:
+            raise ValueError(f"{problem.name}: [marks]: {exc}") from None
     if marks_file:
         extra = parse_answers(Path(marks_file).read_text(encoding="utf-8"),
                               source=os.path.basename(marks_file))
@@ -115,4 +118,4 @@ def _problem_marks(path: str) -> dict[str, Any] | None:
 
     with open(path, "rb") as f:
         table = tomllib.load(f).get("marks")
-    return table if isinstance(table, dict) else None
+    return table if isinstance(table, dict) else None  # a reader that does not keep [marks]
