@@ -171,10 +171,7 @@ class _Written:
 
     @classmethod
     def of(cls, symbol: Symbol | Partial | Applied) -> _Written:
-        # braced, so that a power of a symbol with a superscript (a⁽¹⁾_1²) is no double
-        # superscript: printing writes a power as base^{exponent} without braces
-        latex = symbol_latex(symbol)
-        return cls("{" + latex + "}" if "^" in latex else latex)
+        return cls(symbol_latex(symbol))
 
 
 def _safe(node: Node) -> Node:

@@ -176,7 +176,9 @@ class _Latex(_Dialect):
         return rf"\frac{{{a}}}{{{b}}}"
 
     def pow(self, a, b, small):
-        return f"{a}^{{{b}}}"
+        # a base that has a superscript already (a layer's ``a^{(1)}_{1}``) is braced, as
+        # LaTeX refuses a double superscript
+        return f"{{{a}}}^{{{b}}}" if "^" in a else f"{a}^{{{b}}}"
 
     def exp(self, a):
         return f"e^{{{a}}}"
