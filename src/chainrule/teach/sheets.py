@@ -6,8 +6,8 @@
   values to compute part by part with their marks) and its key (the mark scheme and the
   worked solution, ``WorkedSolution.to_markdown``);
 - ``questions.tex`` and ``answers.tex`` when the LaTeX renderer is available;
-- ``questions.html`` and ``answers-N.html`` (one walk-through page per problem) when the
-  HTML renderer (``chainrule.viz.html``) is available;
+- ``questions.html`` and ``answers-N.html`` (one walk-through page per problem,
+  ``WorkedSolution.to_html``) when the HTML renderer is available;
 - ``problem-N.toml``: problem N as a problem file (``docs/problem-format.md``), and
   ``key-N.toml``: its key as an answers file, ``symbol = "value"``; so
   ``chainrule check problem-1.toml key-1.toml`` gives full marks, and a student's sheet is
@@ -240,7 +240,7 @@ def _toml_value(value: object) -> str:
 def _optional(render: Callable[[], str]) -> str | None:
     try:
         return render()
-    except (NotImplementedError, ImportError):
+    except (NotImplementedError, ImportError, AttributeError):  # renderer not available
         return None
 
 
@@ -270,6 +270,4 @@ def write_problem_set(problems: Sequence[GeneratedProblem], directory: str | os.
 
 
 def _html_key(problem: GeneratedProblem) -> str:
-    from chainrule.viz.html import render_html
-
-    return render_html(problem.solution)
+    return problem.solution.to_html()
