@@ -37,6 +37,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "explain": ("chainrule.explain", "explain"),
     "WorkedSolution": ("chainrule.explain", "WorkedSolution"),
     "load_problem": ("chainrule.explain.problem", "load_problem"),
+    "check": ("chainrule.teach", "check"),
+    "teach": ("chainrule.teach", None),
+    "viz": ("chainrule.viz", None),
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -68,9 +71,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         losses,
         nn,
         optimizers,
+        teach,
+        viz,
     )
     from chainrule.engine import Tensor, gradcheck, no_grad
     from chainrule.explain import WorkedSolution, explain
     from chainrule.explain.problem import load_problem
     from chainrule.nn.io import load
     from chainrule.nn.model import Sequential
+    from chainrule.teach import check
