@@ -60,6 +60,7 @@ class Sequential:
         self.loss: Any = None
         self.optimizer: optimizers.Optimizer | None = None
         self.metrics: list[str] = []
+        self.fast = True
         self.stop_training = False
         self.history: History | None = None  # the last fit's, as Keras keeps it
         if isinstance(layers, Layer):
@@ -132,14 +133,21 @@ class Sequential:
 
     # --- compiling --------------------------------------------------------------------
     def compile(self, *, loss: Any, optimizer: Any = "sgd",
-                metrics: Sequence[str] | None = None) -> None:
+                metrics: Sequence[str] | None = None, fast: bool = True) -> None:
         """Choose the loss (name or callable), the optimizer (name, config or instance) and
         the metrics (``"accuracy"``, ``"binary_accuracy"``, ``"categorical_accuracy"``,
-        ``"mse"``)."""
+        ``"mse"``).
+
+        With ``fast=True`` (the default) ``fit`` trains on the fused trainer of
+        ``chainrule.fast`` — the same math without a graph per step — whenever the model
+        qualifies (Dense stacks with a standard loss, SGD or Adam, no training metrics), and
+        on the general engine otherwise. ``fast=False`` always uses the general engine.
+        """
         losses.get(loss)
         self.loss = losses.name_of(loss) or loss
         self.optimizer = optimizers.get(optimizer)
         self.metrics = metric_lib.check(metrics)
+        self.fast = bool(fast)
 
     def _require_compiled(self, what: str) -> None:
         if self.optimizer is None:
@@ -288,6 +296,11 @@ class Sequential:
         This is the seam a fused trainer replaces: it must leave the weights and the
         optimizer's state as :meth:`_train_epoch` would and produce the same logs.
         """
+        trainer = self._fast_trainer()
+        if trainer is not None:
+            from chainrule.fast.fit import run_epochs
+
+            return run_epochs(self, trainer, x, y, orders, batch_size, callbacks, validation)
         logs: dict[str, float] = {}
         for epoch, order in enumerate(orders):
             callbacks.on_epoch_begin(epoch)
@@ -298,6 +311,16 @@ class Sequential:
             if self.stop_training:
                 break
         return logs
+
+    def _fast_trainer(self) -> Any:
+        """The fused trainer for this model, or None: when ``fast`` is off, when training
+        metrics are asked for (the fused loops compute none), or when the model does not
+        qualify. ``chainrule.fast`` is imported only here."""
+        if not self.fast or self.metrics:
+            return None
+        from chainrule import fast
+
+        return fast.select(self, loss=self.loss, optimizer=self.optimizer, dtype=self.dtype)
 
     def _train_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray,
                      batch_size: int) -> dict[str, float]:

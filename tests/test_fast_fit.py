@@ -1,0 +1,107 @@
+"""``fit`` on the fused trainer: the same history, stop and weights as the general engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.fast import fit as fast_fit
+from chainrule.layers import Dense
+
+
+def xor_model(fast: bool, metrics=None, seed: int = 0) -> cr.Sequential:
+    model = cr.Sequential([Dense(2, activation="sigmoid", input_dim=2),
+                           Dense(1, activation="sigmoid")], seed=seed)
+    model.compile(loss="half_sse", optimizer=cr.optimizers.SGD(0.5), metrics=metrics,
+                  fast=fast)
+    return model
+
+
+@pytest.fixture
+def fused_calls(monkeypatch):
+    calls = []
+    real = fast_fit.run_epochs
+
+    def spy(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fast_fit, "run_epochs", spy)
+    return calls
+
+
+def fit_both(x, y, make, **kwargs):
+    results = []
+    for fast in (True, False):
+        model = make(fast)
+        history = model.fit(x, y, **kwargs)
+        results.append((model, history))
+    return results
+
+
+def assert_same(results):
+    (fast, h_fast), (general, h_general) = results
+    assert h_fast.epoch == h_general.epoch
+    assert h_fast.history.keys() == h_general.history.keys()
+    for key in h_general.history:
+        np.testing.assert_allclose(h_fast.history[key], h_general.history[key], rtol=1e-12,
+                                   atol=1e-12, err_msg=key)
+    for a, b in zip(fast.get_weights(), general.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_until_correct_stops_at_the_same_epoch_with_the_same_weights(fused_calls):
+    x, y = cr.datasets.xor()
+    judges = []
+
+    def make(fast):
+        judges.append(cr.callbacks.StopWhenCorrect())
+        return xor_model(fast)
+
+    results = [(model, model.fit(x, y, epochs=5000, batch_size=1, verbose=0, seed=3,
+                                 callbacks=[judge]))
+               for model, judge in ((make(f), judges[-1]) for f in (True, False))]
+    assert len(fused_calls) == 1, "the fast model did not take the fused path"
+    assert_same(results)
+    assert judges[0].stopped_epoch == judges[1].stopped_epoch is not None
+    assert len(results[0][1].epoch) < 5000
+
+
+def test_validation_and_early_stopping_go_epoch_by_epoch(fused_calls):
+    x, y = cr.datasets.moons(n=120, noise=0.2, seed=1)
+
+    def make(fast):
+        model = cr.Sequential([Dense(6, activation="tanh", input_dim=2),
+                               Dense(1, activation="sigmoid")], seed=2)
+        model.compile(loss="binary_crossentropy", optimizer=cr.optimizers.Adam(0.05),
+                      fast=fast)
+        return model
+
+    results = []
+    for fast in (True, False):
+        stop = cr.callbacks.EarlyStopping(monitor="val_loss", patience=2)
+        model = make(fast)
+        results.append((model, model.fit(x, y, epochs=60, batch_size=16, verbose=0, seed=4,
+                                         validation_split=0.25, callbacks=[stop])))
+    assert len(fused_calls) == 1
+    assert "val_loss" in results[0][1].history
+    assert_same(results)
+
+
+def test_progress_lines_are_the_same(capsys, fused_calls):
+    x, y = cr.datasets.xor()
+    printed = []
+    for fast in (True, False):
+        xor_model(fast).fit(x, y, epochs=300, batch_size=1, verbose=2, seed=0)
+        printed.append(capsys.readouterr().out)
+    assert len(fused_calls) == 1
+    assert printed[0] == printed[1]
+    assert printed[0].count("\n") == 61  # epoch 1, then every 5th up to 300
+
+
+def test_metrics_or_fast_false_keep_the_general_engine(fused_calls):
+    x, y = cr.datasets.xor()
+    xor_model(True, metrics=["accuracy"]).fit(x, y, epochs=3, verbose=0)
+    xor_model(False).fit(x, y, epochs=3, verbose=0)
+    assert fused_calls == []
