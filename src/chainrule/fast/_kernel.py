@@ -22,12 +22,18 @@ Codes (``spec.py`` names them): activations 0 linear, 1 sigmoid, 2 tanh, 3 relu,
 from __future__ import annotations
 
 import math
+import sys
 
-try:  # helpers become inlinable into the compiled loop; without Numba they stay Python
+# Helpers become inlinable into the compiled loop when Numba is loaded; otherwise they stay
+# plain Python, so the plain-Python loop never pays for importing Numba.
+# (``compiled.compiled_kernel`` imports Numba first and reloads this module if needed.)
+if "numba" in sys.modules:
     from numba.extending import register_jitable as _jitable
-except ImportError:  # pragma: no cover - exercised where Numba is not installed
+else:
     def _jitable(function):
         return function
+
+NUMBA_HELPERS = "numba" in sys.modules
 
 
 @_jitable

@@ -8,6 +8,7 @@ compiling again.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from functools import cache
 
@@ -36,6 +37,8 @@ def compiled_kernel() -> Callable | None:
 
     from chainrule.fast import _kernel
 
+    if not _kernel.NUMBA_HELPERS:  # first imported by the plain-Python loop, before Numba
+        _kernel = importlib.reload(_kernel)
     return numba.njit(cache=True, nogil=True)(_kernel.train_epochs)
 
 

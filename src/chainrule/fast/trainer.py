@@ -12,6 +12,7 @@ once, updates in place. Three loops compute it, chosen per call by the work per 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +33,10 @@ BACKENDS = ("auto", "compiled", "python", "blas", "numpy")
 # multiply-adds per step (rows × Σ in·out) up to which the scalar loop beats BLAS calls
 COMPILED_MAX_WORK = 4096
 PYTHON_MAX_WORK = 64
+# multiply-adds of a whole run below which the plain-Python loop beats importing Numba and
+# loading its cached code (~0.35 s): the Python loop costs about 2.7 µs a multiply-add
+# (16 µs a 2-2-1 step), so this is about 0.16 s of Python
+PYTHON_SHORT_RUN_WORK = 60_000
 
 
 def stop_rule(criterion: Any, y: np.ndarray, softmax_output: bool) -> tuple[int, float]:
@@ -114,6 +119,9 @@ class Trainer:
         # set by select(): keeps the state in the nn optimizer, shared with the general engine
         self.shared_state: Any = None
         self._loops: dict[str, Any] = {}
+        # multiply-adds of one example's step, and how many this trainer ran in plain Python
+        self.work_per_example = sum(spec.units_in * spec.units for spec in self.layers)
+        self.python_work = 0.0
 
     @classmethod
     def from_arrays(cls, network: Sequence[tuple], *, loss: Any, optimizer: Any,
@@ -133,14 +141,24 @@ class Trainer:
         return cls(holders, layers, loss=loss, optimizer=optimizer, dtype=dtype, backend=backend)
 
     # -- which loop -----------------------------------------------------------------------------
-    def backend_for(self, batch_size: int, n: int | None = None) -> str:
-        """The loop ``run`` uses for this batch size: compiled, python or blas."""
+    def backend_for(self, batch_size: int, n: int | None = None,
+                    visits: int | None = None) -> str:
+        """The loop ``run`` uses for this batch size: compiled, python or blas.
+
+        ``visits`` (examples the call will visit, all epochs together) lets a short run of a
+        tiny network stay in plain Python: importing Numba and loading its cached machine
+        code costs about 0.3 s, more than thousands of plain-Python steps.
+        """
         if self.backend != "auto":
             return "blas" if self.backend == "numpy" else self.backend
         from chainrule.fast.compiled import numba_available
 
         rows = batch_size if n is None else min(batch_size, n)
         work = rows * sum(s.units_in * s.units for s in self.layers)
+        if visits is not None and work <= PYTHON_MAX_WORK and "numba" not in sys.modules:
+            # a whole run is many calls: count what this trainer already did in Python
+            if self.python_work + visits * self.work_per_example <= PYTHON_SHORT_RUN_WORK:
+                return "python"
         if work <= COMPILED_MAX_WORK and numba_available():
             return "compiled"
         if work <= PYTHON_MAX_WORK:
@@ -190,7 +208,9 @@ class Trainer:
         if self.state is None:
             slots = 2 if self.optimizer.kind == "adam" else (1 if self.optimizer.momentum else 0)
             self.state = [[np.zeros(a.shape, self.dtype) for _ in range(slots)] for a in work]
-        name = self.backend_for(batch_size, x.shape[0])
+        name = self.backend_for(batch_size, x.shape[0], visits=orders.size)
+        if name == "python":
+            self.python_work += orders.size * self.work_per_example
         loop = self._loop(name)
         losses = loop.run(work, self.state, self.step, x, y, orders, batch_size, stop)
         self.step += len(losses) * -(-x.shape[0] // batch_size)
