@@ -16,7 +16,7 @@ import pytest
 from chainrule.fast import Trainer
 from chainrule.fast.compiled import numba_available
 
-LOOPS = ["compiled", "python", "blas", "numpy"] if numba_available() else [
+LOOPS = ["unrolled", "compiled", "python", "blas", "numpy"] if numba_available() else [
     "python", "blas", "numpy"]
 HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "bipolar_sigmoid"]
 # (loss, output activation) pairs the fast path fuses or computes directly
@@ -367,3 +367,87 @@ def test_select_refuses_what_it_does_not_train():
     accepted = model(dense(3, input_dim=2), nn.layers.Activation("relu"), dense(1))
     trainer = select(accepted, loss="mse", optimizer=sgd)
     assert trainer is not None and [s.activation for s in trainer.layers] == ["relu", "linear"]
+
+
+# --- the written-out loop (unrolled.py) ------------------------------------------------------
+UNROLLED_CASES = [(i, h, loss, out, OPTIMIZERS[i % 4], i % 3 != 2, 1 if i % 2 else 3)
+                  for i, (h, (loss, out)) in enumerate(itertools.product(HIDDEN, OUTPUTS))]
+
+
+@pytest.mark.skipif(not numba_available(), reason="the written-out loop needs Numba")
+@pytest.mark.parametrize("seed,hidden,loss,out,optimizer,bias,batch", UNROLLED_CASES)
+def test_unrolled_loop_matches_the_reference(seed, hidden, loss, out, optimizer, bias, batch):
+    from chainrule.fast.compiled import KernelLoop
+
+    params, acts, x, y = random_case(seed, hidden, loss, out, bias, n=7, sizes=(2, 3))
+    trainer = Trainer.from_arrays(network(copy_params(params), acts), loss=loss,
+                                  optimizer=optimizer, backend="unrolled")
+    loop = trainer._loop("unrolled")
+    assert isinstance(loop, KernelLoop) and loop._kernel(batch == 1) is not None
+    assert trainer.backend_for(batch) == "unrolled"
+    orders = np.array([np.random.default_rng(e).permutation(len(x)) for e in range(5)])
+    expected = copy_params(params)
+    want, _ = reference_fit(expected, acts, loss, optimizer, x, y, orders, batch)
+    mine = copy_params(params)
+    trainer = Trainer.from_arrays(network(mine, acts), loss=loss, optimizer=optimizer,
+                                  backend="unrolled")
+    got = np.concatenate([trainer.run(x, y, orders[:2], batch),
+                          trainer.run(x, y, orders[2:], batch)])
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12), \
+        f"losses differ by {np.max(np.abs(got - want)):.2e}"
+    assert max_difference(flat(mine), flat(expected)) < 1e-12, \
+        f"weights differ by {max_difference(flat(mine), flat(expected)):.2e}"
+
+
+@pytest.mark.skipif(not numba_available(), reason="the written-out loop needs Numba")
+def test_unrolled_loop_is_bit_for_bit_the_flat_loop_on_xor():
+    params, x, y = xor_problem()
+    orders = np.tile(np.arange(4), (500, 1))
+    results = []
+    for loop in ("unrolled", "compiled"):
+        mine = copy_params(params)
+        trainer = Trainer.from_arrays(network(mine, ["sigmoid", "sigmoid"]), loss="half_sse",
+                                      optimizer=("sgd", 0.5), backend=loop)
+        results.append((trainer.run(x, y, orders, 1), flat(mine)))
+    (got, mine), (want, theirs) = results
+    assert np.array_equal(got, want)
+    assert max_difference(mine, theirs) == 0.0
+
+
+@pytest.mark.skipif(not numba_available(), reason="the written-out loop needs Numba")
+def test_unrolled_loop_stops_on_argmax_as_the_flat_loop():
+    params, acts, x, y = random_case(4, "tanh", "categorical_crossentropy", "softmax", True,
+                                     n=6, sizes=(2, 3))
+    orders = np.tile(np.arange(len(x)), (400, 1))
+    results = []
+    for loop in ("unrolled", "compiled"):
+        mine = copy_params(params)
+        trainer = Trainer.from_arrays(network(mine, acts), loss="categorical_crossentropy",
+                                      optimizer=("sgd", 0.5), backend=loop)
+        rule = type("Rule", (), {"tolerance": None, "threshold": None})()
+        results.append((trainer.run(x, y, orders, 2, stop_when_correct=rule), flat(mine)))
+    (got, mine), (want, theirs) = results
+    assert 1 <= len(got) < 400 and len(got) == len(want)
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert max_difference(mine, theirs) < 1e-12
+
+
+def test_a_network_too_big_to_write_out_falls_back_to_the_flat_loop():
+    from chainrule.fast.unrolled import UNROLL_MAX_PARAMS, specialises, unrolled_kernel
+
+    params, acts, x, y = random_case(2, "relu", "mse", "linear", True, sizes=(4, 6))
+    assert sum(p.size for p in flat(params)) > UNROLL_MAX_PARAMS
+    auto = Trainer.from_arrays(network(copy_params(params), acts), loss="mse",
+                               optimizer=("sgd", 0.1))
+    assert not specialises(auto.layers)
+    assert unrolled_kernel(auto.layers, auto.loss, auto.optimizer, True) is None
+    assert auto.backend_for(1) in ("compiled", "python")
+    orders = np.array([np.random.default_rng(e).permutation(len(x)) for e in range(3)])
+    expected = copy_params(params)
+    want, _ = reference_fit(expected, acts, "mse", ("sgd", 0.1), x, y, orders, 1)
+    mine = copy_params(params)
+    asked = Trainer.from_arrays(network(mine, acts), loss="mse", optimizer=("sgd", 0.1),
+                                backend="unrolled")
+    got = asked.run(x, y, orders, 1)
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert max_difference(flat(mine), flat(expected)) < 1e-12

@@ -68,12 +68,16 @@ class KernelLoop:
     """Flat copies of the weights and state in, many epochs in one call, results back out."""
 
     def __init__(self, layers: Sequence[LayerSpec], loss: int, optimizer: OptimizerSpec,
-                 dtype: np.dtype, compiled: bool) -> None:
+                 dtype: np.dtype, compiled: bool, unrolled: bool = False) -> None:
         self.layers = list(layers)
         self.loss = loss
         self.opt = optimizer
         self.dtype = np.dtype(dtype)
         self.compiled = compiled
+        # float64 only: the written-out loop keeps weights in float64 registers between
+        # steps, where the flat loop rounds them to the array's float32 after every step
+        self.unrolled = compiled and unrolled and self.dtype == np.float64
+        self._kernels: dict[bool, Callable] = {}  # online or not -> the function to call
         sizes, offsets = [], []
         at = 0
         for spec in self.layers:
@@ -139,7 +143,7 @@ class KernelLoop:
                 opt.beta_1 if adam else 0.0, opt.beta_2 if adam else 0.0, opt.epsilon, step,
                 z, a, aoff, d, d_prev, stop[0], float(stop[1]), losses]
         if self.compiled:
-            ran = compiled_kernel()(*args)
+            ran = self._kernel(batch == 1)(*args)
         else:
             ran = self._run_python(args)
             p, m, v, losses = args[0], args[1], args[2], args[-1]
@@ -149,6 +153,18 @@ class KernelLoop:
         if adam:
             self._unflat(np.asarray(v, self.dtype), [s[1] for s in state])
         return np.asarray(losses, np.float64)[:ran]
+
+    def _kernel(self, online: bool) -> Callable:
+        """The written-out loop for this network when asked for and it has one, else the flat
+        ``_kernel.train_epochs``."""
+        kernel = self._kernels.get(online)
+        if kernel is None:
+            if self.unrolled:
+                from chainrule.fast.unrolled import unrolled_kernel
+
+                kernel = unrolled_kernel(self.layers, self.loss, self.opt, online)
+            kernel = self._kernels[online] = kernel or compiled_kernel()
+        return kernel
 
     @staticmethod
     def _run_python(args: list) -> int:

@@ -5,6 +5,9 @@ per-example loss; each layer computes ``f(a_prev @ kernel + bias)``; SGD and Ada
 ``chainrule.nn.optimizers`` documents. Only the bookkeeping differs: no graph, buffers made
 once, updates in place. Three loops compute it, chosen per call by the work per step:
 
+- ``"unrolled"``: the same arithmetic written out for one network shape, every weight a local
+  variable (``unrolled.py``), under Numba, for networks of at most ``UNROLL_MAX_PARAMS``
+  parameters in float64; other networks take the compiled loop;
 - ``"compiled"``: ``_kernel.train_epochs`` under Numba, every epoch in one call (tiny networks);
 - ``"python"``: the same function over Python floats, when Numba is missing (tiny networks);
 - ``"blas"``: batched NumPy with the SGD step folded into the GEMM (everything else).
@@ -29,7 +32,7 @@ from chainrule.fast.spec import (
 
 __all__ = ["Trainer", "BACKENDS", "stop_rule"]
 
-BACKENDS = ("auto", "compiled", "python", "blas", "numpy")
+BACKENDS = ("auto", "unrolled", "compiled", "python", "blas", "numpy")
 # multiply-adds per step (rows × Σ in·out) up to which the scalar loop beats BLAS calls
 COMPILED_MAX_WORK = 4096
 PYTHON_MAX_WORK = 64
@@ -143,7 +146,7 @@ class Trainer:
     # -- which loop -----------------------------------------------------------------------------
     def backend_for(self, batch_size: int, n: int | None = None,
                     visits: int | None = None) -> str:
-        """The loop ``run`` uses for this batch size: compiled, python or blas.
+        """The loop ``run`` uses for this batch size: unrolled, compiled, python or blas.
 
         ``visits`` (examples the call will visit, all epochs together) lets a short run of a
         tiny network stay in plain Python: importing Numba and loading its cached machine
@@ -152,6 +155,7 @@ class Trainer:
         if self.backend != "auto":
             return "blas" if self.backend == "numpy" else self.backend
         from chainrule.fast.compiled import numba_available
+        from chainrule.fast.unrolled import specialises
 
         rows = batch_size if n is None else min(batch_size, n)
         work = rows * sum(s.units_in * s.units for s in self.layers)
@@ -160,7 +164,7 @@ class Trainer:
             if self.python_work + visits * self.work_per_example <= PYTHON_SHORT_RUN_WORK:
                 return "python"
         if work <= COMPILED_MAX_WORK and numba_available():
-            return "compiled"
+            return "unrolled" if specialises(self.layers) else "compiled"
         if work <= PYTHON_MAX_WORK:
             return "python"
         return "blas"
@@ -168,11 +172,11 @@ class Trainer:
     def _loop(self, name: str):
         loop = self._loops.get(name)
         if loop is None:
-            if name in ("compiled", "python"):
+            if name in ("unrolled", "compiled", "python"):
                 from chainrule.fast.compiled import KernelLoop
 
                 loop = KernelLoop(self.layers, self.loss, self.optimizer, self.dtype,
-                                  compiled=name == "compiled")
+                                  compiled=name != "python", unrolled=name == "unrolled")
             else:
                 from chainrule.fast.blas_loop import BlasLoop
 

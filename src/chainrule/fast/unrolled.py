@@ -1,0 +1,332 @@
+"""A training loop written out for one tiny network: every weight a local variable.
+
+``_kernel.train_epochs`` indexes flat arrays, so every step of a 2-2-1 network loads and
+stores each weight and walks loops of two iterations; the chain of dependent operations an
+online step needs (two sigmoids, the deltas, the updates) waits on those loads and stores.
+Here the same arithmetic, in the same order, is generated as Python source for one network
+shape (widths, activations, bias, loss, optimizer kind, online or batched), with the loops
+unrolled into scalar locals that stay in registers for the whole run, then compiled by
+Numba. The generated function takes the very arguments ``train_epochs`` takes.
+
+The source is written once into a per-user cache folder, named by its hash, and imported
+from there, so that Numba's ``cache=True`` finds its machine code in a later process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from functools import cache
+
+from chainrule.fast.spec import LayerSpec, OptimizerSpec
+
+__all__ = ["UNROLL_MAX_PARAMS", "specialises", "unrolled_source", "unrolled_kernel"]
+
+# parameters up to which a network is written out: its source, and Numba's compile time on
+# first use (about 0.5–1.5 s, then cached), grow with their number, its gain per step shrinks
+UNROLL_MAX_PARAMS = 32
+_VERSION = 1  # bump when the generated code changes meaning
+
+
+def specialises(layers: Sequence[LayerSpec]) -> bool:
+    """Whether the network is small enough to be written out."""
+    return sum(s.units_in * s.units + (s.units if s.use_bias else 0)
+               for s in layers) <= UNROLL_MAX_PARAMS
+
+
+# -- the generated source ------------------------------------------------------------------------
+def _activate(code: int, z: str, alpha: float) -> str:
+    return {0: z, 1: f"_sigmoid({z})", 2: f"math.tanh({z})", 3: f"({z} if {z} > 0.0 else 0.0)",
+            4: f"({z} if {z} > 0.0 else {alpha!r} * {z})", 5: f"(2.0 * _sigmoid({z}) - 1.0)",
+            }[code]
+
+
+def _derivative(code: int, z: str, a: str, alpha: float) -> str:
+    """f′(z) as ``_kernel._derivative`` writes it."""
+    return {0: "1.0", 1: f"({a} * (1.0 - {a}))", 2: f"(1.0 - {a} * {a})",
+            3: f"(1.0 if {z} > 0.0 else 0.0)", 4: f"(1.0 if {z} > 0.0 else {alpha!r})",
+            5: f"(2.0 * (_sigmoid({z}) * (1.0 - _sigmoid({z}))))"}[code]
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.depth = 1
+
+    def __call__(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+
+def _params(layers: Sequence[LayerSpec]) -> list[str]:
+    """Names of the parameters in ``p``'s order: kernel row-major, then bias, per layer."""
+    names = []
+    for q, s in enumerate(layers):
+        names += [f"w{q}_{i}_{j}" for i in range(s.units_in) for j in range(s.units)]
+        names += [f"b{q}_{j}" for j in range(s.units)] if s.use_bias else []
+    return names
+
+
+def _forward(out: _Writer, layers: Sequence[LayerSpec], row: str) -> None:
+    """``a<layer>_<i>`` from the example ``row``, layer by layer: z = Σ_i a_i w_ij + b_j, a = f(z).
+
+    Locals are named by layer q (0 is the input), unit i and, for weights, unit j:
+    ``w<q>_<i>_<j>``, ``b<q>_<j>``, ``z<q>_<j>``, ``a<q+1>_<j>``, ``d<q>_<j>`` (δ of z).
+    """
+    for i in range(layers[0].units_in):
+        out(f"a0_{i} = x[{row} * {layers[0].units_in} + {i}]")
+    for q, s in enumerate(layers):
+        for j in range(s.units):
+            terms = [f"a{q}_{i} * w{q}_{i}_{j}" for i in range(s.units_in)]
+            terms += [f"b{q}_{j}"] if s.use_bias else []
+            out(f"z{q}_{j} = " + " + ".join(terms))
+            if s.code != 6:
+                out(f"a{q + 1}_{j} = {_activate(s.code, f'z{q}_{j}', s.alpha)}")
+        if s.code == 6:  # softmax = exp(z − max z − ln Σ e^(z − max z))
+            out(f"top = z{q}_0")
+            for j in range(1, s.units):
+                out(f"top = max(top, z{q}_{j})")
+            out("s = " + " + ".join(f"math.exp(z{q}_{j} - top)" for j in range(s.units)))
+            out("s = math.log(s)")
+            for j in range(s.units):
+                out(f"a{q + 1}_{j} = math.exp(z{q}_{j} - top - s)")
+
+
+def _output_delta(out: _Writer, layers: Sequence[LayerSpec], loss: int, online: bool) -> None:
+    """``total`` += the example's loss; ``d{L-1}_j`` = ∂(mean over rows of the loss)/∂z."""
+    last = len(layers) - 1
+    spec = layers[-1]
+    k = spec.units
+    a = [f"a{last + 1}_{j}" for j in range(k)]
+    z = [f"z{last}_{j}" for j in range(k)]
+    t = [f"y[t0 + {j}]" for j in range(k)]
+    scale = "" if online else "scale * "
+    if loss == 4:  # −Σ t log softmax(z);  ∂/∂z = softmax(z)·Σt − t
+        out("top = " + z[0])
+        for j in range(1, k):
+            out(f"top = max(top, {z[j]})")
+        out("s = " + " + ".join(f"math.exp({zj} - top)" for zj in z))
+        out("t_sum = " + " + ".join(t))
+        out("s = math.log(s)")
+        for j in range(k):
+            out(f"total -= {t[j]} * ({z[j]} - top - s)")
+            out(f"d{last}_{j} = {scale}({a[j]} * t_sum - {t[j]})")
+        return
+    if loss == 3:  # mean_k max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
+        out("s = " + " + ".join(f"(max({z[j]}, 0.0) - {z[j]} * {t[j]} + "
+                                f"math.log1p(math.exp(-abs({z[j]}))))" for j in range(k)))
+        for j in range(k):
+            factor = f"{1.0 / k!r}" if online else f"scale / {k}"
+            out(f"d{last}_{j} = {factor} * ({a[j]} - {t[j]})")
+        out(f"total += s / {k}")
+        return
+    for j in range(k):
+        out(f"diff{j} = {t[j]} - {a[j]}")
+    out("s = " + " + ".join(f"diff{j} * diff{j}" for j in range(k)))
+    for j in range(k):
+        grad = {0: f"({a[j]} - {t[j]})", 1: f"(2.0 * ({a[j]} - {t[j]}))",
+                2: f"(2.0 * ({a[j]} - {t[j]}) / {k})"}[loss]
+        deriv = _derivative(spec.code, z[j], a[j], spec.alpha)
+        out(f"d{last}_{j} = {scale}{grad} * {deriv}")
+    out({0: "total += 0.5 * s", 1: "total += s", 2: f"total += s / {k}"}[loss])
+
+
+def _backward(out: _Writer, layers: Sequence[LayerSpec], online: bool) -> None:
+    """δ of every hidden layer from W before its update; gradients g_<param> (+= per row)."""
+    op = "=" if online else "+="
+    for q in range(len(layers) - 1, -1, -1):
+        s = layers[q]
+        if q > 0:
+            below = layers[q - 1]
+            for i in range(s.units_in):
+                total = " + ".join(f"d{q}_{j} * w{q}_{i}_{j}" for j in range(s.units))
+                deriv = _derivative(below.code, f"z{q - 1}_{i}", f"a{q}_{i}", below.alpha)
+                out(f"d{q - 1}_{i} = ({total}) * {deriv}")
+        for i in range(s.units_in):
+            for j in range(s.units):
+                out(f"g_w{q}_{i}_{j} {op} a{q}_{i} * d{q}_{j}")
+        if s.use_bias:
+            for j in range(s.units):
+                out(f"g_b{q}_{j} {op} d{q}_{j}")
+
+
+def _update(out: _Writer, names: Sequence[str], opt: OptimizerSpec) -> None:
+    """One optimizer step per parameter, as ``_kernel._step`` writes it."""
+    for w in names:
+        g = f"g_{w}"
+        if opt.kind == "adam":
+            out(f"m_{w} = b1 * m_{w} + (1.0 - b1) * {g}")
+            out(f"v_{w} = b2 * v_{w} + (1.0 - b2) * ({g} * {g})")
+            out(f"{w} = {w} - lr * (m_{w} / c1) / (math.sqrt(v_{w} / c2) + eps)")
+        elif opt.momentum == 0.0:
+            out(f"{w} = {w} - lr * {g}")
+        else:
+            out(f"m_{w} = momentum * m_{w} - lr * {g}")
+            out(f"{w} = {w} + momentum * m_{w} - lr * {g}" if opt.nesterov else
+                f"{w} = {w} + m_{w}")
+
+
+def _check(out: _Writer, layers: Sequence[LayerSpec]) -> None:
+    """After an epoch: return if every example is correct under the stop rule."""
+    k = layers[-1].units
+    a = [f"a{len(layers)}_{j}" for j in range(k)]
+    out("if stop_mode != 0:")
+    out.depth += 1
+    out("correct = True")
+    out("for example in range(n):")
+    out.depth += 1
+    _forward(out, layers, "example")
+    out(f"t0 = example * {k}")
+    out("if stop_mode == 2:  # argmax y = argmax t, the first of equal maxima")
+    out.depth += 1
+    for side, values in (("y", a), ("t", [f"y[t0 + {j}]" for j in range(k)])):
+        out(f"best_{side} = 0")
+        out(f"top_{side} = {values[0]}")
+        for j in range(1, k):
+            out(f"if {values[j]} > top_{side}:")
+            out(f"    best_{side} = {j}")
+            out(f"    top_{side} = {values[j]}")
+    out("correct = best_y == best_t")
+    out.depth -= 1
+    out("elif stop_mode == 1:")
+    out("    correct = " + " and ".join(f"abs({a[j]} - y[t0 + {j}]) <= stop_value"
+                                        for j in range(k)))
+    out("else:")
+    out("    correct = " + " and ".join(f"(({a[j]} > stop_value) == (y[t0 + {j}] > stop_value))"
+                                        for j in range(k)))
+    out("if not correct:")
+    out("    break")
+    out.depth -= 1
+    out("if correct:  # the weights are written back below")
+    out("    losses[e] = total / n")
+    out("    ran = e + 1")
+    out("    break")
+    out.depth -= 1
+
+
+def unrolled_source(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
+                    online: bool) -> str:
+    """Python source of ``train_epochs`` (``_kernel``'s signature) for this one network."""
+    names = _params(layers)
+    slots = (("m",) if opt.kind == "sgd" and opt.momentum else ()) + (
+        ("m", "v") if opt.kind == "adam" else ())
+    k = layers[-1].units
+    out = _Writer()
+    # the parameters, and their optimizer slots, live in locals for the whole run
+    for at, w in enumerate(names):
+        out(f"{w} = p[{at}]")
+        for slot in slots:
+            out(f"{slot}_{w} = {slot}[{at}]")
+    out("ran = epochs")
+    out("for e in range(epochs):")
+    out.depth += 1
+    out("total = 0.0")
+    out("for start in range(0, n, batch):")
+    out.depth += 1
+    if online:
+        out("example = order[e * n + start]")
+        _forward(out, layers, "example")
+        out(f"t0 = example * {k}")
+        _output_delta(out, layers, loss, online)
+        _backward(out, layers, online)
+    else:
+        out("rows = min(batch, n - start)")
+        out("scale = 1.0 / rows")
+        for w in names:
+            out(f"g_{w} = 0.0")
+        out("for r in range(rows):")
+        out.depth += 1
+        out("example = order[e * n + start + r]")
+        _forward(out, layers, "example")
+        out(f"t0 = example * {k}")
+        _output_delta(out, layers, loss, online)
+        _backward(out, layers, online)
+        out.depth -= 1
+    out("step += 1")
+    if opt.kind == "adam":
+        out("c1 = 1.0 - b1 ** float(step)")
+        out("c2 = 1.0 - b2 ** float(step)")
+    _update(out, names, opt)
+    out.depth -= 1
+    _check(out, layers)
+    out("losses[e] = total / n")
+    out.depth -= 1
+    for at, w in enumerate(names):
+        out(f"p[{at}] = {w}")
+        for slot in slots:
+            out(f"{slot}[{at}] = {slot}_{w}")
+    out("return ran")
+    head = ('"""Generated by chainrule.fast.unrolled: one network\'s training loop."""\n\n'
+            "import math\n\nfrom chainrule.fast._kernel import _sigmoid\n\n\n"
+            "def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, "
+            "epochs,\n                 batch, loss, opt, lr, momentum, nesterov, b1, b2, eps, "
+            "step, z, a, aoff,\n                 d, d_prev, stop_mode, stop_value, losses):\n")
+    return head + "\n".join(out.lines) + "\n"
+
+
+# -- writing, importing and compiling it -------------------------------------------------------
+def _cache_folder() -> str:
+    """``$CHAINRULE_CACHE_DIR``, else the per-user cache (``$XDG_CACHE_HOME`` or ``~/.cache``)
+    under ``chainrule/kernels``, else a private folder in the temporary directory."""
+    chosen = os.environ.get("CHAINRULE_CACHE_DIR")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidates = [chosen] if chosen else [os.path.join(base, "chainrule", "kernels")]
+    candidates.append(os.path.join(tempfile.gettempdir(), f"chainrule-kernels-{os.getuid()}"))
+    for folder in candidates:
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK) and os.stat(folder).st_uid == os.getuid():
+            return folder
+    raise OSError("no writable folder for compiled kernels; set CHAINRULE_CACHE_DIR")
+
+
+def _write_once(path: str, source: str) -> None:
+    """Write ``source`` unless the file holds it already: rewriting would change its time
+    stamp, and Numba would then compile again instead of loading its cache."""
+    try:
+        with open(path, encoding="utf-8") as existing:
+            if existing.read() == source:
+                return
+    except OSError:
+        pass
+    fd, temporary = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(source)
+    os.replace(temporary, path)
+
+
+@cache
+def _load(source: str) -> Callable:
+    import numba
+
+    from chainrule.fast.compiled import compiled_kernel
+
+    compiled_kernel()  # makes _kernel's helpers inlinable before the generated code uses them
+    digest = hashlib.sha256(f"{_VERSION}\n{source}".encode()).hexdigest()[:20]
+    name = f"chainrule_unrolled_{digest}"
+    path = os.path.join(_cache_folder(), name + ".py")
+    _write_once(path, source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return numba.njit(cache=True, nogil=True)(module.train_epochs)
+
+
+def unrolled_kernel(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
+                    online: bool) -> Callable | None:
+    """The compiled written-out loop for this network, or None when it is too big to write
+    out or Numba is missing (the caller keeps ``_kernel.train_epochs``)."""
+    from chainrule.fast.compiled import numba_available
+
+    if not specialises(layers) or not numba_available():
+        return None
+    try:
+        return _load(unrolled_source(layers, loss, opt, online))
+    except OSError:
+        return None
