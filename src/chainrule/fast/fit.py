@@ -4,10 +4,10 @@
 it leaves the weights, the optimizer's state and the logs as the general engine's loop
 would. Two ways to drive the trainer:
 
-- **in blocks** — when the only callbacks are ``History``, the progress display and at most
-  one ``StopWhenCorrect``, and there is no validation data: many epochs per trainer call
-  (the criterion is judged inside the compiled loop), then each epoch's logs are replayed to
-  the history and the progress display. A per-epoch Python call would cost more than the
+- **in blocks** — when the only callbacks are ``History``, the progress display,
+  ``TerminateOnNaN`` and at most one ``StopWhenCorrect``, and there is no validation data:
+  many epochs per trainer call (the criterion is judged inside the compiled loop), then each
+  epoch's logs are replayed to the callbacks. A per-epoch Python call would cost more than the
   whole epoch of a tiny network;
 - **per epoch** — otherwise: one trainer call per epoch, then validation and every callback,
   exactly as the general loop does.
@@ -33,12 +33,13 @@ def run_epochs(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray,
                orders: Iterator[np.ndarray], batch_size: int, callbacks: Any,
                validation: tuple[np.ndarray, np.ndarray] | None) -> dict[str, float]:
     """Train on ``trainer`` over the epochs ``orders``; returns the last epoch's logs."""
-    from chainrule.nn.callbacks import History, StopWhenCorrect
+    from chainrule.nn.callbacks import History, StopWhenCorrect, TerminateOnNaN
     from chainrule.nn.progress import ProgressBar
 
     members = list(callbacks.callbacks)
     judges = [cb for cb in members if type(cb) is StopWhenCorrect]
-    plain = all(type(cb) in (History, ProgressBar, StopWhenCorrect) for cb in members)
+    replayable = (History, ProgressBar, StopWhenCorrect, TerminateOnNaN)
+    plain = all(type(cb) in replayable for cb in members)
     if validation is None and plain and len(judges) <= 1:
         judge = judges[0] if judges else None
         replay = [cb for cb in members if cb is not judge]
@@ -65,6 +66,8 @@ def _in_blocks(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray,
             for cb in replay:
                 cb.on_epoch_end(epoch, logs)
             epoch += 1
+            if model.stop_training:  # a replayed callback (a diverged loss) stops here
+                return logs
         if len(losses) < len(block):  # every output correct: the judge's verdict
             judge.stopped_epoch = epoch - 1
             model.stop_training = True

@@ -19,6 +19,7 @@ the ``(x, y)`` arrays it trains on (after any validation split).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 
 __all__ = [  # ProgressBar is resolved lazily by __getattr__ below
     "Callback", "CallbackList", "History", "EarlyStopping", "StopWhenCorrect",
-    "ProgressBar",  # noqa: F822
+    "TerminateOnNaN", "ProgressBar",  # noqa: F822
 ]
 
 
@@ -218,15 +219,17 @@ class StopWhenCorrect(Callback):
         self.stopped_epoch = None
 
     def correct(self, y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
-        """Per example, whether all its outputs are correct: (batch, K) → (batch,) bool."""
+        """Per example, whether all its outputs are correct: (batch, K) → (batch,) bool.
+        An output that is not finite (a diverged run) is never correct."""
+        finite = np.all(np.isfinite(y_pred), axis=-1)
         if self.tolerance is not None:
-            return np.all(np.abs(y_pred - y_true) <= self.tolerance, axis=-1)
+            return finite & np.all(np.abs(y_pred - y_true) <= self.tolerance, axis=-1)
         if self.model is not None and self.model.layers[-1].activation == "softmax":
-            return np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1)
+            return finite & (np.argmax(y_pred, axis=-1) == np.argmax(y_true, axis=-1))
         threshold = self.threshold
         if threshold is None:
             threshold = 0.0 if np.any(y_true < 0) else 0.5
-        return np.all((y_pred > threshold) == (y_true > threshold), axis=-1)
+        return finite & np.all((y_pred > threshold) == (y_true > threshold), axis=-1)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.training_data is None:
@@ -235,6 +238,31 @@ class StopWhenCorrect(Callback):
         if np.all(self.correct(y, self.model.predict(x))):
             self.stopped_epoch = epoch
             self.model.stop_training = True
+
+
+class TerminateOnNaN(Callback):
+    """Stop training at the first epoch whose loss is not finite (the run diverged), with a
+    ``RuntimeWarning`` that names the epoch. ``fit`` always adds one.
+
+    Attributes:
+        stopped_epoch: the epoch (from 0) whose loss was not finite, or None.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stopped_epoch: int | None = None
+
+    def on_train_begin(self, logs=None):
+        self.stopped_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            warnings.warn(
+                f"training diverged: the loss is {loss} at epoch {epoch + 1}; "
+                "try a smaller learning_rate", RuntimeWarning, stacklevel=2)
 
 
 def __getattr__(name: str) -> Any:

@@ -24,7 +24,7 @@ import numpy as np
 from chainrule.engine.tensor import Tensor, no_grad
 from chainrule.nn import checks, losses, optimizers
 from chainrule.nn import metrics as metric_lib
-from chainrule.nn.callbacks import Callback, CallbackList, History
+from chainrule.nn.callbacks import Callback, CallbackList, History, TerminateOnNaN
 from chainrule.nn.layers import Layer
 from chainrule.nn.layers import from_config as layer_from_config
 from chainrule.nn.progress import ProgressBar, format_logs, resolve_verbose
@@ -271,6 +271,8 @@ class Sequential:
                        y: np.ndarray, params: dict[str, Any]) -> CallbackList:
         """The callbacks, a progress display appended unless one is there or verbose=0,
         each given the model, ``params`` and the training data."""
+        if not any(isinstance(c, TerminateOnNaN) for c in callbacks):
+            callbacks = [*callbacks, TerminateOnNaN()]
         if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
             callbacks = [*callbacks, ProgressBar(verbose)]
         callback_list = CallbackList(callbacks)
