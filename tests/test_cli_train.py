@@ -59,6 +59,12 @@ def test_trains_on_a_csv_file_and_saves_a_model_that_loads(tmp_path, capsys):
         (["train", "nowhere.csv"], ["nowhere.csv", "xor"]),
         (["train", "xor", "--hidden", "a"], ["--hidden", "'a'"]),
         (["train", "xor", "--epochs", "0"], ["epochs", "0"]),
+        (["train", "xor", "--batch-size", "0"], ["batch_size", "0"]),
+        (["train", "xor", "--hidden", ""], ["--hidden", "at least one width"]),
+        (["train", "xor", "--hidden", "100000,100000", "--epochs", "1"], ["memory"]),
+        (["train", "xor", "--lr", "1e300", "--activation", "linear", "--output-activation",
+          "linear", "--loss", "mse", "--epochs", "5"], ["diverged", "nan", "--lr"]),
+        (["train", "xor", "--save", "."], ["--save", "folder"]),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(capsys, argv, words):
@@ -92,3 +98,13 @@ def test_save_and_plot_write_what_report_reads(tmp_path, capsys):
     assert code == 0, err
     # the history beside the model is found without --history: the loss curve is drawn
     assert "loss and metrics per epoch" in page.read_text()
+
+
+def test_diverged_outputs_are_never_correct():
+    from chainrule.callbacks import StopWhenCorrect
+
+    judge = StopWhenCorrect()
+    y = np.array([[0.0], [0.0], [1.0]])
+    out = np.array([[np.nan], [0.2], [np.inf]])
+    # NaN > 0.5 is False like 0 > 0.5, so a same-side test alone would call row 0 correct
+    np.testing.assert_array_equal(judge.correct(y, out), [False, True, False])

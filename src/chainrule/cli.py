@@ -55,6 +55,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """The first line of an error's message, naming the file of an ``OSError``."""
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this network and data; use fewer or smaller layers"
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
@@ -68,9 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(f"chainrule.commands.{args.command}")
     try:
         return int(module.run(args) or 0)
-    except (ValueError, OSError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"chainrule {args.command}: error: {message}", file=sys.stderr)
+    except (ValueError, OSError, MemoryError) as exc:
+        print(f"chainrule {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"chainrule {args.command}: interrupted", file=sys.stderr)

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 HELP = "generate backpropagation problems with nice numbers, a question sheet and an answer key"
 
 
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0; got {text!r}")
+    return seed
+
+
 def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
-        "problem", help=HELP, description=HELP + ". Writes questions.md and answers.md (and "
-        ".tex/.html when those renderers are available) and key-N.toml, an answers file of "
-        "problem N's key for chainrule check. The same --seed gives the same files.",
+        "problem", help=HELP, description=HELP + ". Writes the question sheet and the answer "
+        "key as Markdown, LaTeX and HTML, problem-N.toml (the problem file) and key-N.toml "
+        "(its key, an answers file for chainrule check). The same --seed gives the same files.",
     )
     p.add_argument("--arch", default="2-2-1", help="layer sizes (default: 2-2-1)")
     p.add_argument("--activation", default="sigmoid",
@@ -22,7 +33,8 @@ def register(subparsers: Any) -> None:
                    help="decimals of the given weights and inputs, 1 to 3 (default: 1)")
     p.add_argument("--answer-decimals", type=int, default=None,
                    help="decimals of the answers (default: the convention's)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="random seed, a whole number >= 0 (default: 0)")
     p.add_argument("--variants", type=int, default=1,
                    help="number of different problems on the sheet (default: 1)")
     p.add_argument("-o", "--output", required=True, metavar="DIR",

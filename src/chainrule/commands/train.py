@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import warnings
 from typing import Any
 
 HELP = "train a network on a toy dataset (xor, moons, ...) or a CSV/.npy/.npz file"
@@ -59,6 +61,8 @@ def _widths(text: str) -> list[int]:
         widths = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected widths like 16,8; got {text!r}") from None
+    if not widths:
+        raise argparse.ArgumentTypeError(f"expected at least one width, like 16,8; got {text!r}")
     if any(w <= 0 for w in widths):
         raise argparse.ArgumentTypeError(f"widths must be positive; got {text!r}")
     return widths
@@ -128,6 +132,8 @@ def format_table(names: list[str], x: Any, y: Any, out: Any, correct: Any) -> st
 def run(args: argparse.Namespace) -> int:
     from chainrule.nn.callbacks import StopWhenCorrect
 
+    if args.save and os.path.isdir(args.save):
+        raise ValueError(f"--save: {args.save!r} is a folder; give a file name such as run.npz")
     x, y, names = load_data(args.data, args.target, args.seed)
     model = build_model(args, x, y)
     judge = StopWhenCorrect(tolerance=args.tolerance)
@@ -138,12 +144,19 @@ def run(args: argparse.Namespace) -> int:
 
         norms = GradientNorms()
         callbacks.append(norms)
-    batch_size = args.batch_size or (1 if len(x) <= ONLINE_UP_TO else 32)
-    history = model.fit(
-        x, y, epochs=args.epochs, batch_size=batch_size, shuffle=not args.no_shuffle,
-        validation_split=args.validation_split, callbacks=callbacks, verbose=args.verbose,
-        seed=args.seed,
-    )
+    batch_size = args.batch_size if args.batch_size is not None else (
+        1 if len(x) <= ONLINE_UP_TO else 32)
+    with warnings.catch_warnings():  # a diverging run is reported below, in one line
+        warnings.simplefilter("ignore", RuntimeWarning)
+        history = model.fit(
+            x, y, epochs=args.epochs, batch_size=batch_size, shuffle=not args.no_shuffle,
+            validation_split=args.validation_split, callbacks=callbacks, verbose=args.verbose,
+            seed=args.seed,
+        )
+    losses = history.history["loss"]
+    if losses and not math.isfinite(losses[-1]):
+        raise ValueError(f"training diverged: the loss is {losses[-1]} at epoch {len(losses)}; "
+                         f"try a smaller --lr (received --lr {args.lr:g})")
     judge.set_model(model)
     out = model.predict(x)
     correct = judge.correct(y, out)
@@ -178,7 +191,9 @@ def save_run(args: argparse.Namespace, model: Any, history: Any, norms: Any) -> 
     if parent:
         os.makedirs(parent, exist_ok=True)
     model.save(args.save)
-    data = {"name": args.data, "seed": args.seed}
+    # a file is recorded by its absolute path, so the report finds it from any folder
+    name = os.path.abspath(args.data) if os.path.isfile(args.data) else args.data
+    data = {"name": name, "seed": args.seed}
     if args.target:
         data["target"] = args.target
     write_text_atomic(history_path(args.save), history_json(history, gradients=norms, data=data))
