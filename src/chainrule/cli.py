@@ -29,19 +29,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _available_commands() -> list[tuple[str, object]]:
-    found = []
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"chainrule.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"chainrule.commands.{name}":
-                raise
-            continue
-        found.append((name, module))
-    return found
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="chainrule",
@@ -50,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for _name, module in _available_commands():
-        module.register(sub)  # type: ignore[attr-defined]
+    for name in COMMANDS:
+        importlib.import_module(f"chainrule.commands.{name}").register(sub)
     return parser
 
 
