@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from chainrule.explain.formula import Node, Sym
-from chainrule.explain.printing import Lookup, to_latex
+from chainrule.explain.printing import Lookup, equation_parts, to_latex
 from chainrule.explain.symbol import GREEK_LATEX, Applied, Partial, Symbol
 
 __all__ = [
@@ -205,20 +205,10 @@ def number(printed: str) -> str:
 
 
 def equation_forms(eq, solution) -> list[str]:  # type: ignore[no-untyped-def]
-    """The LaTeX parts of an equation line without repeats, as ``render_text`` has them:
+    """The LaTeX parts of an equation line without repeats (``printing.equation_parts``):
     symbol, chain-rule expansion, symbolic formula, substituted numbers, value."""
-    parts = [symbol_latex(eq.symbol)]
-    if eq.formula is not None:
-        if eq.expansion is not None:
-            parts.append(formula_latex(eq.expansion, solution.lookup))
-        parts.append(formula_latex(eq.formula, solution.lookup))
-        parts.append(formula_latex(eq.formula, solution.lookup, numeric=True))
-    parts.append(number(eq.printed))
-    out: list[str] = []
-    for part in parts:
-        if not out or out[-1] != part:
-            out.append(part)
-    return out
+    return equation_parts(eq, solution, symbol=symbol_latex, formula=formula_latex,
+                          number=number)
 
 
 Entry = tuple[str, list[str], str]  # (lhs, right-hand forms, note) of ``align_rows``

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from typing import TYPE_CHECKING
 
 from chainrule.explain.formula import (
     FUNCTIONS,
@@ -42,7 +43,10 @@ from chainrule.explain.formula import (
 )
 from chainrule.explain.symbol import Partial, Symbol, superscript
 
-__all__ = ["to_text", "to_latex", "to_mathml", "Lookup", "text_number"]
+if TYPE_CHECKING:  # pragma: no cover
+    from chainrule.explain.solution import Equation, WorkedSolution
+
+__all__ = ["to_text", "to_latex", "to_mathml", "Lookup", "text_number", "equation_parts"]
 
 #: id → (symbol, printed value); a ``WorkedSolution`` provides one as ``solution.lookup``.
 Lookup = Callable[[str], tuple[Symbol | Partial, str]]
@@ -370,3 +374,38 @@ def to_latex(node: Node, lookup: Lookup | None = None, *, numeric: bool = False)
 def to_mathml(node: Node, lookup: Lookup | None = None, *, numeric: bool = False) -> str:
     """``node`` as presentation MathML, wrapped in one ``<mrow>`` (no ``<math>``)."""
     return f"<mrow>{_Printer(_MathML(), lookup, numeric)(node)}</mrow>"
+
+
+#: How a dialect prints a formula: ``to_text``, ``to_latex``, ``to_mathml`` or a wrapper.
+FormulaPrinter = Callable[..., str]
+
+
+def equation_parts(eq: Equation, solution: WorkedSolution, *,
+                   symbol: Callable[[Symbol | Partial], str] = lambda s: s.text,
+                   formula: FormulaPrinter = to_text,
+                   number: Callable[[str], str] = text_number) -> list[str]:
+    """The parts of an equation line, left to right, each written by the dialect's
+    functions: symbol, chain-rule expansion, symbolic formula, substituted numbers,
+    printed value — a part equal to the one before it dropped, so a carried-over weight
+    reads ``w_11 = 0.1``, not ``w_11 = w_11 = 0.1 = 0.1``.
+
+    ``formula(node, lookup, numeric=…)`` prints a formula tree; ``number(printed)`` a
+    printed value.
+
+    >>> from chainrule.explain import explain
+    >>> solution = explain([([[0.5]], [0.0], "linear")], [2.0], [1.0], learning_rate=0.1)
+    >>> equation_parts(solution.equation("s1.net.1.1"), solution)
+    ['net_o', 'v_1·x_1 + v_0·1', '0.5·2 + 0·1', '1.0000']
+    """
+    parts = [symbol(eq.symbol)]
+    if eq.formula is not None:
+        if eq.expansion is not None:
+            parts.append(formula(eq.expansion, solution.lookup))
+        parts.append(formula(eq.formula, solution.lookup))
+        parts.append(formula(eq.formula, solution.lookup, numeric=True))
+    parts.append(number(eq.printed))
+    out: list[str] = []
+    for part in parts:
+        if not out or out[-1] != part:
+            out.append(part)
+    return out

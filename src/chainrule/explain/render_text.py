@@ -5,7 +5,7 @@ The output is a pure function of the solution, so it is byte-identical across ru
 
 from __future__ import annotations
 
-from chainrule.explain.printing import text_number, to_text
+from chainrule.explain.printing import equation_parts, text_number, to_text
 from chainrule.explain.solution import Equation, Section, Step, WorkedSolution
 
 __all__ = ["render", "equation_line", "equation_forms"]
@@ -14,21 +14,9 @@ _INDENT = "  "
 
 
 def equation_forms(eq: Equation, solution: WorkedSolution) -> list[str]:
-    """The parts of an equation line, left to right, without repeats:
+    """The parts of an equation line in text, without repeats (``printing.equation_parts``):
     symbol, chain-rule expansion, symbolic formula, substituted numbers, value."""
-    value = text_number(eq.printed)
-    parts = [eq.symbol.text]
-    if eq.formula is not None:
-        if eq.expansion is not None:
-            parts.append(to_text(eq.expansion, solution.lookup))
-        parts.append(to_text(eq.formula, solution.lookup))
-        parts.append(to_text(eq.formula, solution.lookup, numeric=True))
-    parts.append(value)
-    out: list[str] = []
-    for part in parts:
-        if not out or out[-1] != part:
-            out.append(part)
-    return out
+    return equation_parts(eq, solution)
 
 
 def equation_line(eq: Equation, solution: WorkedSolution) -> str:
