@@ -87,18 +87,11 @@ def _number(printed: str) -> str:
 
 def equation_mathml(eq: Any, solution: Any, *, display: bool = True) -> str:
     """``symbol = expansion = formula = numbers = value`` as one ``<math>`` element,
-    each distinct form once (as ``render_text.equation_forms`` writes it)."""
-    forms = [f"<mrow>{eq.symbol.mathml}</mrow>"]
-    if eq.formula is not None:
-        if eq.expansion is not None:
-            forms.append(to_mathml(eq.expansion, solution.lookup))
-        forms.append(to_mathml(eq.formula, solution.lookup))
-        forms.append(to_mathml(eq.formula, solution.lookup, numeric=True))
-    forms.append(_number(eq.printed))
-    kept: list[str] = []
-    for form in forms:
-        if not kept or kept[-1] != form:
-            kept.append(form)
+    each distinct form once (``printing.equation_parts``)."""
+    from chainrule.explain.printing import equation_parts
+
+    kept = equation_parts(eq, solution, symbol=lambda s: f"<mrow>{s.mathml}</mrow>",
+                          formula=to_mathml, number=_number)
     mode = ' display="block"' if display else ""
     return f"<math{mode}><mrow>{'<mo>=</mo>'.join(kept)}</mrow></math>"
 
