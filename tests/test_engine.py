@@ -133,9 +133,10 @@ def test_sigmoid_at_plus_minus_1000_is_finite_and_exact():
 
 
 def test_softmax_of_huge_logits_is_finite():
-    z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]])
+    z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e308, -1e308, 0.0]])
     out, _ = _finite_without_warnings(lambda t: F.softmax(t), z)
-    np.testing.assert_allclose(out, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], rtol=1e-15)
+    np.testing.assert_allclose(out, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [1.0, 0.0, 0.0]],
+                               rtol=1e-15)
 
 
 def test_cross_entropies_of_huge_logits_are_finite_and_exact():

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule.engine.ops import (
-    exp,
+from chainrule.engine.fused import (
     log_softmax,
-    sigmoid,
     sigmoid_binary_cross_entropy,
     softmax_cross_entropy,
-    sub,
 )
+from chainrule.engine.ops import exp, sigmoid, sub
 from chainrule.engine.tensor import Tensor
 
 __all__ = [

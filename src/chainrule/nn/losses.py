@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from chainrule.engine import fused as fused_ops
 from chainrule.engine import ops
 from chainrule.engine.tensor import Tensor
 
@@ -93,12 +94,12 @@ def categorical_crossentropy(y_true: Any, y_pred: Any) -> Tensor:
 
 def _fused_bce(y_true: Any, logits: Any) -> Tensor:
     """binary_crossentropy(t, σ(z)) from the logits z, without clipping: (batch, K) → (batch,)."""
-    return ops.mean(ops.sigmoid_binary_cross_entropy(logits, y_true), axis=-1)
+    return ops.mean(fused_ops.sigmoid_binary_cross_entropy(logits, y_true), axis=-1)
 
 
 def _fused_cce(y_true: Any, logits: Any) -> Tensor:
     """categorical_crossentropy(t, softmax(z)) from the logits z: (batch, K) → (batch,)."""
-    return ops.softmax_cross_entropy(logits, y_true)
+    return fused_ops.softmax_cross_entropy(logits, y_true)
 
 
 @dataclass(frozen=True)
