@@ -1,9 +1,10 @@
 """Conventions: every switch a worked solution depends on, and the notation profiles.
 
 Textbooks compute the same backpropagation step under different, mostly unstated
-conventions (``CONVENTIONS.md``). Each is a named field of :class:`Conventions`; a *profile*
-(``blog``, ``fausett``, ``mazur``, ``han``, ``layered``) is a preset of all of them, and any
-field can be overridden::
+conventions: the sign of δ, the bias form, the notation, the decimals printed and whether
+rounded values are carried (``docs/explain.md``, section 3). Each is a named field of
+:class:`Conventions`; a *profile* (``blog``, ``fausett``, ``mazur``, ``han``, ``layered``)
+is a preset of all of them, and any field can be overridden::
 
     >>> c = get("fausett", decimals=3)
     >>> c.sign, c.bias, c.decimals_for("delta")
