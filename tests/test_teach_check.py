@@ -1,6 +1,8 @@
 """check(): full marks for a correct sheet, follow-through, mark schemes, names, reports."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -49,6 +51,10 @@ def test_either_carry_is_right_whatever_the_convention_carries(carry):
 def test_the_package_exports_check():
     assert cr.teach.check is check_function
     assert check is check_function
+    # a fresh interpreter, so the name is proven to resolve on its own from the package
+    script = "import chainrule; assert chainrule.check is chainrule.teach.check"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 # --- follow-through ------------------------------------------------------------------------------

@@ -6,8 +6,6 @@ import pytest
 
 from chainrule.cli import main
 
-pytest.importorskip("chainrule.explain.problem")
-
 
 @pytest.fixture
 def problem_set(tmp_path):

@@ -1,10 +1,7 @@
 """`chainrule examples`: the bundled published examples beside their printed numbers."""
 
-import pytest
-
 from chainrule.cli import main
-
-problems = pytest.importorskip("chainrule.explain.problem")
+from chainrule.explain import problem as problems
 
 
 def run(capsys, *argv):

@@ -4,10 +4,10 @@ seed gives the same files; every sheet renders (and the LaTeX compiles)."""
 import math
 import shutil
 import subprocess
-import time
 
 import pytest
 
+from chainrule.explain.problem import load_problem
 from chainrule.teach import check, parse_answers
 from chainrule.teach.generate import ACTIVATIONS, generate_problem, generate_problems, ill_posed
 from chainrule.teach.sheets import key_toml, problem_toml, write_problem_set
@@ -45,7 +45,6 @@ def assert_well_posed(p, label):
 
 
 def test_a_hundred_seeds_give_well_posed_problems_each_checked_against_its_own_key():
-    start = time.perf_counter()
     for seed in range(100):
         arch, act = ARCHS[seed % 4], ACTIVATIONS[seed // 4 % len(ACTIVATIONS)]
         convention = CONVENTIONS[seed % 5]
@@ -56,7 +55,6 @@ def test_a_hundred_seeds_give_well_posed_problems_each_checked_against_its_own_k
         report = check(p.solution, parse_answers(key_toml(p), source=f"key of {label}"))
         assert report.full_marks and report.count("right") == len(p.asked()), label
         assert not report.missing and report.slip is None, label
-    assert time.perf_counter() - start < 20
 
 
 def test_the_same_seed_gives_the_same_problem_and_another_seed_another():
@@ -137,10 +135,9 @@ def test_a_written_file_is_replaced_whole(tmp_path):
 
 
 def test_the_problem_file_reads_back_as_the_same_problem():
-    problem_module = pytest.importorskip("chainrule.explain.problem")
     for convention in ("fausett", "mazur", "han"):
         p = generate_problem("2-3-2", convention=convention, answer_decimals=3, seed=2)
-        loaded = problem_module.load_problem(problem_toml(p), name="generated.toml")
+        loaded = load_problem(problem_toml(p), name="generated.toml")
         again = loaded.explain(loaded.conventions())
         assert again.to_text() == p.solution.to_text(), convention
 
