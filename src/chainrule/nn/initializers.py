@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.nn import registry
+
 __all__ = [
     "Initializer", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "RandomUniform",
     "RandomNormal", "Zeros", "Ones", "Constant", "glorot_uniform", "glorot_normal", "he_uniform",
@@ -234,18 +236,4 @@ def get(initializer: str | Initializer | dict[str, Any]) -> Initializer:
         return initializer
     if isinstance(initializer, type) and issubclass(initializer, Initializer):
         return initializer()
-    config: dict[str, Any] = {}
-    name = initializer
-    if isinstance(initializer, dict):
-        config = dict(initializer)
-        name = config.pop("name", None)
-    cls = _INITIALIZERS.get(name.lower()) if isinstance(name, str) else None
-    if cls is None:
-        raise ValueError(
-            f"unknown initializer. Received: initializer={name!r}; "
-            f"valid names: {', '.join(_INITIALIZERS)}"
-        )
-    try:
-        return cls(**config)
-    except TypeError as exc:
-        raise ValueError(f"bad initializer config {initializer!r}: {exc}") from None
+    return registry.build("initializer", _INITIALIZERS, initializer)

@@ -25,7 +25,7 @@ import numpy as np
 
 from chainrule.engine import ops
 from chainrule.engine.tensor import Tensor
-from chainrule.nn import activations, initializers
+from chainrule.nn import activations, initializers, registry
 
 __all__ = ["Layer", "Dense", "Activation", "from_config"]
 
@@ -227,15 +227,5 @@ def from_config(config: dict[str, Any]) -> Layer:
     Raises:
         ValueError: for an unknown ``class_name`` or bad fields.
     """
-    config = dict(config)
-    class_name = config.pop("class_name", None)
-    cls = _LAYERS.get(class_name) if isinstance(class_name, str) else None
-    if cls is None:
-        raise ValueError(
-            f"unknown layer class. Received: class_name={class_name!r}; "
-            f"valid: {', '.join(_LAYERS)}"
-        )
-    try:
-        return cls(**config)
-    except TypeError as exc:
-        raise ValueError(f"bad {class_name} config: {exc}") from None
+    return registry.build("layer class", _LAYERS, config, key="class_name", lower=False,
+                          field="class_name")

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.tensor import Tensor
+from chainrule.nn import registry
 
 __all__ = ["Optimizer", "SGD", "Adam", "get", "names"]
 
@@ -190,18 +191,4 @@ def get(optimizer: str | Optimizer | dict[str, Any]) -> Optimizer:
     """
     if isinstance(optimizer, Optimizer):
         return optimizer
-    config: dict[str, Any] = {}
-    name = optimizer
-    if isinstance(optimizer, dict):
-        config = dict(optimizer)
-        name = config.pop("name", None)
-    cls = _OPTIMIZERS.get(name.lower()) if isinstance(name, str) else None
-    if cls is None:
-        raise ValueError(
-            f"unknown optimizer. Received: optimizer={name!r}; "
-            f"valid names: {', '.join(_OPTIMIZERS)}"
-        )
-    try:
-        return cls(**config)
-    except TypeError as exc:
-        raise ValueError(f"bad optimizer config {optimizer!r}: {exc}") from None
+    return registry.build("optimizer", _OPTIMIZERS, optimizer)
