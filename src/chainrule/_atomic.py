@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_writer", "write_text_atomic", "write_bytes_atomic"]
+__all__ = ["atomic_writer", "write_text_atomic", "write_bytes_atomic", "write_output"]
 
 
 @contextlib.contextmanager
@@ -62,6 +63,15 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_writer(path, "wb") as handle:
         handle.write(data)
+
+
+def write_output(path: str | os.PathLike[str] | None, text: str) -> None:
+    """``text`` to the file ``path`` atomically, or to standard output when ``path`` is
+    None: what every command's ``-o/--output`` does."""
+    if path:
+        write_text_atomic(path, text)
+    else:
+        sys.stdout.write(text)
 
 
 def _file_mode(path: Path) -> int:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
+
+from chainrule._atomic import write_output
 
 HELP = "list the bundled published examples, or explain one beside the source's printed numbers"
 
@@ -31,12 +32,7 @@ def run(args: Any) -> int:
     else:
         problem = problems.bundled(args.name)
         text = _replay(problem, args.format)
-    if args.output:
-        from chainrule._atomic import write_text_atomic
-
-        write_text_atomic(args.output, text)
-    else:
-        sys.stdout.write(text)
+    write_output(args.output, text)
     return 0
 
 

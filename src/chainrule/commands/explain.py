@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Any
+
+from chainrule._atomic import write_output
 
 HELP = "explain the training step(s) of a problem file as an exam-style worked solution"
 FORMATS = ("text", "markdown", "latex", "json", "svg", "html")
@@ -60,13 +61,8 @@ def render(solution: Any, fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule._atomic import write_text_atomic
-
     problem = load(args.file)
     solution = problem.solve(args.convention, decimals=args.decimals, carry=args.carry)
     text = render(solution, args.format)
-    if args.output:
-        write_text_atomic(args.output, text)
-    else:
-        sys.stdout.write(text)
+    write_output(args.output, text)
     return 0
