@@ -16,7 +16,7 @@ import pytest
 from chainrule.fast import Trainer
 from chainrule.fast.compiled import numba_available
 
-LOOPS = ["unrolled", "compiled", "python", "blas", "numpy"] if numba_available() else [
+LOOPS = ["unrolled", "compiled", "batched", "python", "blas", "numpy"] if numba_available() else [
     "python", "blas", "numpy"]
 HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "bipolar_sigmoid"]
 # (loss, output activation) pairs the fast path fuses or computes directly
@@ -451,3 +451,19 @@ def test_a_network_too_big_to_write_out_falls_back_to_the_flat_loop():
     got = asked.run(x, y, orders, 1)
     assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
     assert max_difference(flat(mine), flat(expected)) < 1e-12
+
+
+def test_auto_picks_the_loop_by_size():
+    from chainrule.fast import trainer as trainer_module
+
+    def auto(sizes, batch):
+        rng = np.random.default_rng(0)
+        net = [(rng.normal(size=(i, o)), np.zeros(o), "sigmoid") for i, o in zip(sizes, sizes[1:])]
+        return Trainer.from_arrays(net, loss="mse", optimizer=("sgd", 0.1)).backend_for(
+            batch, 1000, visits=1000 * 50)
+
+    assert auto((784, 512, 512, 10), 128) == "blas"
+    if numba_available():  # numba_available() has loaded Numba: mid-size layers go compiled
+        assert auto((64, 64, 10), 32) == "batched"
+        assert auto((2, 2, 1), 1) == "unrolled"
+    assert trainer_module.BATCHED_MAX_UNITS >= 32 * 74

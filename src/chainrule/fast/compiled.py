@@ -16,7 +16,7 @@ import numpy as np
 
 from chainrule.fast.spec import LayerSpec, OptimizerSpec
 
-__all__ = ["numba_available", "compiled_kernel", "KernelLoop"]
+__all__ = ["numba_available", "compiled_kernel", "batched_kernel", "KernelLoop"]
 
 
 @cache
@@ -40,6 +40,18 @@ def compiled_kernel() -> Callable | None:
     if not _kernel.NUMBA_HELPERS:  # first imported by the plain-Python loop, before Numba
         _kernel = importlib.reload(_kernel)
     return numba.njit(cache=True, nogil=True)(_kernel.train_epochs)
+
+
+@cache
+def batched_kernel() -> Callable | None:
+    """The jitted ``_batched.train_batches``, or None without Numba."""
+    if compiled_kernel() is None:  # also makes _kernel's helpers jitable
+        return None
+    import numba
+
+    from chainrule.fast import _batched
+
+    return numba.njit(cache=True, nogil=True)(_batched.train_batches)
 
 
 # float elements of training data copied next to the weights (see _arena)
@@ -68,7 +80,8 @@ class KernelLoop:
     """Flat copies of the weights and state in, many epochs in one call, results back out."""
 
     def __init__(self, layers: Sequence[LayerSpec], loss: int, optimizer: OptimizerSpec,
-                 dtype: np.dtype, compiled: bool, unrolled: bool = False) -> None:
+                 dtype: np.dtype, compiled: bool, unrolled: bool = False,
+                 batched: bool = False) -> None:
         self.layers = list(layers)
         self.loss = loss
         self.opt = optimizer
@@ -78,6 +91,8 @@ class KernelLoop:
         # steps, where the flat loop rounds them to the array's float32 after every step
         self.unrolled = compiled and unrolled and self.dtype == np.float64
         self._kernels: dict[bool, Callable] = {}  # online or not -> the function to call
+        # matrix products by BLAS inside the compiled loop (mid-size layers, _batched.py)
+        self.batched = compiled and batched
         sizes, offsets = [], []
         at = 0
         for spec in self.layers:
@@ -120,11 +135,12 @@ class KernelLoop:
         # a, z: the input rows, then every layer's rows, one region after another
         aoff = np.concatenate([[0], np.cumsum(rows * np.concatenate([self.nin, self.nout[-1:]]))])
         widest = rows * int(max(self.nin.max(), self.nout.max()))
-        sizes = [self.size] * 3 + [int(aoff[-1])] * 2 + [widest] * 2
+        sizes = [self.size] * 3 + [int(aoff[-1])] * 2 + [widest] * 2 + [
+            int(max(self.nin * self.nout))]
         small = x.size + y.size <= ARENA_MAX_DATA
         if small:
             sizes += [x.size, y.size]
-        p, m, v, z, a, d, d_prev, *data = _arena(sizes, self.dtype)
+        p, m, v, z, a, d, d_prev, g, *data = _arena(sizes, self.dtype)
         self._flat(params, p)
         if state and state[0]:
             self._flat([s[0] for s in state], m)
@@ -142,7 +158,9 @@ class KernelLoop:
                 1 if adam else 0, opt.learning_rate, opt.momentum, bool(opt.nesterov),
                 opt.beta_1 if adam else 0.0, opt.beta_2 if adam else 0.0, opt.epsilon, step,
                 z, a, aoff, d, d_prev, stop[0], float(stop[1]), losses]
-        if self.compiled:
+        if self.batched:
+            ran = batched_kernel()(*args[:-3], g, *args[-3:])
+        elif self.compiled:
             ran = self._kernel(batch == 1)(*args)
         else:
             ran = self._run_python(args)
