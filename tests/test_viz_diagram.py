@@ -210,3 +210,84 @@ def test_user_text_is_escaped_and_stays_text(solution):
     assert root.find(f"{SVG}title").text == f"{XSS} & </svg>"
     unit = next(g for g in by_class(root, "cr-unit") if g.get("data-unit") == "1.1")
     assert text_of(unit.find(f"{SVG}text")) == XSS
+
+
+# --- labels stand clear of each other ------------------------------------------------------
+def sequential(sizes: tuple[int, ...], seed: int = 0):
+    """A tanh network of ``sizes`` with a sigmoid output, as ``chainrule train`` builds one."""
+    import chainrule as cr
+    from chainrule.nn.layers import Dense
+
+    layers = [Dense(sizes[1], activation="tanh", input_dim=sizes[0])]
+    layers += [Dense(n, activation="tanh") for n in sizes[2:-1]]
+    layers.append(Dense(sizes[-1], activation="sigmoid"))
+    model = cr.Sequential(layers, seed=seed)
+    model.build(sizes[0])
+    return model
+
+
+def boxes(root: ET.Element) -> tuple[dict[str, tuple[float, ...]], list[tuple[float, ...]]]:
+    """Each edge label's box (x0, y0, x1, y1) by parameter, and each neuron's circle's."""
+    labels = {}
+    for g in by_class(root, "cr-edge-label"):
+        r = g.find(f"{SVG}rect")
+        x, y, w, h = (float(r.get(k)) for k in ("x", "y", "width", "height"))
+        labels[g.get("data-param")] = (x, y, x + w, y + h)
+    circles = []
+    for c in root.iter(f"{SVG}circle"):
+        x, y, r = (float(c.get(k)) for k in ("cx", "cy", "r"))
+        circles.append((x - r, y - r, x + r, y + r))
+    return labels, circles
+
+
+def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """The area two boxes share (0 when they are apart or only touch)."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+# (sizes, pairs of layers expected to be labelled: 1 = input → first hidden, …)
+SIZES = [((2, 2, 1), {1, 2}), ((2, 8, 1), {1, 2}), ((3, 12, 12, 2), {3}),
+         ((20, 30, 13, 3), {3})]
+
+
+@pytest.mark.parametrize(("sizes", "labelled"), SIZES, ids=lambda v: "-".join(map(str, v))
+                         if isinstance(v, tuple) else None)
+def test_edge_labels_overlap_no_label_and_no_neuron(sizes, labelled):
+    root = parse(diagram(sequential(sizes)))
+    labels, circles = boxes(root)
+    params = sorted(labels)
+    for n, a in enumerate(params):
+        for b in params[n + 1:]:
+            assert overlap(labels[a], labels[b]) == 0, (sizes, a, b, labels[a], labels[b])
+        for circle in circles:
+            assert overlap(labels[a], circle) == 0, (sizes, a, labels[a], circle)
+    # a pair is labelled whole or not at all; unlabelled edges keep their weight as a tooltip
+    edges = {g.get("data-param"): g for g in by_class(root, "cr-edge")}
+    pairs = {int(p.split(".")[1]) for p in labels}
+    assert pairs == labelled, (sizes, pairs)
+    for param, edge in edges.items():
+        assert (param in labels) == (int(param.split(".")[1]) in labelled), (sizes, param)
+        assert edge.find(f"{SVG}title").text.split(" = ")[1], (sizes, param)
+    legend = " ".join(text_of(t) for t in by_class(root, "cr-legend"))
+    assert ("hover an edge" in legend) == (len(labelled) < len(sizes) - 1), legend
+
+
+def test_labels_of_a_worked_solution_clear_the_values_under_each_neuron(solution):
+    """Labels before → after and the rows under the neurons: the label boxes against the
+    value rows' extent as the layout measures them (the browser test measures the real
+    glyphs)."""
+    from chainrule.viz.diagram import symbol_width, text_width
+
+    root = parse(diagram(solution, show_updates=True))
+    labels, circles = boxes(root)
+    rows = []
+    for row in by_class(root, "cr-val"):
+        eq = solution.equation(row.get("data-eq").split()[0])
+        x, y = float(row.get("x")), float(row.get("y"))
+        label = Symbol(eq.symbol.base, (), eq.symbol.sup)  # the row's name: net, out, δ
+        half = (symbol_width(label) + text_width(" = " + text_of(row).split(" = ", 1)[1])) / 2
+        rows.append((x - half, y - 10, x + half, y + 3))
+    assert len(labels) == 12 and len(rows) == 2 + 2 * 3 + 2 * 4  # x; net out δ; + t
+    for param, box in labels.items():
+        for other in rows + circles + [b for p, b in labels.items() if p != param]:
+            assert overlap(box, other) == 0, (param, box, other)

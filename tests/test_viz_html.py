@@ -295,6 +295,49 @@ def test_clicking_a_weight_shows_its_chain_rule(browser, demo_file, demo):
     visit.assert_clean()
 
 
+MEASURE = """svg => {
+  const box = e => { const b = e.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; };
+  const all = s => Array.from(svg.querySelectorAll(s));
+  return {
+    labels: all('.cr-edge-label').map(g => ({param: g.getAttribute('data-param'),
+      rect: box(g.querySelector('rect')), text: box(g.querySelector('text'))})),
+    rows: all('.cr-val').map(box),
+    circles: all('.cr-unit circle').map(box)};
+}"""
+
+
+def _shared(a, b) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+@pytest.mark.parametrize("sizes", [(2, 2, 1), (2, 8, 1), (3, 12, 12, 2), (20, 30, 13, 3), "demo"])
+def test_rendered_edge_labels_fit_their_boxes_and_cover_nothing(browser, tmp_path, sizes):
+    """The glyphs as Chromium sets them: each label's text inside its box, and no label's
+    box over another's, a neuron or a row of values."""
+    from chainrule.viz import diagram
+    from test_viz_diagram import sequential
+
+    if sizes == "demo":
+        name, svg = "demo", diagram(demo_solution(), show_updates=True)
+    else:
+        name, svg = "-".join(map(str, sizes)), diagram(sequential(sizes))
+    path = tmp_path / f"diagram-{name}.html"
+    path.write_text(f"<!DOCTYPE html><html><body style='margin:0'>{svg}</body></html>",
+                    encoding="utf-8")
+    visit = Visit(browser, path, width=1400, height=900)
+    got = visit.page.eval_on_selector("svg", MEASURE)
+    for label in got["labels"]:
+        rect, text = label["rect"], label["text"]
+        assert (rect[0] <= text[0] and text[2] <= rect[2]), (name, label)
+    for n, label in enumerate(got["labels"]):
+        others = [o["rect"] for o in got["labels"][n + 1:]] + got["rows"] + got["circles"]
+        for other in others:
+            assert _shared(label["rect"], other) < 1.0, (name, label["param"], other)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    visit.page.locator("svg").screenshot(path=str(ARTIFACTS / f"diagram-{name}.png"))
+    visit.assert_clean()
+
+
 def test_a_hostile_name_renders_as_text_and_runs_nothing(browser, tmp_path):
     path = tmp_path / "hostile.html"
     path.write_text(render_html(hostile_solution()), encoding="utf-8")

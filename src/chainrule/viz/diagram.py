@@ -2,10 +2,15 @@
 
 Neurons stand in columns, one per layer, inputs on the left; a bias unit (``1``, or ``−1``
 for thresholds) heads the column below the layer it feeds when the convention has one.
-Every edge is labelled with its weight (``before → after`` with ``show_updates``), coloured
-by sign (blue +, red −) and as wide as its magnitude; every neuron shows its net input,
+Edges are labelled with their weight (``before → after`` with ``show_updates``), coloured
+by sign (blue +, red −) and as wide as their magnitude; every neuron shows its net input,
 output and δ as the solution prints them. A layer of more than :data:`MAX_UNITS` neurons is
 summarised: its first and last neurons are drawn and the rest become one "⋮ N more" box.
+
+Labels never overlap each other, a neuron or its values: each slides along its edge to a
+clear spot, the gap between two columns widens until every label of that pair has one, and
+a pair with more than :data:`MAX_LABELLED` drawn edges (or whose labels find no room) is
+left unlabelled; its weights stay in each edge's tooltip (and a page's click).
 
 Every element an equation is about carries ``data-eq`` (the ids of its equations,
 space-separated), so a page can find it with ``[data-eq~="s1.net.1.2"]``; edges and biases
@@ -26,17 +31,22 @@ from typing import Any
 from chainrule.explain.symbol import Symbol
 from chainrule.viz.netview import Edge, Unit, Value, View, view_of
 
-__all__ = ["diagram", "render_svg", "MAX_UNITS"]
+__all__ = ["diagram", "render_svg", "MAX_UNITS", "MAX_LABELLED", "text_width"]
 
 #: Layers wider than this are summarised: the first HEAD neurons and the last are drawn.
 MAX_UNITS = 12
 HEAD = 5
+#: A pair of layers with more drawn edges than this carries no edge labels: they could not
+#: stand clear of each other in a diagram of sensible width.
+MAX_LABELLED = 40
 
 RADIUS = 22
 ROW = 13           # height of a value row under a neuron
 MARGIN = 40
 FONT = 11          # px, edge labels and value rows
-CHAR = 6.3         # px, the mean advance of a character at FONT
+LABEL_PAD = 4      # px of white between a label's text and its box, each side
+MIN_GAP = 200.0    # px between two columns
+GAP_STEPS = 9      # a pair's gap grows by a quarter of its first width at most this often
 POSITIVE, NEGATIVE = "#1f5fa8", "#c0392b"
 
 STYLE = """
@@ -106,8 +116,32 @@ def _sub_text(symbol: Symbol) -> str:
     return "".join(parts)
 
 
-def _text_width(text: str, sub: int = 0) -> float:
-    return CHAR * len(text) - 1.5 * sub
+# DejaVu Sans advance widths in em (the diagram's first font); any other character is
+# taken as 0.79 em, as wide as its widest capitals, so estimates err on the wide side.
+_ADVANCE = {**dict.fromkeys(" .,:;'", 0.318), **dict.fromkeys("ijl|", 0.278),
+            **dict.fromkeys("()[]{}", 0.39), **dict.fromkeys("ftr-", 0.411),
+            **dict.fromkeys("0123456789", 0.636), **dict.fromkeys("=−→+±×<>", 0.838),
+            **dict.fromkeys("mwMW", 0.99), **dict.fromkeys("_sczIJ", 0.55),
+            **dict.fromkeys("abdeghknopquvxyθδηLFPTYk", 0.64)}
+
+
+def text_width(text: str, size: float = FONT) -> float:
+    """The width in px of ``text`` set in DejaVu Sans at ``size`` px (an upper estimate
+    for the diagram's other fonts' usual glyphs).
+
+    >>> round(text_width("0.5"), 1)
+    17.5
+    """
+    return size * sum(_ADVANCE.get(c, 0.79) for c in text)
+
+
+def symbol_width(symbol: Symbol, size: float = FONT) -> float:
+    """The width in px of :func:`symbol_tspans` of ``symbol``: base and mark at ``size``,
+    subscript and superscript at 75 %."""
+    sup = symbol.sup + ("+" if symbol.mark == "+" else "")
+    mark = symbol.mark if symbol.mark and symbol.mark != "+" else ""
+    return (text_width(symbol.base + mark, size)
+            + text_width(sup, 0.75 * size) + text_width(_sub_text(symbol), 0.75 * size))
 
 
 def _attrs(**attrs: Any) -> str:
@@ -124,6 +158,13 @@ def _f(x: float) -> str:
 
 
 # --- layout ----------------------------------------------------------------------------------
+Box = tuple[float, float, float, float]  # centre x, centre y, half width, half height
+
+
+def _overlap(a: Box, b: Box, margin: float = 1.0) -> bool:
+    return abs(a[0] - b[0]) < a[2] + b[2] + margin and abs(a[1] - b[1]) < a[3] + b[3] + margin
+
+
 class _Drawing:
     def __init__(self, view: View, show_updates: bool) -> None:
         self.v = view
@@ -132,11 +173,15 @@ class _Drawing:
         self.gap_y = max(64.0, 2 * RADIUS + 30 + ROW * self.rows)
         self.visible = [self._visible(len(layer)) for layer in view.units]
         self.symbols = [self._labels_with_symbols(layer) for layer in range(len(view.units))]
-        self.xs = self._columns()
         self.ys: dict[tuple[int, int], float] = {}
         self.height = self._rows()
         magnitudes = [abs(e.value) for e in view.edges if self._drawn(e)]
         self.scale = max(magnitudes, default=1.0) or 1.0
+        self.xs = [MARGIN + RADIUS + 20.0]
+        self.labels: dict[int, Box] = {}     # edge index → its label's box
+        self.unlabelled: list[int] = []      # layers whose incoming edges carry no label
+        for layer in range(1, len(view.units)):
+            self._add_column(layer)
 
     @staticmethod
     def _visible(n: int) -> list[int]:
@@ -159,25 +204,31 @@ class _Drawing:
         return name, _number(e.before), after
 
     def _label_width(self, e: Edge) -> float:
+        """The width of the label's text (its box adds LABEL_PAD each side)."""
         name, before, after = self._label_text(e)
-        width = _text_width(name + before)
-        return width + (_text_width(" → " + after) if after else 0.0)
+        width = symbol_width(e.symbol) + text_width(" = ") if name else 0.0
+        return width + text_width(before) + (text_width(" → " + after) if after else 0.0)
 
-    def _columns(self) -> list[float]:
-        xs = [MARGIN + RADIUS + 20.0]
-        for layer in range(1, len(self.v.units)):
-            into = [e for e in self.v.edges if e.layer == layer and self._drawn(e)]
-            width = max((self._label_width(e) for e in into), default=40.0)
-            targets = len(self.visible[layer])
-            # labels into different targets stand at different fractions of the gap
-            # labels into different targets start at different fractions of the gap
-            # (_label_t) and slide along their edges to clear each other (_place_labels)
-            spread = 0.9 * (targets - 1)
-            if len(into) > 48:  # too many labels to clear each other: a label's width apart
-                spread = (targets - 1) / 0.48
-            gap = max(200.0, width * (1 + spread) + 2 * RADIUS + 40)
-            xs.append(xs[-1] + gap)
-        return xs
+    def _drawn_into(self, layer: int) -> list[tuple[int, Edge]]:
+        return [(n, e) for n, e in enumerate(self.v.edges)
+                if e.layer == layer and self._drawn(e)]
+
+    def _add_column(self, layer: int) -> None:
+        """Place column ``layer`` right of the previous one: as close as lets every label
+        of the edges between them stand clear, or MIN_GAP apart with no labels."""
+        edges = self._drawn_into(layer)
+        widest = max((self._label_width(e) for _, e in edges), default=0.0)
+        first = max(MIN_GAP, 2 * widest + 2 * RADIUS + 40)
+        if len(edges) <= MAX_LABELLED:
+            for k in range(GAP_STEPS + 1):
+                self.xs.append(self.xs[-1] + first * (1 + k / 4))
+                placed = self._place_labels(layer, edges)
+                if placed is not None:
+                    self.labels.update(placed)
+                    return
+                self.xs.pop()
+        self.unlabelled.append(layer)
+        self.xs.append(self.xs[-1] + MIN_GAP)
 
     def _rows(self) -> float:
         columns = []
@@ -200,34 +251,46 @@ class _Drawing:
         source_ok = e.source == 0 or e.source in self.visible[e.layer - 1]
         return source_ok and e.target in self.visible[e.layer]
 
-    def _place_labels(self) -> dict[int, tuple[float, float]]:
-        """Each drawn edge's label centre: at its preferred fraction of the edge, or the
-        nearest fraction (in steps of 0.04) where it overlaps no placed label and no
-        neuron. Greedy and deterministic."""
-        placed: list[tuple[float, float, float]] = []  # centre x, centre y, half width
-        circles = [(self.xs[layer], y) for (layer, _), y in self.ys.items()]
-        where: dict[int, tuple[float, float]] = {}
-        for n, e in enumerate(self.v.edges):
-            if not self._drawn(e):
+    def _obstacles(self, layer: int) -> list[Box]:
+        """What labels must not cover in column ``layer``: neurons with their value rows,
+        the bias unit, the "N more" box."""
+        x, boxes = self.xs[layer], []
+        if layer in self.v.bias_units:
+            boxes.append((x, self.ys[(layer, 0)], 14.0, 14.0))
+        for index in self.visible[layer]:
+            y = self.ys[(layer, index)]
+            if index == -1:
+                boxes.append((x, y, 42.0, 18.0))
                 continue
+            boxes.append((x, y, float(RADIUS), float(RADIUS)))
+            unit = self.v.units[layer][index - 1]
+            for k, value in enumerate(unit.values):  # a row's text spans its baseline −10…+3
+                baseline = y + RADIUS + 16 + k * ROW
+                boxes.append((x, baseline - 3.5, self._value_width(value) / 2, 6.5))
+        return boxes
+
+    def _place_labels(self, layer: int, edges: list[tuple[int, Edge]]
+                      ) -> dict[int, Box] | None:
+        """Each edge's label box into ``layer``: at its preferred fraction of the edge or
+        the nearest one (in steps of 0.02) where it covers no other label, neuron or value;
+        None when one finds no such place. Greedy and deterministic."""
+        taken = self._obstacles(layer - 1) + self._obstacles(layer)
+        taken += [box for n, box in self.labels.items() if self.v.edges[n].layer == layer - 1]
+        where: dict[int, Box] = {}
+        for n, e in edges:
             x0, y0, x1, y1 = self._end_points(e)
-            half = self._label_width(e) / 2 + 4
-            best = self._label_t(e)
-            for k in range(0, 30):
-                t = best + (0.04 * ((k + 1) // 2) * (1 if k % 2 else -1) if k else 0.0)
-                if not 0.12 <= t <= 0.88:
-                    continue
-                x, y = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-                clear = all(abs(x - px) >= half + ph or abs(y - py) >= 17
-                            for px, py, ph in placed)
-                clear = clear and all(abs(x - cx) >= half + RADIUS or abs(y - cy) >= RADIUS + 9
-                                      for cx, cy in circles)
-                if clear:
-                    best = t
+            half = self._label_width(e) / 2 + LABEL_PAD
+            preferred = self._label_t(e)
+            ts = sorted((0.1 + 0.02 * k for k in range(41)),
+                        key=lambda t: (round(abs(t - preferred), 6), t))
+            for t in ts:
+                box = (x0 + t * (x1 - x0), y0 + t * (y1 - y0), half, 8.0)
+                if not any(_overlap(box, other) for other in taken):
                     break
-            x, y = x0 + best * (x1 - x0), y0 + best * (y1 - y0)
-            placed.append((x, y, half))
-            where[n] = (x, y)
+            else:
+                return None
+            taken.append(box)
+            where[n] = box
         return where
 
     def _label_t(self, e: Edge) -> float:
@@ -236,10 +299,21 @@ class _Drawing:
             return 0.5
         return 0.22 + 0.48 * targets.index(e.target) / (len(targets) - 1)
 
+    def _value_text(self, value: Value) -> tuple[str, str | None]:
+        after = _number(value.after) if value.after is not None and self.show_updates else None
+        return _number(value.printed), after
+
+    def _value_width(self, value: Value) -> float:
+        printed, after = self._value_text(value)
+        return (symbol_width(value.label) + text_width(" = " + printed)
+                + (text_width(" → " + after) if after else 0.0))
+
     # --- drawing -------------------------------------------------------------------------------
     def svg(self) -> str:
-        width = self.xs[-1] + RADIUS + 120
-        height = self.height
+        legend = self._legend()
+        height = self.height + 16 * (len(legend) - 1)
+        width = max([self.xs[-1] + RADIUS + 120]
+                    + [2 * MARGIN + text_width(line, 12) for line in legend])
         sizes = "-".join(str(n) for n in self.v.sizes)
         title = self.v.title or f"Network {sizes}"
         head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="cr-diagram" '
@@ -250,7 +324,7 @@ class _Drawing:
         parts += ['<g class="cr-edges">'] + self._edges() + ["</g>"]
         parts += ['<g class="cr-units">'] + self._units() + ["</g>"]
         parts += ['<g class="cr-labels">'] + self._edge_labels() + ["</g>"]
-        parts += self._captions(height) + ["</svg>"]
+        parts += self._captions(self.height, legend) + ["</svg>"]
         return "\n".join(parts)
 
     def _edge_style(self, e: Edge) -> tuple[str, float]:
@@ -301,7 +375,7 @@ class _Drawing:
 
     def _edge_labels(self) -> list[str]:
         out = []
-        for n, (x, y) in self._place_labels().items():
+        for n, (x, y, half, half_height) in sorted(self.labels.items()):
             e = self.v.edges[n]
             name, before, after = self._label_text(e)
             text = (symbol_tspans(e.symbol) + " = ") if name else ""
@@ -309,10 +383,10 @@ class _Drawing:
             if after:
                 text += (f'<tspan class="cr-after" {_attrs(data_reveal=e.after_eq)}>'
                          f" → {escape(after)}</tspan>")
-            w = self._label_width(e) + 8
             out.append(f'<g class="cr-edge-label" {_attrs(data_param=e.param)} '
-                       f'{_attrs(data_eq=" ".join(e.eqs))}><rect x="{_f(x - w / 2)}" '
-                       f'y="{_f(y - 8)}" width="{_f(w)}" height="16" rx="3"/>'
+                       f'{_attrs(data_eq=" ".join(e.eqs))}><rect x="{_f(x - half)}" '
+                       f'y="{_f(y - half_height)}" width="{_f(2 * half)}" '
+                       f'height="{_f(2 * half_height)}" rx="3"/>'
                        f'<text x="{_f(x)}" y="{_f(y + 4)}" text-anchor="middle">{text}</text></g>')
         return out
 
@@ -341,10 +415,11 @@ class _Drawing:
                 f"{symbol_tspans(u.name)}</text>" + "".join(rows) + "</g>")
 
     def _value_row(self, value: Value, x: float, y: float) -> str:
-        text = f"{symbol_tspans(value.label)} = <tspan>{escape(_number(value.printed))}</tspan>"
-        if value.after is not None and self.show_updates:
+        printed, after = self._value_text(value)
+        text = f"{symbol_tspans(value.label)} = <tspan>{escape(printed)}</tspan>"
+        if after:
             text += (f'<tspan class="cr-after" {_attrs(data_reveal=value.after_eq)}>'
-                     f" → {escape(_number(value.after))}</tspan>")
+                     f" → {escape(after)}</tspan>")
         eqs = " ".join(i for i in (value.eq, value.after_eq) if i)
         cls = "cr-val cr-bias" if value.param else "cr-val"
         return (f'<text class="{cls} cr-halo" {_attrs(data_eq=eqs, data_param=value.param)} '
@@ -365,7 +440,27 @@ class _Drawing:
                 f'y="{_f(y - 18)}" width="84" height="36" rx="6"/><text x="{_f(x)}" '
                 f'y="{_f(y + 4)}" text-anchor="middle">⋮ {hidden} more</text></g>')
 
-    def _captions(self, height: float) -> list[str]:
+    def _layer_name(self, layer: int) -> str:
+        last = len(self.v.units) - 1
+        if layer == 0:
+            return "input"
+        if layer == last:
+            return "output"
+        return "hidden" if last == 2 else f"hidden {layer}"
+
+    def _legend(self) -> list[str]:
+        """The legend's lines: what colour and width mean, what the labels show, and
+        which pairs of layers are not labelled."""
+        lines = ["edge colour: blue + / red −; width ∝ |w|"]
+        if self.show_updates and len(self.unlabelled) < len(self.xs) - 1:
+            lines[0] += "; labels: before → after the update"
+        if self.unlabelled:
+            pairs = ", ".join(f"{self._layer_name(layer - 1)} → {self._layer_name(layer)}"
+                              for layer in self.unlabelled)
+            lines.append(f"too many edges to label ({pairs}): hover an edge for its weight")
+        return lines
+
+    def _captions(self, height: float, legend: list[str]) -> list[str]:
         out = []
         last = len(self.v.units) - 1
         for layer, x in enumerate(self.xs):
@@ -377,9 +472,7 @@ class _Drawing:
                 what = f"{kind} ({n}, {self.v.activations[layer]})"
             out.append(f'<text class="cr-caption" x="{_f(x)}" y="{_f(height - 34)}" '
                        f'text-anchor="middle">{escape(what)}</text>')
-        legend = "edge colour: blue + / red −; width ∝ |w|"
-        if self.show_updates:
-            legend += "; labels: before → after the update"
-        out.append(f'<text class="cr-caption cr-legend" x="{MARGIN}" y="{_f(height - 12)}">'
-                   f"{escape(legend)}</text>")
+        for k, line in enumerate(legend):
+            out.append(f'<text class="cr-caption cr-legend" x="{MARGIN}" '
+                       f'y="{_f(height - 12 + 16 * k)}">{escape(line)}</text>')
         return out
