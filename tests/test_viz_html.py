@@ -35,9 +35,17 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 
 def demo_solution():
-    """The demo's job: one epoch of online backpropagation on XOR for a 2-2-1 sigmoid
-    network with the seed-0 initial weights rounded to 2 decimals, as an exam states them,
-    η = 0.5, in the blog's notation."""
+    """The demo's page: the bundled problem ``chainrule demo`` explains, the blog's XOR step
+    (one example of a 2-2-1 sigmoid network, η = 0.3). Every screenshot is of this page."""
+    from chainrule.explain.problem import bundled
+
+    return bundled("blog_xor").solve()
+
+
+def xor_epoch_solution():
+    """Several steps to walk through, which the demo's one step cannot give: one epoch of
+    online backpropagation on XOR for a 2-2-1 sigmoid network with the seed-0 initial
+    weights rounded to 2 decimals, as an exam states them, η = 0.5, in the blog's notation."""
     x, y = cr.datasets.xor()
     model = cr.Sequential([Dense(2, activation="sigmoid", input_dim=2),
                            Dense(1, activation="sigmoid")], seed=0)
@@ -47,9 +55,9 @@ def demo_solution():
 
 
 def hostile_solution():
-    """The demo with a title, a neuron, an equation, a note and an example all named
+    """The XOR epoch with a title, a neuron, an equation, a note and an example all named
     ``XSS``, as a problem file could name them."""
-    s = demo_solution()
+    s = xor_epoch_solution()
     layers = list(s.network.layers)
     layers[1] = dataclasses.replace(layers[1], names=(Symbol(XSS), layers[1].names[1]))
     step = s.steps[0]
@@ -69,6 +77,11 @@ def demo():
     return demo_solution()
 
 
+@pytest.fixture(scope="module")
+def epoch():
+    return xor_epoch_solution()
+
+
 # --- the page as text ----------------------------------------------------------------------
 def data_of(page: str) -> dict:
     match = re.search(r'<script type="application/json" class="cr-data">(.*?)</script>', page)
@@ -84,20 +97,23 @@ def test_page_is_self_contained_and_forbids_every_request(demo):
     assert not re.search(r"\b(src|href)=\"(?!data:)", page)
 
 
-def test_every_equation_is_mathml_from_the_formula_trees(demo):
-    page = render_html(demo)
+@pytest.mark.parametrize(("which", "steps"), [("demo", ["s1"]),
+                                              ("epoch", ["s1", "s2", "s3", "s4"])])
+def test_every_equation_is_mathml_from_the_formula_trees(request, which, steps):
+    solution = request.getfixturevalue(which)
+    page = render_html(solution)
     data = data_of(page)
-    assert [s["id"] for s in data["steps"]] == ["s1", "s2", "s3", "s4"]
+    assert [s["id"] for s in data["steps"]] == steps
     for step in data["steps"]:
         for qid in step["order"]:
-            eq = demo.equation(qid)
+            eq = solution.equation(qid)
             item = re.search(rf'<li class="cr-eq" data-eq-id="{re.escape(qid)}"[^>]*>(.*?)</li>',
                              page)
             assert item, qid
             assert "<math display=\"block\">" in item.group(1), qid
             value = eq.printed.lstrip("-")
             assert f"<mn>{value}</mn>" in item.group(1), (qid, eq.printed)
-    net = demo.equation("s1.net.1.1")
+    net = solution.equation("s1.net.1.1")
     assert net.symbol.mathml in page
 
 
@@ -218,9 +234,17 @@ def demo_file(demo, tmp_path_factory):
     return path
 
 
-def test_page_loads_offline_with_no_errors_and_no_requests(browser, demo_file):
+@pytest.fixture(scope="module")
+def epoch_file(epoch, tmp_path_factory):
+    path = tmp_path_factory.mktemp("page") / "epoch.html"
+    path.write_text(render_html(epoch), encoding="utf-8")
+    return path
+
+
+def test_page_loads_offline_with_no_errors_and_no_requests(browser, demo_file, demo):
     visit = Visit(browser, demo_file)
-    assert visit.page.locator(".cr-eq").count() > 50
+    listed = sum(len(step["order"]) for step in data_of(render_html(demo))["steps"])
+    assert visit.page.locator(".cr-eq").count() == listed + len(demo.losses) > 30
     assert visit.page.locator(".cr-diagram-wrap:not([hidden])").count() == 1
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     visit.page.keyboard.press("ArrowRight")
@@ -232,8 +256,9 @@ def test_page_loads_offline_with_no_errors_and_no_requests(browser, demo_file):
     visit.assert_clean()
 
 
-def test_arrows_and_buttons_move_the_highlighted_equation_and_element(browser, demo_file, demo):
-    visit = Visit(browser, demo_file)
+def test_arrows_and_buttons_move_the_highlighted_equation_and_element(browser, epoch_file,
+                                                                      epoch):
+    visit = Visit(browser, epoch_file)
     page = visit.page
     assert visit.current() == "" and visit.highlighted() == []
     page.keyboard.press("ArrowRight")
@@ -246,7 +271,7 @@ def test_arrows_and_buttons_move_the_highlighted_equation_and_element(browser, d
     page.keyboard.press("ArrowLeft")
     assert visit.current() == "s1.net.1.1"
     page.click("button[data-phase='backward']")
-    first_backward = demo.steps[0].section("backward").equations[0].id
+    first_backward = epoch.steps[0].section("backward").equations[0].id
     assert visit.current() == first_backward
     page.click("button[data-phase='update']")
     assert visit.current() == "s1.new.w.1.1.1"
@@ -256,7 +281,7 @@ def test_arrows_and_buttons_move_the_highlighted_equation_and_element(browser, d
     assert visit.current() == "s2.net.1.1"
     assert page.locator(".cr-diagram-wrap:not([hidden])").get_attribute("data-step") == "s2"
     page.click("button[data-action='back']")
-    last = demo.steps[0].section("update").equations[-1].id
+    last = epoch.steps[0].section("update").equations[-1].id
     assert visit.current() == last
     assert page.locator(".cr-diagram-wrap:not([hidden])").get_attribute("data-step") == "s1"
     visit.assert_clean()
