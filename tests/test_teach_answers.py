@@ -1,4 +1,4 @@
-"""Answer sheets: the TOML subset and CSV, decimals as written, errors that name the line."""
+"""Answer sheets: TOML and CSV, decimals as written, errors that name the line."""
 
 import pytest
 
@@ -59,6 +59,16 @@ def test_a_real_toml_file_reads_the_same(tmp_path):
     assert sheet.source == "answers.toml"
 
 
+def test_toml_escapes_are_decoded_and_loose_names_kept_whole():
+    sheet = parse_answers('"\\u0394w" = 0.90\n"δ\\u005fo" = "0.1385"\n'
+                          "s2.net_h1 = 0.3791\nf'(z_in_1) = 0.2\n\\delta_o = 0.1\n"
+                          "[step 3]\nnet_h1 = 0.4\n", source="a.toml")
+    got = [(a.name, a.text, a.decimals, a.line, a.step) for a in sheet.answers]
+    assert got == [("Δw", "0.90", 2, 1, None), ("δ_o", "0.1385", 4, 2, None),
+                   ("s2.net_h1", "0.3791", 4, 3, None), ("f'(z_in_1)", "0.2", 1, 4, None),
+                   ("\\delta_o", "0.1", 1, 5, None), ("net_h1", "0.4", 1, 7, "s3")]
+
+
 @pytest.mark.parametrize("text,message", [
     ("net_h1 = 0.3775\nout_h1 = 0.5a\n", r"a\.toml, line 2: out_h1: expected a number, "
                                           r"received '0\.5a'"),
@@ -69,6 +79,10 @@ def test_a_real_toml_file_reads_the_same(tmp_path):
     ("[marks]\ndelta = -1\n", r"a\.toml: marks must be non-negative"),
     ("[marks]\ndeltas = 1\n", r"a\.toml: unknown kind in the mark scheme"),
     ("[marks]\nfollow_through = 3\n", r"a\.toml: follow_through must be a fraction"),
+    ("net_h1 = 0.3775\n\nnet_h1 = 0.3\n", r"a\.toml, line 3: 'net_h1' is given twice "
+                                            r"\(first on line 1\)"),
+    ("[s2]\nx = 1\n[s2]\n", r"a\.toml, line 3: TOML syntax error"),
+    ("x = true\n", r"a\.toml, line 1: x: expected a number, received 'true'"),
 ])
 def test_toml_errors_name_the_line(text, message):
     with pytest.raises(ValueError, match=message):

@@ -15,10 +15,12 @@ TOML (any file not ending in ``.csv``): one ``symbol = value`` per line, in any 
     delta = 3
 
 The number of decimals a value is written with sets its tolerance, so it is read from the
-text as written (``0.50`` has two decimals), never from a parsed float. That is why this is
-a line-by-line reader of the TOML subset above rather than a TOML library (which forgets
-trailing zeros). Beyond strict TOML it also accepts names with Unicode or ``+`` unquoted
-(``δ_o = 0.1385``, ``w_11+ = 0.1498``) and the typographic minus ``−``.
+text as written (``0.50`` has two decimals), never from a parsed float. The file is read
+with ``tomllib`` (``tomli`` on Python 3.10), TOML's escapes included (``"\\u0394w" = 0.9``
+is ``Δw``). Before that, each line is made strict: a name TOML would need quoted is quoted
+(``δ_o = 0.1385``, ``w_11+ = 0.1498``, ``s2.net_h1 = 0.3791`` is one name) and every
+unquoted value becomes a string, so its digits stay as written and the typographic minus
+``−`` reads as a minus.
 
 CSV (``.csv``): ``symbol,value`` per line; an optional header ``symbol,value``; ``#`` comments.
 
@@ -32,6 +34,7 @@ import csv
 import math
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -39,6 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.teach.marks import MarkScheme, marks_from_mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 __all__ = ["Answer", "AnswerSheet", "read_answers", "parse_answers", "parse_number",
            "answers_from_mapping"]
@@ -129,101 +137,147 @@ def answers_from_mapping(values: Mapping[str, Any]) -> AnswerSheet:
     return AnswerSheet(tuple(answers))
 
 
-# --- TOML subset -----------------------------------------------------------------------------
-def _strip_comment(line: str) -> str:
-    quote = None
-    for n, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            return line[:n]
-    return line
+# --- TOML ------------------------------------------------------------------------------------
+# A pair line whose key is quoted TOML or a loose name (anything up to the ``=``), and a
+# table header ``[name]``. Each line is loosened on its own, so line numbers stay the same.
+_PAIR = re.compile(r"""^\s*(?P<key>"(?:[^"\\]|\\.)*"|'[^']*'|[^\s"'#\[=][^="#]*?)
+                       \s*=\s*(?P<rest>.*)$""", re.X)
+_HEADER = re.compile(r"^\s*\[\s*(?P<name>[^\[\]]*?)\s*\]\s*(?:#.*)?$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_WHERE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 
 
-def _unquote(text: str, where: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
-        return text[1:-1]
-    if text[:1] in "\"'":
-        raise ValueError(f"{where}: unterminated string {text!r}")
-    return text
+def _basic_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _split_pair(line: str, where: str) -> tuple[str, str]:
-    quote = None
-    for n, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "=":
-            key, value = line[:n], line[n + 1:]
-            if not key.strip() or not value.strip():
-                break
-            return _unquote(key, where), value.strip()
-    if quote:
-        raise ValueError(f"{where}: unterminated string in {line.strip()!r}")
-    raise ValueError(f"{where}: expected `symbol = value`, received {line.strip()!r}")
+def _table_name(name: str, where: str) -> str:
+    """``marks``, ``marks.symbols`` or a step ``sN`` (from ``[s2]``, ``[step 2]``, …)."""
+    name = name.strip("\"'")
+    if name in ("marks", "marks.symbols"):
+        return name
+    match = _STEP_TABLE.match(name.strip())
+    if not match:
+        raise ValueError(f"{where}: unknown table [{name}]; valid tables: [marks], "
+                         "[marks.symbols] and steps such as [s2]")
+    return f"s{int(match.group(1))}"
 
 
-class _Reader:
-    """State of the TOML reader: the current table, answers and marks seen so far."""
+def _bad_line(line: str, where: str) -> ValueError:
+    try:
+        tomllib.loads(line)
+    except tomllib.TOMLDecodeError as exc:
+        if str(exc).startswith("Unterminated string"):
+            return ValueError(f"{where}: unterminated string in {line.strip()!r}")
+    return ValueError(f"{where}: expected `symbol = value`, received {line.strip()!r}")
 
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.table: str | None = None  # None: top level (answers of the default step)
-        self.step: str | None = None
-        self.answers: list[Answer] = []
-        self.marks: dict[str, Any] = {}
 
-    def header(self, name: str, where: str) -> None:
-        name = _unquote(name, where)
-        if name in ("marks", "marks.symbols"):
-            self.table, self.step = name, None
-            return
-        match = _STEP_TABLE.match(name.strip())
-        if not match:
-            raise ValueError(f"{where}: unknown table [{name}]; valid tables: [marks], "
-                             "[marks.symbols] and steps such as [s2]")
-        self.table, self.step = "step", f"s{int(match.group(1))}"
+def _strict(text: str, source: str) -> tuple[str, dict[tuple[str | None, str], int]]:
+    """``text`` as strict TOML, and the line of each (table, key).
 
-    def pair(self, key: str, raw: str, where: str, number: int) -> None:
-        text = _unquote(raw, where)
-        try:
-            value, decimals = parse_number(text)
-        except ValueError as exc:
-            raise ValueError(f"{where}: {key}: {exc}") from None
-        if self.table == "marks":
-            self.marks[key] = value
-        elif self.table == "marks.symbols":
-            self.marks.setdefault("symbols", {})[key] = value
+    Loose names are quoted (``δ_o``, ``w_11+``, ``s2.net_h1``: one name, not a dotted
+    key), every unquoted value becomes a string so its text is kept as written (``0.50``,
+    ``−0.0650``, and ``0,2140`` is reported as a number, not as TOML syntax), and a step
+    table is written ``[sN]``."""
+    lines, where_is = [], {}
+    table: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        where = f"{source}, line {number}"
+        stripped = line.strip()
+        header, pair = _HEADER.match(line), _PAIR.match(line)
+        if not stripped or stripped.startswith("#"):
+            lines.append(line)
+        elif stripped.startswith("["):
+            if header is None:
+                raise ValueError(f"{where}: unknown table {stripped}")
+            table = _table_name(header["name"], where)
+            lines.append(f"[{table}]")
+        elif pair is None or not pair["rest"].split("#")[0].strip():
+            raise _bad_line(line, where)
         else:
-            self.answers.append(Answer(key, text.strip(), value, decimals, number, self.step))
+            key, strict_key = _key(pair["key"])
+            if (table, key) in where_is:
+                raise ValueError(f"{where}: {key!r} is given twice (first on line "
+                                 f"{where_is[table, key]})")
+            where_is[table, key] = number
+            lines.append(f"{strict_key} = {_value(pair['rest'])}")
+    return "\n".join(lines) + "\n", where_is
+
+
+def _key(written: str) -> tuple[str, str]:
+    """The name a key spells and the key as strict TOML writes it."""
+    if written[0] in "\"'":
+        return next(iter(tomllib.loads(f"{written} = 0"))), written
+    name = written.strip()
+    return name, name if _BARE_KEY.fullmatch(name) else _basic_string(name)
+
+
+def _value(rest: str) -> str:
+    if rest[:1] in "\"'[{":  # TOML's own: a string (with any comment), an array, a table
+        return rest
+    return _basic_string(rest.split("#")[0].strip())
 
 
 def _parse_toml(text: str, source: str) -> AnswerSheet:
-    reader = _Reader(source)
-    for number, raw in enumerate(text.splitlines(), start=1):
-        where = f"{source}, line {number}"
-        line = _strip_comment(raw).strip()
-        if not line:
-            continue
-        if line.startswith("[") and line.endswith("]") and not line.startswith("[["):
-            reader.header(line[1:-1].strip(), where)
-            continue
-        key, value = _split_pair(line, where)
-        reader.pair(key.strip(), value, where, number)
-    marks = None
-    if reader.marks:
+    strict, lines = _strict(text, source)
+    try:
+        data = tomllib.loads(strict, parse_float=str)
+    except tomllib.TOMLDecodeError as exc:
+        line = _WHERE.search(str(exc))
+        where = f"{source}, line {line[1]}" if line and line[1] else source
+        raise ValueError(f"{where}: TOML syntax error: {_WHERE.sub('', str(exc))}") from None
+    written = _Lines(source, lines)
+    answers: list[Answer] = []
+    marks: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "marks" and isinstance(value, dict):
+            marks = _marks(value, written)
+        elif isinstance(value, dict) and _STEP_TABLE.match(key):
+            answers += [_answer(name, v, key, written) for name, v in value.items()]
+        else:
+            answers.append(_answer(key, value, None, written))
+    scheme = None
+    if marks:
         try:
-            marks = marks_from_mapping(reader.marks)
+            scheme = marks_from_mapping(marks)
         except ValueError as exc:
             raise ValueError(f"{source}: {exc}") from None
-    return AnswerSheet(tuple(reader.answers), marks, source)
+    return AnswerSheet(tuple(answers), scheme, source)
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Where each key of a TOML answer sheet was written: (table, key) → line."""
+
+    source: str
+    lines: dict[tuple[str | None, str], int]
+
+    def number(self, name: str, value: Any, table: str | None) -> tuple[str, float, int, int]:
+        """The value's text, number and decimals, and its line (0: not known)."""
+        line = self.lines.get((table, name), 0)
+        text = str(value).strip()
+        try:
+            return (text, *parse_number(text), line)
+        except ValueError as exc:
+            where = f"{self.source}, line {line}" if line else self.source
+            raise ValueError(f"{where}: {name}: {exc}") from None
+
+
+def _answer(name: str, value: Any, step: str | None, lines: _Lines) -> Answer:
+    text, number, decimals, line = lines.number(name, value, step)
+    return Answer(name, text, number, decimals, line, step)
+
+
+def _marks(table: dict[str, Any], lines: _Lines) -> dict[str, Any]:
+    """The ``[marks]`` table with its numbers read (``[marks.symbols]`` nested in it)."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "symbols" and isinstance(value, dict):
+            out[key] = {name: lines.number(name, v, "marks.symbols")[1]
+                        for name, v in value.items()}
+        else:
+            out[key] = lines.number(key, value, "marks")[1]
+    return out
 
 
 # --- CSV -------------------------------------------------------------------------------------
