@@ -26,7 +26,8 @@ JOBS = {
     "xor": ("bench_xor.py", ["chainrule", "jax-scan", "jax-step", "torch", "numpy", "python"],
             "us_per_step"),
     "mlp": ("bench_mlp.py", ["chainrule", "jax", "torch", "numpy"], "epoch_s"),
-    "digits": ("bench_digits.py", ["chainrule", "torch", "numpy", "sklearn"], "train_s"),
+    "digits": ("bench_digits.py", ["chainrule", "chainrule-loaded", "torch", "numpy", "sklearn"],
+               "train_s"),
 }
 
 
@@ -117,12 +118,16 @@ def digits_report(rounds: int, repeats: int) -> str:
     rows = []
     for impl in impls:
         seconds = median_of(results[impl], "train_s")
+        mean, sd = (median_of(results[impl], k) for k in ("accuracy_mean", "accuracy_sd"))
+        backend = next((r["backend"] for r in results[impl] if r.get("backend")), "")
         rows.append([impl, fmt(seconds), ratio(mine, seconds),
                      fmt(median_of(results[impl], "accuracy"), 4),
-                     fmt(median_of(results[impl], "peak_mb"), 4), _errors(results[impl])])
+                     "—" if mean is None else f"{mean:.4f} ± {sd:.4f}",
+                     fmt(median_of(results[impl], "peak_mb"), 4),
+                     " ".join(filter(None, [backend, _errors(results[impl])]))])
     return table("digits 64-64-10 sigmoid/softmax, SGD 0.1, batch 32, 50 epochs",
-                 ["impl", "train s", "chainrule/impl", "test accuracy", "peak MB", "notes"],
-                 rows)
+                 ["impl", "train s", "chainrule/impl", "test accuracy (seed 0)",
+                  "mean ± sd over seeds", "peak MB", "notes"], rows)
 
 
 def startup_report(rounds: int) -> str:
