@@ -176,6 +176,30 @@ def test_saved_figures_are_byte_identical(run, tmp_path):
         a = plots.save_figure(plots.plot_history(history), tmp_path / f"a{suffix}")
         b = plots.save_figure(plots.plot_history(history), tmp_path / f"b{suffix}")
         assert a.read_bytes() == b.read_bytes(), suffix
+    assert a.read_text(encoding="utf-8")[a.read_text().index("<svg"):] == plots.figure_svg(
+        plots.plot_history(history))
+
+
+def test_a_figure_that_fails_half_written_leaves_the_old_file(tmp_path):
+    fig = plots.plot_history({"loss": [1.0, 0.5]})
+    path = tmp_path / "loss.png"
+    path.write_bytes(b"old plot")
+    real = fig.savefig
+
+    def half(handle, **kwargs):
+        handle.write(b"\x89PNG half")
+        raise RuntimeError("renderer died")
+
+    fig.savefig = half
+    with pytest.raises(RuntimeError, match="renderer died"):
+        plots.save_figure(fig, path)
+    assert path.read_bytes() == b"old plot"
+    assert [p.name for p in tmp_path.iterdir()] == ["loss.png"]  # no temporary file left
+    fig.savefig = real
+    plots.save_figure(fig, path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(FileNotFoundError, match="folder .*nosuch.* does not exist"):
+        plots.save_figure(fig, tmp_path / "nosuch" / "loss.png")
 
 
 def test_bad_arguments_name_what_was_received(tmp_path):

@@ -263,17 +263,20 @@ _SVG_CONTEXT = {"svg.hashsalt": "chainrule", "svg.fonttype": "path"}
 
 
 def save_figure(fig: Any, path: Any) -> Path:
-    """Write ``fig`` to ``path`` as PNG or SVG (by its suffix); the same figure gives the
-    same bytes. Returns the path."""
+    """Write ``fig`` to ``path`` as PNG or SVG (by its suffix), atomically: a reader sees
+    the old file or the whole new one. The same figure gives the same bytes. Returns the
+    path."""
     import matplotlib
+
+    from chainrule._atomic import atomic_writer
 
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("png", "svg"):
         raise ValueError(f"plots are written as .png or .svg. Received: {str(path)!r}")
     metadata = {"Date": None} if kind == "svg" else {"Software": None}
-    with matplotlib.rc_context(_SVG_CONTEXT):
-        fig.savefig(path, format=kind, dpi=110, metadata=metadata)
+    with matplotlib.rc_context(_SVG_CONTEXT), atomic_writer(path, "wb") as handle:
+        fig.savefig(handle, format=kind, dpi=110, metadata=metadata)
     return path
 
 
