@@ -91,7 +91,8 @@ def test_data_given_on_the_command_line_wins_and_no_history_is_needed(xor_run, c
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["report", "missing.npz"], "missing.npz"),
+    (["report", "missing.npz"], "error: missing.npz: no such file"),
+    (["report", "{run}", "-o", "{tmp}/nosuch/r.html"], "the folder '{tmp}/nosuch' does not exist"),
     (["report", "{run}", "--data", "nosuch"], "no dataset or file named 'nosuch'"),
     (["report", "{run}", "--history", "{tmp}/none.json"], "none.json"),
 ])
@@ -99,7 +100,84 @@ def test_bad_input_is_one_line_and_exit_code_2(xor_run, capsys, argv, message):
     _, _, _, _, tmp = xor_run
     argv = [a.format(run=tmp / "run.npz", tmp=tmp) for a in argv]
     code, _, err = run(capsys, argv)
-    assert code == 2 and message in err and len(err.splitlines()) == 1, err
+    assert code == 2 and message.format(tmp=tmp) in err and len(err.splitlines()) == 1, err
+    assert "No such file or directory" not in err and "Errno" not in err, err
+
+
+def test_a_failed_write_leaves_the_old_report_whole(xor_run, capsys, monkeypatch):
+    import chainrule._atomic as atomic
+
+    _, _, _, _, tmp = xor_run
+    out = tmp / "report.html"
+    out.write_text("the old report")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", disk_full)
+    code, _, err = run(capsys, ["report", str(tmp / "run.npz"), "-o", str(out)])
+    assert code == 2 and "No space left" in err, err
+    assert out.read_text() == "the old report"
+    assert sorted(p.name for p in tmp.iterdir()) == ["report.html", "run.json", "run.npz"]
+
+
+# --- finding the data a history names ---------------------------------------------------------
+XOR_CSV = "a,b,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
+
+
+def history_naming(tmp, folder: str, data: dict) -> str:
+    """A history file in ``tmp/folder`` whose data description is ``data``."""
+    (tmp / folder).mkdir(exist_ok=True)
+    path = tmp / folder / "h.json"
+    path.write_text(history_json({"loss": [0.5, 0.25]}, data=data))
+    return str(path)
+
+
+@pytest.mark.parametrize("data_in", ["history's folder", "current folder"])
+def test_a_relative_data_path_is_found_beside_the_history_then_here(
+        xor_run, capsys, monkeypatch, data_in):
+    _, _, _, _, tmp = xor_run
+    history = history_naming(tmp, "runs", {"path": "d.csv", "target": "label"})
+    (tmp / "elsewhere").mkdir()
+    (tmp / ("runs" if data_in == "history's folder" else "elsewhere") / "d.csv").write_text(
+        XOR_CSV)
+    monkeypatch.chdir(tmp / "elsewhere")
+    code, _, err = run(capsys, ["report", str(tmp / "run.npz"), "--history", history,
+                                "-o", str(tmp / "r.html")])
+    assert (code, err) == (0, ""), (data_in, err)
+    page = (tmp / "r.html").read_text()
+    assert "Final predictions" in page and "<th>a</th><th>b</th>" in page, data_in
+
+
+def test_the_historys_data_beside_it_wins_over_a_file_of_that_name_here(
+        xor_run, capsys, monkeypatch):
+    _, _, _, _, tmp = xor_run
+    history = history_naming(tmp, "runs", {"path": "d.csv", "target": "label"})
+    (tmp / "runs" / "d.csv").write_text(XOR_CSV)
+    (tmp / "d.csv").write_text(XOR_CSV.replace("a,b,", "p,q,"))
+    monkeypatch.chdir(tmp)
+    code, _, err = run(capsys, ["report", str(tmp / "run.npz"), "--history", history,
+                                "-o", str(tmp / "r.html")])
+    assert code == 0, err
+    assert "<th>a</th><th>b</th>" in (tmp / "r.html").read_text()
+
+
+def test_data_the_history_names_but_that_is_gone_drops_only_the_predictions(
+        xor_run, capsys, monkeypatch):
+    _, _, _, _, tmp = xor_run
+    history = history_naming(tmp, "runs", {"path": "gone.csv", "target": "label"})
+    monkeypatch.chdir(tmp)
+    out = tmp / "r.html"
+    code, stdout, err = run(capsys, ["report", str(tmp / "run.npz"), "--history", history,
+                                     "-o", str(out)])
+    assert code == 0 and stdout == f"wrote {out}\n"
+    assert len(err.splitlines()) == 1 and "'gone.csv'" in err and "no predictions" in err, err
+    page = out.read_text()
+    assert "<svg" in page and "Final predictions" not in page and page.count('<img alt="') == 1
+    # the same file asked for with --data is a mistake to report
+    code, _, err = run(capsys, ["report", str(tmp / "run.npz"), "--history", history,
+                                "--data", "gone.csv", "-o", str(out)])
+    assert code == 2 and "no dataset or file named 'gone.csv'" in err, err
 
 
 def test_report_html_without_data_shows_the_network_and_curves():
