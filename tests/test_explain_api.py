@@ -88,6 +88,56 @@ def test_decimals_and_carry_overrides():
     assert len(solution.equation("s1.net.2.1").printed.split(".")[1]) == 4
 
 
+TRAINED_221 = [  # weights as training leaves them: 16 or 17 significant digits
+    (np.array([[0.6627933157180583, 0.9354189503561566],
+               [0.7598090644897133, 1.0313542634331978]]),
+     np.array([0.17434606725578644, 0.5034656933084242]), "sigmoid"),
+    (np.array([[-0.8362553573147143], [0.7870639720072198]]),
+     np.array([-0.04401543581123265]), "sigmoid"),
+]
+ROUNDED_NOTE = "The given weights are shown rounded to 4 decimals"
+
+
+def test_long_given_weights_print_rounded_and_compute_in_full_precision():
+    solution = explain(TRAINED_221, [1, 0], [1], learning_rate=0.3)
+    w11, v0 = solution.equation("w.1.1.1"), solution.equation("b.2.1")
+    assert (w11.printed, w11.decimals, w11.value) == ("0.6628", 4, 0.6627933157180583)
+    assert (v0.printed, solution.equation("s1.b.2.1").printed) == ("-0.0440", "-0.0440")
+    net = solution.equation("s1.net.1.1")
+    full = 0.6627933157180583 * 1 + 0.7598090644897133 * 0 + 0.17434606725578644
+    assert net.value == net.exact == pytest.approx(full, abs=1e-15), net
+    assert abs(net.engine - net.exact) <= 1e-12
+    text = solution.to_text()
+    assert "net_h1 = w_11·x_1 + w_21·x_2 + w_01·1 = 0.6628·1 + 0.7598·0 + 0.1743·1 = 0.8371" \
+        in text
+    assert "  v_0   −0.0440  " in text and "0.6627933157180583" not in text
+    notes = [n for n in solution.notes if n.startswith(ROUNDED_NOTE)]
+    assert len(notes) == 1 and "full precision" in notes[0], solution.notes
+
+
+def test_long_given_weights_in_rounded_carry_start_from_the_printed_weights():
+    solution = explain(TRAINED_221, [1, 0], [1], learning_rate=0.3, carry="rounded")
+    net = solution.equation("s1.net.1.1")
+    assert net.value == pytest.approx(0.6628 * 1 + 0.7598 * 0 + 0.1743, abs=1e-15)
+    full = 0.6627933157180583 + 0.17434606725578644  # the engine check: full precision
+    assert net.exact == pytest.approx(full, abs=1e-15)
+    assert abs(net.engine - net.exact) <= 1e-12
+    assert any(n.startswith(ROUNDED_NOTE) and "used as shown" in n for n in solution.notes)
+
+
+def test_given_weights_print_as_given_up_to_the_decimals_a_weight_prints():
+    net = [(np.array([[0.15, 0.25]]), np.array([0.35, 0.35]), "sigmoid"),
+           (np.array([[0.4], [-0.3]]), np.array([0.12345]), "sigmoid")]
+    blog = explain(net, [0.05], [0.01], learning_rate=0.5)
+    printed = {i: blog.equation(i).printed for i in ("w.1.1.1", "w.2.2.1", "b.2.1")}
+    assert printed == {"w.1.1.1": "0.15", "w.2.2.1": "-0.3", "b.2.1": "0.1235"}  # b: 5 > 4
+    assert blog.equation("w.1.1.1").decimals is None
+    nine = explain(net, [0.05], [0.01], learning_rate=0.5, decimals=9)
+    b = nine.equation("b.2.1")
+    assert (b.printed, b.decimals) == ("0.12345", None)
+    assert not any(n.startswith("The given weights") for n in nine.notes)
+
+
 # --- bad input ----------------------------------------------------------------------------
 def test_unknown_convention_lists_the_valid_ones():
     with pytest.raises(ValueError) as info:

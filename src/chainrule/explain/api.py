@@ -153,6 +153,8 @@ def _notes(builder: Builder, evaluator: Evaluator) -> list[str]:
         notes.append("Hidden δ use the already-updated weights of the layer above — a common "
                      "slip. These values are not the gradient; they differ from the engine's "
                      "from that point on.")
+    if evaluator.rounded_givens():
+        notes.append(_rounded_givens_note(c))
     if c.carry == "rounded":
         notes.append("Every value is used as printed (rounded carry), so last digits may "
                      "differ from a full-precision computation.")
@@ -160,6 +162,17 @@ def _notes(builder: Builder, evaluator: Evaluator) -> list[str]:
         notes.append("A threshold θ is subtracted from the net input (an input of −1): the "
                      "engine's bias is −θ.")
     return notes
+
+
+def _rounded_givens_note(c: Conventions) -> str:
+    """Given weights with more decimals than a weight prints are shown rounded: say so."""
+    places = c.decimals_for("update")
+    shown = f"The given weights are shown rounded to {places} decimal{'' if places == 1 else 's'}"
+    if c.carry == "rounded":
+        return (f"{shown} and used as shown, as a calculation by hand starts from them; the "
+                "check against the engine uses their full precision.")
+    return (f"{shown}; every value is computed from their full precision, so a "
+            "recomputation from the printed weights may differ in the last digit.")
 
 
 def _unchecked(builder: Builder, c: Conventions) -> set[str]:

@@ -72,11 +72,27 @@ class Evaluator:
     def decimals(self, qid: str) -> int | None:
         q = self.q[qid]
         if q.formula is None:
-            return None
+            return self.given_decimals(qid)
         if q.kind == "weight":  # a carried-over value keeps the precision it was printed with
             assert isinstance(q.formula, Ref)
             return self.decimals(q.formula.id)
         return self.c.decimals_for(q.kind)
+
+    def given_decimals(self, qid: str) -> int | None:
+        """``None`` (printed exactly as given) unless a given weight has more decimals than
+        a weight prints — a trained model's 0.6627933157180583 — then a weight's decimals.
+        Inputs, targets, η and μ are the problem's data and always print as given."""
+        q = self.q[qid]
+        if q.kind != "given" or qid in ("eta", "mu") or q.value is None:
+            return None
+        places = self.c.decimals_for("update")
+        written = format_exact(float(q.value))
+        return places if len(written.partition(".")[2]) > places else None
+
+    def rounded_givens(self) -> list[str]:
+        """The ids of the given weights printed rounded (see ``given_decimals``)."""
+        return [qid for qid, q in self.q.items()
+                if q.formula is None and self.given_decimals(qid) is not None]
 
     def formula(self, qid: str) -> Node | None:
         """The formula as printed: hidden quantities replaced by their own formulas."""

@@ -62,7 +62,8 @@ class Equation:
         formula: the right-hand side over other equations' ids; ``None`` for a given value.
         value: the formula's value in the solution's carry mode, before rounding for print.
         exact: the formula's value in full precision (equal to ``value`` for carry "full").
-        decimals: printed decimal places; ``None`` for a given value (printed exactly).
+        decimals: printed decimal places; ``None`` for a given value printed exactly (a
+            given weight with more decimals than a weight prints is rounded to them).
         printed: the value as printed (``"-0.0065"``; ASCII minus; renderers may restyle).
         refs: the ids ``formula`` refers to, in order of first appearance.
         expansion: an optional symbolic-only form printed between symbol and formula (the
