@@ -178,7 +178,7 @@ def test_a_missing_weight_is_named():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(x=[1, 0, 1]), r"x must have 2 values per example.*shape \(3,\)"),
-    (dict(t=[1, 0]), r"t must have 1 values per example"),
+    (dict(t=[1, 0]), r"t must have 1 value per example"),
     (dict(x=[[1, 0], [0, 1]]), "same number of examples"),
     (dict(learning_rate=0), "learning_rate must be a positive number. Received: learning_rate=0"),
     (dict(epochs=0), "epochs must be a positive integer"),

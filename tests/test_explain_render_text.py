@@ -139,6 +139,12 @@ def test_text_is_byte_identical_across_processes():
     assert b"(6 further steps computed the same way are not shown.)" in outputs[0]
 
 
+def test_counts_agree_with_their_nouns():
+    one_hidden = explain(NET, [1, 0], [1], learning_rate=0.3, epochs=3).to_text()
+    assert "(1 further step computed the same way is not shown.)" in one_hidden
+    assert "; 1 decimal;" in explain(NET, [1, 0], [1], learning_rate=0.3, decimals=1).to_text()
+
+
 def test_equation_forms_drop_repeats():
     solution = explain(NET, [1, 0], [1], learning_rate=0.3)
     weight = solution.equation("s1.w.1.1.1")  # carried over from the given value

@@ -107,7 +107,9 @@ def test_the_tolerance_is_half_a_unit_of_the_written_decimals():
     assert check(solution, {"net_o": f"{exact:.6f}"}).results[0].status == "right"
     assert check(solution, {"net_o": "0.11"}).results[0].status == "right"
     assert check(solution, {"net_o": "0.1"}).results[0].status == "right"
-    assert check(solution, {"net_o": "0.1"}).results[0].note  # fewer decimals than printed
+    report = check(solution, {"net_o": "0.1"})
+    assert report.results[0].note == "written to 1 decimal; the solution prints 4"
+    assert report.to_text().startswith("Checked 1 value against the worked solution")
     assert check(solution, {"net_o": "0.1130"}).results[0].status == "wrong"
     assert check(solution, {"net_h1": "0.45"}).results[0].note == ""  # trailing zeros
 

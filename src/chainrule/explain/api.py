@@ -15,6 +15,7 @@ from chainrule.explain.derivation import FUSED, Builder
 from chainrule.explain.general import general_derivation
 from chainrule.explain.network import Network, param_id, to_convention
 from chainrule.explain.notation import notation_for
+from chainrule.explain.printing import counted
 from chainrule.explain.solution import (
     LayerInfo,
     NetworkInfo,
@@ -167,7 +168,7 @@ def _notes(builder: Builder, evaluator: Evaluator) -> list[str]:
 def _rounded_givens_note(c: Conventions) -> str:
     """Given weights with more decimals than a weight prints are shown rounded: say so."""
     places = c.decimals_for("update")
-    shown = f"The given weights are shown rounded to {places} decimal{'' if places == 1 else 's'}"
+    shown = f"The given weights are shown rounded to {counted(places, 'decimal')}"
     if c.carry == "rounded":
         return (f"{shown} and used as shown, as a calculation by hand starts from them; the "
                 "check against the engine uses their full precision.")
@@ -232,14 +233,15 @@ def _examples(x: Any, t: Any, network: Network) -> tuple[np.ndarray, np.ndarray]
         if array.ndim == 1:
             array = array[None, :]
         if array.ndim != 2 or array.shape[1] != width or array.shape[0] == 0:
-            raise ValueError(f"{name} must have {width} values per example (shape ({width},) "
-                             f"or (n, {width})). Received: shape {np.shape(value)}")
+            raise ValueError(f"{name} must have {counted(width, 'value')} per example (shape "
+                             f"({width},) or (n, {width})). Received: shape {np.shape(value)}")
         if not np.all(np.isfinite(array)):
             raise ValueError(f"{name} must be finite. Received: {array.tolist()}")
         out.append(array)
     if out[0].shape[0] != out[1].shape[0]:
         raise ValueError(f"x and t must hold the same number of examples. Received: "
-                         f"{out[0].shape[0]} inputs and {out[1].shape[0]} targets")
+                         f"{counted(out[0].shape[0], 'input')} and "
+                         f"{counted(out[1].shape[0], 'target')}")
     return out[0], out[1]
 
 

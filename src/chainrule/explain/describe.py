@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chainrule.explain.formula import format_exact
+from chainrule.explain.printing import counted
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainrule.explain.conventions import Conventions
@@ -73,7 +74,7 @@ def _decimals_text(c: Conventions) -> str:
     counts = dict(c.decimals)
     values = set(counts.values())
     if len(values) == 1:
-        return f"{values.pop()} decimals"
+        return counted(values.pop(), "decimal")
     common = max(values, key=lambda n: (list(counts.values()).count(n), n))
     special = ", ".join(f"{k} {n}" for k, n in counts.items() if n != common)
-    return f"{common} decimals ({special})"
+    return f"{counted(common, 'decimal')} ({special})"

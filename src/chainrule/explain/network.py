@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.explain.printing import counted
+
 __all__ = ["Network", "ACTIVATIONS", "param_keys", "param_id", "to_convention"]
 
 #: Activations a worked solution can explain.
@@ -67,7 +69,7 @@ class Network:
                                  f"Received: shape {kernel.shape}")
             if width is not None and kernel.shape[0] != width:
                 raise ValueError(f"layer {number}: expected a kernel of shape ({width}, "
-                                 f"{kernel.shape[1]}) for its {width} inputs. "
+                                 f"{kernel.shape[1]}) for its {counted(width, 'input')}. "
                                  f"Received: shape {kernel.shape}")
             if bias is not None:
                 bias = _array(bias, f"layer {number} bias").reshape(-1)

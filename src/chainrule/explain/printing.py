@@ -46,7 +46,8 @@ from chainrule.explain.symbol import Partial, Symbol, superscript
 if TYPE_CHECKING:  # pragma: no cover
     from chainrule.explain.solution import Equation, WorkedSolution
 
-__all__ = ["to_text", "to_latex", "to_mathml", "Lookup", "text_number", "equation_parts"]
+__all__ = ["to_text", "to_latex", "to_mathml", "Lookup", "text_number", "equation_parts",
+           "counted"]
 
 #: id → (symbol, printed value); a ``WorkedSolution`` provides one as ``solution.lookup``.
 Lookup = Callable[[str], tuple[Symbol | Partial, str]]
@@ -58,6 +59,15 @@ _SUM, _SIGNED, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4, 5
 def text_number(printed: str) -> str:
     """A printed number with the typographic minus sign used in text output."""
     return printed.replace("-", "−")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` with ``noun``, in the plural unless ``n`` is 1.
+
+    >>> counted(1, "value"), counted(3, "value"), counted(0, "decimal")
+    ('1 value', '3 values', '0 decimals')
+    """
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 class _Dialect:

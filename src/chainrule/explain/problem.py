@@ -40,6 +40,7 @@ import numpy as np
 
 from chainrule.explain import problem_schema as schema
 from chainrule.explain.conventions import Conventions, get
+from chainrule.explain.printing import counted
 from chainrule.explain.solution import WorkedSolution
 
 if sys.version_info >= (3, 11):
@@ -234,7 +235,8 @@ def _network(network: Mapping[str, Any]) -> tuple[list[int], list[str]]:
     if "activations" in network:
         acts = list(schema.texts(network["activations"], "[network] activations"))
         if len(acts) != len(sizes) - 1:
-            raise ValueError(f"[network] activations must name {len(sizes) - 1} activations, "
+            raise ValueError("[network] activations must name "
+                             f"{counted(len(sizes) - 1, 'activation')}, "
                              f"one per layer after the inputs. Received: {acts!r}")
     else:
         act = schema.text(network.get("activation", "sigmoid"), "[network] activation")

@@ -22,6 +22,7 @@ import numpy as np
 
 from chainrule.explain import problem_schema as schema
 from chainrule.explain.conventions import Conventions
+from chainrule.explain.printing import counted
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainrule.explain.problem import Layer, Problem
@@ -113,11 +114,13 @@ class _Assembler:
         if "kernel" in table:
             kernel = np.array(schema.matrix(
                 table["kernel"], f"{where} kernel", (n_in, n_out),
-                f"{n_in} inputs × {n_out} units: kernel[i][j] from input i to unit j"))
+                f"{counted(n_in, 'input')} × {counted(n_out, 'unit')}: kernel[i][j] from "
+                "input i to unit j"))
         elif "weight" in table:
             kernel = np.array(schema.matrix(
                 table["weight"], f"{where} weight", (n_out, n_in),
-                f"{n_out} units × {n_in} inputs: weight[j][i] from input i to unit j")).T
+                f"{counted(n_out, 'unit')} × {counted(n_in, 'input')}: weight[j][i] from "
+                "input i to unit j")).T
         else:
             kernel = np.zeros((0, 0))
         for (i, j), value in np.ndenumerate(kernel):
@@ -137,8 +140,8 @@ class _Assembler:
         if len(values) == 1:
             values = values * len(bias)  # one bias shared by the layer
         if len(values) != len(bias):
-            raise ValueError(f"{where}: expected {len(bias)} values (one per unit) or one "
-                             f"shared value. Received: {values!r}")
+            raise ValueError(f"{where}: expected {counted(len(bias), 'value')} (one per unit) "
+                             f"or one shared value. Received: {values!r}")
         self.once([f"b.{layer}.{j}" for j in range(1, len(bias) + 1)] + [f"b.{layer}"], where)
         bias[:] = [sign * v + 0.0 for v in values]
 

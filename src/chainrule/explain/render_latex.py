@@ -22,6 +22,7 @@ from chainrule.explain.latex_math import (
     symbol_latex,
     width,
 )
+from chainrule.explain.render_text import hidden_steps
 from chainrule.explain.solution import Equation, Step, WorkedSolution
 
 __all__ = ["render", "PREAMBLE"]
@@ -145,9 +146,8 @@ def render(solution: WorkedSolution) -> str:
     lines += [r"\subsection*{General derivation}"] + _align(derivation_entries(solution))
     for step in solution.shown_steps:
         lines += _step(step, solution)
-    hidden = len(solution.steps) - len(solution.shown_steps)
-    if hidden:
-        lines += ["", rf"\emph{{({hidden} further steps computed the same way are not shown.)}}"]
+    if hidden_steps(solution):
+        lines += ["", rf"\emph{{{hidden_steps(solution)}}}"]
     lines += [r"\subsection*{Weights}"] + _weight_table(solution)
     lines += [r"\subsection*{Loss per epoch}"]
     lines += _align(equation_entries(solution.losses, solution))

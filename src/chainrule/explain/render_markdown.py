@@ -21,6 +21,7 @@ from chainrule.explain.latex_math import (
     number,
     symbol_latex,
 )
+from chainrule.explain.render_text import hidden_steps
 from chainrule.explain.solution import Equation, Step, WorkedSolution
 
 __all__ = ["render", "escape"]
@@ -118,9 +119,8 @@ def render(solution: WorkedSolution) -> str:
     lines += ["## General derivation", ""] + _display(derivation_entries(solution))
     for step in solution.shown_steps:
         lines += _step(step, solution)
-    hidden = len(solution.steps) - len(solution.shown_steps)
-    if hidden:
-        lines += [f"*({hidden} further steps computed the same way are not shown.)*", ""]
+    if hidden_steps(solution):
+        lines += [f"*{hidden_steps(solution)}*", ""]
     lines += ["## Weights", ""] + _weight_table(solution)
     lines += ["## Loss per epoch", ""] + _display(equation_entries(solution.losses, solution))
     if solution.notes:

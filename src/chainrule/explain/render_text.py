@@ -5,10 +5,10 @@ The output is a pure function of the solution, so it is byte-identical across ru
 
 from __future__ import annotations
 
-from chainrule.explain.printing import equation_parts, text_number, to_text
+from chainrule.explain.printing import counted, equation_parts, text_number, to_text
 from chainrule.explain.solution import Equation, Section, Step, WorkedSolution
 
-__all__ = ["render", "equation_line", "equation_forms"]
+__all__ = ["render", "equation_line", "equation_forms", "hidden_steps"]
 
 _INDENT = "  "
 
@@ -22,6 +22,15 @@ def equation_forms(eq: Equation, solution: WorkedSolution) -> list[str]:
 def equation_line(eq: Equation, solution: WorkedSolution) -> str:
     """``symbol = formula = numbers = value`` for one equation."""
     return " = ".join(equation_forms(eq, solution))
+
+
+def hidden_steps(solution: WorkedSolution) -> str:
+    """The remark on the steps not shown in full, or ``""`` when every step is shown."""
+    hidden = len(solution.steps) - len(solution.shown_steps)
+    if not hidden:
+        return ""
+    verb = "is" if hidden == 1 else "are"
+    return f"({counted(hidden, 'further step')} computed the same way {verb} not shown.)"
 
 
 def _section(section: Section, solution: WorkedSolution, title: str | None = None) -> list[str]:
@@ -91,9 +100,8 @@ def render(solution: WorkedSolution) -> str:
         lines.append(_INDENT + " = ".join(forms) + note)
     for step in solution.shown_steps:
         lines += [""] + _step(step, solution)
-    hidden = len(solution.steps) - len(solution.shown_steps)
-    if hidden:
-        lines += ["", f"({hidden} further steps computed the same way are not shown.)"]
+    if hidden_steps(solution):
+        lines += ["", hidden_steps(solution)]
     lines += ["", "Weights"] + _weight_table(solution)
     lines += ["", "Loss per epoch"] + [f"{_INDENT}{equation_line(eq, solution)}"
                                        for eq in solution.losses]

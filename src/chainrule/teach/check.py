@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chainrule.explain.formula import round_value
+from chainrule.explain.printing import counted
 from chainrule.explain.solution import Equation, WorkedSolution
 from chainrule.teach.answers import Answer, AnswerSheet, answers_from_mapping, read_answers
 from chainrule.teach.marks import MarkScheme
@@ -142,7 +143,8 @@ def _grade(key: World, student: World, line: tuple[Answer, str, Equation],
     note = ""
     if status == "right" and eq.decimals is not None and answer.decimals < eq.decimals \
             and key.printed(eq.id).rstrip("0").rstrip(".") != answer.text.rstrip("0").rstrip("."):
-        note = f"written to {answer.decimals} decimals; the solution prints {eq.decimals}"
+        note = (f"written to {counted(answer.decimals, 'decimal')}; the solution prints "
+                f"{eq.decimals}")
     return ValueResult(
         id=eq.id, symbol=_label(eq, default_step), name=answer.name, answer=answer.text,
         value=answer.value, key=key.printed(eq.id), status=status, where=where,

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chainrule.explain.printing import text_number
+from chainrule.explain.printing import counted, text_number
 
 __all__ = ["ValueResult", "SlipFinding", "CheckReport", "SECTION_TITLES"]
 
@@ -147,7 +147,7 @@ class CheckReport:
 
     def to_text(self) -> str:
         """The report as plain text: a table of values, the diagnosis and the marks."""
-        lines = [f"Checked {len(self.results)} values against the worked solution "
+        lines = [f"Checked {counted(len(self.results), 'value')} against the worked solution "
                  f"({self.convention} conventions).", ""]
         lines += _table(self.results)
         lines += [""] + self._diagnosis()

@@ -29,6 +29,7 @@ from pathlib import Path
 from chainrule._atomic import write_text_atomic
 from chainrule.explain.conventions import PROFILES, Conventions
 from chainrule.explain.latex_math import latex_text, number, symbol_latex
+from chainrule.explain.printing import counted
 from chainrule.explain.solution import Equation
 from chainrule.teach.generate import GeneratedProblem
 from chainrule.teach.report import SECTION_TITLES
@@ -72,7 +73,7 @@ def _intro(problem: GeneratedProblem) -> str:
     decimals = problem.conventions.decimals_for("delta")
     return (f"A {sizes} network ({acts}) is trained on one example by online "
             f"backpropagation. Compute one training step, rounding every value to "
-            f"{decimals} decimals.")
+            f"{counted(decimals, 'decimal')}.")
 
 
 # --- Markdown --------------------------------------------------------------------------------
