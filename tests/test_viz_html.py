@@ -148,6 +148,30 @@ def test_every_convention_renders_every_step_it_shows(convention):
     assert "(2 further steps computed the same way are not shown.)" in page
 
 
+def _glyphs(mathml: str) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    return [e.text for e in ET.fromstring(f"<r>{mathml}</r>").iter() if e.text]
+
+
+def test_a_long_general_formula_is_cut_only_before_an_operator_joining_two_terms(demo):
+    from chainrule.explain.printing import to_mathml
+    from chainrule.viz.html import wrapping_math
+
+    line = demo.derivation[1]  # E as a function of the weights: the longest line
+    row = "<mo>=</mo>".join(to_mathml(f) for f in (line.lhs, *line.forms))
+    wrapped = wrapping_math(row)
+    pieces = re.findall(r"<math displaystyle=\"true\"><mrow>(.*?)</mrow></math>", wrapped)
+    assert "<wbr>".join(f'<math displaystyle="true"><mrow>{p}</mrow></math>'
+                        for p in pieces) in wrapped
+    # the same glyphs in the same order: nothing lost, nothing added
+    assert [g for p in pieces for g in _glyphs(p)] == _glyphs(row)
+    assert len(pieces) == 1 + 1 + 7  # E | = ½(t | − f(… and the six + between terms
+    for piece in pieces[1:]:
+        assert re.match(r'<mo form="infix">[=+−]</mo>', piece), piece
+    assert '<msup><mo form="postfix">)</mo><mrow><mn>2</mn></mrow></msup>' in pieces[-1]  # (…)²
+
+
 def test_json_data_cannot_close_its_script():
     text = json_script({"name": "</script><script>alert(1)</script> & \u2028"}, "x")
     assert text.count("</script>") == 1 and "\\u003c/script\\u003e" in text
@@ -253,6 +277,20 @@ def test_page_loads_offline_with_no_errors_and_no_requests(browser, demo_file, d
     visit.page.screenshot(path=str(ARTIFACTS / "walkthrough.png"))
     visit.page.locator(".cr-diagram-wrap:not([hidden]) svg").screenshot(
         path=str(ARTIFACTS / "diagram.png"))
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize("width", [1500, 900])
+def test_no_general_formula_runs_out_of_its_box(browser, demo_file, width):
+    visit = Visit(browser, demo_file, width=width)
+    rows = visit.page.eval_on_selector_all(
+        ".cr-general li", "els => els.map(e => [e.scrollWidth, e.clientWidth, "
+        "e.querySelector('.cr-wrap').getClientRects().length, e.offsetHeight])")
+    assert len(rows) == 8
+    for n, (scroll, client, _, _) in enumerate(rows):
+        assert scroll <= client + 1, (width, n, scroll, client)
+    if width == 900:
+        visit.page.locator(".cr-general").screenshot(path=str(ARTIFACTS / "general.png"))
     visit.assert_clean()
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import xml.etree.ElementTree as ET
 from functools import cache
 from html import escape
 from importlib import resources
@@ -34,8 +35,8 @@ from chainrule.explain.formula import Node
 from chainrule.explain.printing import text_number, to_mathml
 from chainrule.viz.diagram import diagram
 
-__all__ = ["render_html", "render_fragment", "equation_mathml", "page", "json_script",
-           "DERIVATION_KINDS"]
+__all__ = ["render_html", "render_fragment", "equation_mathml", "wrapping_math", "page",
+           "json_script", "DERIVATION_KINDS"]
 
 #: Kinds an edge's chain-rule derivation lists (the forward values it uses are in its
 #: formulas as numbers).
@@ -98,7 +99,58 @@ def equation_mathml(eq: Any, solution: Any, *, display: bool = True) -> str:
 
 def _derivation_line_mathml(lhs: Node, forms: tuple[Node, ...]) -> str:
     parts = [to_mathml(lhs)] + [to_mathml(f) for f in forms]
-    return f'<math display="block"><mrow>{"<mo>=</mo>".join(parts)}</mrow></math>'
+    return wrapping_math("<mo>=</mo>".join(parts))
+
+
+#: Operators a long formula may wrap before, where they join two terms.
+BREAKS = frozenset("=+−-")
+CLOSERS = frozenset(")]}|")
+_SCRIPTS = ("msup", "msub", "msubsup")
+
+
+def _tokens(element: ET.Element) -> list[ET.Element]:
+    """``element`` as a flat row of atoms: rows opened, and a script over a parenthesised
+    row moved onto its last atom (``(a + b)²`` → ``(``, ``a``, ``+``, ``b``, ``)²``), which
+    sets the same glyphs in the same places."""
+    if element.tag == "mrow":
+        children = list(element)
+        if len(children) > 1:  # keep the form a row's place gave (a leading − is unary)
+            for child, form in ((children[0], "prefix"), (children[-1], "postfix")):
+                if child.tag == "mo" and "form" not in child.attrib:
+                    child.set("form", form)
+        return [t for child in children for t in _tokens(child)]
+    if element.tag in _SCRIPTS and len(element) and element[0].tag == "mrow":
+        inner = _tokens(element[0])
+        if len(inner) > 1:
+            script = ET.Element(element.tag, element.attrib)
+            script.extend([inner[-1], *list(element)[1:]])
+            return inner[:-1] + [script]
+    return [element]
+
+
+def wrapping_math(row: str) -> str:
+    """The MathML row ``row`` as inline ``<math>`` pieces, cut before each ``=``, ``+`` or
+    ``−`` that joins two terms, with a line-break opportunity between them: a long formula
+    wraps at an operator, as a typeset one would, instead of running out of its box.
+    MathML in browsers does not break lines itself.
+
+    >>> wrapping_math("<mi>a</mi><mo>+</mo><mi>b</mi>").count("<math")
+    2
+    """
+    tokens = _tokens(ET.fromstring(f"<mrow>{row}</mrow>"))
+    pieces: list[list[ET.Element]] = [[]]
+    for n, token in enumerate(tokens):
+        before = tokens[n - 1] if n else None  # after "(" or "=", a − is a sign
+        joins = (token.tag == "mo" and (token.text or "") in BREAKS and before is not None
+                 and (before.tag != "mo" or (before.text or "") in CLOSERS))
+        if joins and pieces[-1]:
+            token.set("form", "infix")  # first in its piece, still a binary operator
+            pieces.append([])
+        pieces[-1].append(token)
+    maths = ['<math displaystyle="true"><mrow>'
+             + "".join(ET.tostring(t, encoding="unicode") for t in piece) + "</mrow></math>"
+             for piece in pieces]
+    return f'<span class="cr-wrap">{"<wbr>".join(maths)}</span>'
 
 
 def _equation_item(eq: Any, solution: Any) -> str:
