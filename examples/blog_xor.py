@@ -24,7 +24,7 @@ model.compile(loss="half_sse", optimizer=cr.optimizers.SGD(learning_rate=0.3))
 x, t = cr.datasets.xor()
 history = model.fit(x, t, epochs=20_000, batch_size=1, shuffle=False,
                     callbacks=[cr.callbacks.StopWhenCorrect()], verbose=0)
-print(f"every output correct after {len(history.epoch)} epochs")
+print(f"every output correct after {len(history.epoch)} epoch(s)")
 for inputs, target, output in zip(x, t, model.predict(x)):
     print(f"  x = {inputs}, t = {target[0]:g}, y = {output[0]:.4f}")
 

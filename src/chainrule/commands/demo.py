@@ -33,6 +33,7 @@ def train(problem: Any, max_epochs: int) -> tuple[str, bool]:
     initial weights until every output is correct; the results table and a summary line."""
     import chainrule as cr
     from chainrule.commands.train import format_table
+    from chainrule.explain.printing import counted
 
     model = cr.Sequential([cr.layers.Dense(k.shape[1], activation=act, input_dim=k.shape[0])
                            for k, _, act in problem.layers])
@@ -47,12 +48,14 @@ def train(problem: Any, max_epochs: int) -> tuple[str, bool]:
     out = model.predict(x)
     correct = judge.correct(y, out)
     loss = model.evaluate(x, y, return_dict=True)["loss"]
-    summary = (f"{int(correct.sum())}/{len(x)} correct after {len(history.epoch)} epochs "
+    epochs = counted(len(history.epoch), "epoch")
+    summary = (f"{int(correct.sum())}/{len(x)} correct after {epochs} "
                f"({len(history.epoch) * len(x)} updates); mean E {loss:.6f}")
     return format_table(["x1", "x2"], x, y, out, correct) + "\n" + summary, bool(correct.all())
 
 
 def run(args: argparse.Namespace) -> int:
+    from chainrule.explain.printing import counted
     from chainrule.explain.problem import bundled
 
     if args.max_epochs < 1:
@@ -69,5 +72,5 @@ def run(args: argparse.Namespace) -> int:
     table, done = train(problem, args.max_epochs)
     print(table)
     if not done:
-        print(f"not every output is correct after {args.max_epochs} epochs")
+        print(f"not every output is correct after {counted(args.max_epochs, 'epoch')}")
     return 0

@@ -130,6 +130,7 @@ def format_table(names: list[str], x: Any, y: Any, out: Any, correct: Any) -> st
 
 
 def run(args: argparse.Namespace) -> int:
+    from chainrule.explain.printing import counted
     from chainrule.nn.callbacks import StopWhenCorrect
 
     if args.save and os.path.isdir(args.save):
@@ -163,10 +164,11 @@ def run(args: argparse.Namespace) -> int:
     epochs_run = len(history.epoch)
     print(format_table(names, x, y, out, correct))
     loss = model.evaluate(x, y, return_dict=True)["loss"]
-    print(f"{int(correct.sum())}/{len(x)} correct after {epochs_run} epochs; loss {loss:.6f}")
+    print(f"{int(correct.sum())}/{len(x)} correct after {counted(epochs_run, 'epoch')}; "
+          f"loss {loss:.6f}")
     if args.until_correct and not correct.all():
-        print(f"not every output is correct after {args.epochs} epochs; try more --epochs, "
-              "another --seed or a larger --lr")
+        print(f"not every output is correct after {counted(args.epochs, 'epoch')}; try more "
+              "--epochs, another --seed or a larger --lr")
     if args.save:
         save_run(args, model, history, norms)
     if args.plot:
