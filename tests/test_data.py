@@ -248,7 +248,6 @@ def test_package_exports():
     for name in data.__all__:
         assert getattr(data, name) is not None, name
     import chainrule
-
     from chainrule import datasets
 
     assert chainrule.datasets is datasets
