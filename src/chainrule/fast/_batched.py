@@ -24,8 +24,8 @@ from chainrule.fast._kernel import (
     _activate,
     _derivative,
     _is_correct,
+    _output_delta,
     _sigmoid,
-    _squared_error_gradient,
     _step,
 )
 
@@ -65,45 +65,6 @@ def _forward(p, woff, boff, nin, nout, act, alpha, z, a, aoff, rows):
                 s = math.log(s)
                 for j in range(no):
                     a[q + j] = math.exp(z[q + j] - top - s)
-
-@register_jitable
-def _output_delta(z, a, out, y, t_rows, rows, k, loss, code, alpha, d):
-    """δ of the batch objective into ``d``; returns the sum of the rows' losses."""
-    total = 0.0
-    scale = 1.0 / rows
-    for r in range(rows):
-        t0 = t_rows[r] * k
-        o = out + r * k
-        if loss == 4:  # −Σ t log softmax(z);  ∂/∂z = softmax(z)·Σt − t
-            top = z[o]
-            for j in range(1, k):
-                top = max(top, z[o + j])
-            s = 0.0
-            t_sum = 0.0
-            for j in range(k):
-                s += math.exp(z[o + j] - top)
-                t_sum += y[t0 + j]
-            s = math.log(s)
-            for j in range(k):
-                total -= y[t0 + j] * (z[o + j] - top - s)
-                d[r * k + j] = scale * (a[o + j] * t_sum - y[t0 + j])
-        elif loss == 3:  # mean_k max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
-            s = 0.0
-            for j in range(k):
-                zj = z[o + j]
-                s += max(zj, 0.0) - zj * y[t0 + j] + math.log1p(math.exp(-abs(zj)))
-                d[r * k + j] = scale / k * (a[o + j] - y[t0 + j])
-            total += s / k
-        else:  # squared errors: ½Σ, Σ, mean_k of (t − y)²
-            s = 0.0
-            for j in range(k):
-                diff = y[t0 + j] - a[o + j]
-                s += diff * diff
-                d[r * k + j] = scale * _squared_error_gradient(
-                    y[t0 + j], a[o + j], loss, k) * _derivative(z[o + j], a[o + j], code, alpha)
-            total += 0.5 * s if loss == 0 else (s / k if loss == 2 else s)
-    return total
-
 
 @register_jitable
 def _all_correct(p, woff, boff, nin, nout, act, alpha, x, y, n, batch, z, a, aoff,

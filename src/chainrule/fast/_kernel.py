@@ -115,6 +115,45 @@ def _is_correct(y, t, mode, value):
     return (y > value) == (t > value)
 
 
+@_jitable
+def _output_delta(z, a, out, y, t_rows, rows, k, loss, code, alpha, d):
+    """δ of the batch objective into ``d``; returns the sum of the rows' losses."""
+    total = 0.0
+    scale = 1.0 / rows
+    for r in range(rows):
+        t0 = t_rows[r] * k
+        o = out + r * k
+        if loss == 4:  # −Σ t log softmax(z);  ∂/∂z = softmax(z)·Σt − t
+            top = z[o]
+            for j in range(1, k):
+                top = max(top, z[o + j])
+            s = 0.0
+            t_sum = 0.0
+            for j in range(k):
+                s += math.exp(z[o + j] - top)
+                t_sum += y[t0 + j]
+            s = math.log(s)
+            for j in range(k):
+                total -= y[t0 + j] * (z[o + j] - top - s)
+                d[r * k + j] = scale * (a[o + j] * t_sum - y[t0 + j])
+        elif loss == 3:  # mean_k max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
+            s = 0.0
+            for j in range(k):
+                zj = z[o + j]
+                s += max(zj, 0.0) - zj * y[t0 + j] + math.log1p(math.exp(-abs(zj)))
+                d[r * k + j] = scale / k * (a[o + j] - y[t0 + j])
+            total += s / k
+        else:  # squared errors: ½Σ, Σ, mean_k of (t − y)²
+            s = 0.0
+            for j in range(k):
+                diff = y[t0 + j] - a[o + j]
+                s += diff * diff
+                d[r * k + j] = scale * _squared_error_gradient(
+                    y[t0 + j], a[o + j], loss, k) * _derivative(z[o + j], a[o + j], code, alpha)
+            total += 0.5 * s if loss == 0 else (s / k if loss == 2 else s)
+    return total
+
+
 def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, epochs, batch,
                  loss, opt, lr, momentum, nesterov, b1, b2, eps, step, z, a, aoff, d, d_prev,
                  stop_mode, stop_value, losses):
@@ -194,40 +233,9 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, epo
                     break
                 continue
             # the loss, and δ = ∂(mean over rows of the loss)/∂z of the output layer
-            scale = 1.0 / rows
-            code = act[layers - 1]
-            for r in range(rows):
-                t0 = order[e * n + start + r] * k
-                o = out + r * k
-                if loss == 4:  # −Σ t log softmax(z);  ∂/∂z = softmax(z)·Σt − t
-                    top = z[o]
-                    for j in range(1, k):
-                        top = max(top, z[o + j])
-                    s = 0.0
-                    t_sum = 0.0
-                    for j in range(k):
-                        s += math.exp(z[o + j] - top)
-                        t_sum += y[t0 + j]
-                    s = math.log(s)
-                    for j in range(k):
-                        total -= y[t0 + j] * (z[o + j] - top - s)
-                        d[r * k + j] = scale * (a[o + j] * t_sum - y[t0 + j])
-                elif loss == 3:  # mean_k max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
-                    s = 0.0
-                    for j in range(k):
-                        zj = z[o + j]
-                        s += max(zj, 0.0) - zj * y[t0 + j] + math.log1p(math.exp(-abs(zj)))
-                        d[r * k + j] = scale / k * (a[o + j] - y[t0 + j])
-                    total += s / k
-                else:  # squared errors: ½Σ, Σ, mean_k of (t − y)²
-                    s = 0.0
-                    for j in range(k):
-                        diff = y[t0 + j] - a[o + j]
-                        s += diff * diff
-                        d[r * k + j] = scale * _squared_error_gradient(
-                            y[t0 + j], a[o + j], loss, k) * _derivative(
-                            z[o + j], a[o + j], code, alpha[layers - 1])
-                    total += 0.5 * s if loss == 0 else (s / k if loss == 2 else s)
+            first = e * n + start
+            total += _output_delta(z, a, out, y, order[first:first + rows], rows, k, loss,
+                                   act[layers - 1], alpha[layers - 1], d)
             step += 1
             c1 = 1.0
             c2 = 1.0
