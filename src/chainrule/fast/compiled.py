@@ -16,7 +16,8 @@ import numpy as np
 
 from chainrule.fast.spec import LayerSpec, OptimizerSpec
 
-__all__ = ["numba_available", "compiled_kernel", "batched_kernel", "KernelLoop"]
+__all__ = ["numba_available", "numba_blas_available", "compiled_kernel", "batched_kernel",
+           "KernelLoop"]
 
 
 @cache
@@ -26,6 +27,15 @@ def numba_available() -> bool:
     except ImportError:
         return False
     return True
+
+
+@cache
+def numba_blas_available() -> bool:
+    """Whether Numba can compile ``np.dot``: its linear algebra calls SciPy's BLAS, so the
+    batched loop needs SciPy installed as well."""
+    import importlib.util
+
+    return numba_available() and importlib.util.find_spec("scipy") is not None
 
 
 @cache
@@ -44,8 +54,8 @@ def compiled_kernel() -> Callable | None:
 
 @cache
 def batched_kernel() -> Callable | None:
-    """The jitted ``_batched.train_batches``, or None without Numba."""
-    if compiled_kernel() is None:  # also makes _kernel's helpers jitable
+    """The jitted ``_batched.train_batches``, or None without Numba and SciPy."""
+    if not numba_blas_available() or compiled_kernel() is None:  # makes _kernel's helpers jitable
         return None
     import numba
 
@@ -159,7 +169,11 @@ class KernelLoop:
                 opt.beta_1 if adam else 0.0, opt.beta_2 if adam else 0.0, opt.epsilon, step,
                 z, a, aoff, d, d_prev, stop[0], float(stop[1]), losses]
         if self.batched:
-            ran = batched_kernel()(*args[:-3], g, *args[-3:])
+            kernel = batched_kernel()
+            if kernel is None:
+                raise ValueError("the batched loop needs Numba and SciPy (pip install "
+                                 "'chainrule[fast]'); use backend='auto'")
+            ran = kernel(*args[:-3], g, *args[-3:])
         elif self.compiled:
             ran = self._kernel(batch == 1)(*args)
         else:

@@ -166,7 +166,7 @@ class Trainer:
         """
         if self.backend != "auto":
             return "blas" if self.backend == "numpy" else self.backend
-        from chainrule.fast.compiled import numba_available
+        from chainrule.fast.compiled import numba_available, numba_blas_available
         from chainrule.fast.unrolled import specialises
 
         rows = batch_size if n is None else min(batch_size, n)
@@ -179,7 +179,7 @@ class Trainer:
             return "unrolled" if specialises(self.layers) else "compiled"
         if work <= PYTHON_MAX_WORK:
             return "python"
-        if self._batched_pays(rows, batch_size, visits) and numba_available():
+        if self._batched_pays(rows, batch_size, visits) and numba_blas_available():
             return "batched"
         return "blas"
 
