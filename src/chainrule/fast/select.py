@@ -42,7 +42,7 @@ def select(model: Any, *, loss: Any, optimizer: Any, dtype: Any = "float64",
         holders, layers = _dense_stack(model)
         trainer = Trainer(holders, layers, loss=name, optimizer=optimizer_spec(optimizer),
                           dtype=dtype, backend=backend)
-    except (Unsupported, ValueError, AttributeError, TypeError):
+    except (Unsupported, ValueError):
         return None
     if isinstance(getattr(optimizer, "_state", None), dict):
         trainer.shared_state = _OptimizerSlots(optimizer, trainer.optimizer.kind)
