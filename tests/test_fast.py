@@ -263,7 +263,7 @@ def test_bad_data_names_the_argument():
 # --- against the general engine: Sequential.fit ------------------------------------------------
 def _engine_models(seed, hidden, out, bias, loss, optimizer, units=(3, 4, 2)):
     """Two identical compiled models: one for the general engine, one for the fast path."""
-    nn = pytest.importorskip("chainrule.nn")
+    from chainrule import nn
     models = []
     for _ in range(2):
         model = nn.Sequential([
@@ -293,7 +293,6 @@ ENGINE_CASES = [(i, h, loss, out, OPTIMIZERS[i % 4], i % 2 == 0)
 @pytest.mark.parametrize("seed,hidden,loss,out,optimizer,bias", ENGINE_CASES)
 def test_fast_path_matches_sequential_fit(monkeypatch, seed, hidden, loss, out, optimizer,
                                           bias):
-    pytest.importorskip("chainrule.nn.model")
     from chainrule.fast import select
 
     general, fast = _engine_models(seed, hidden, out, bias, loss, optimizer)
@@ -323,7 +322,6 @@ def test_fast_path_matches_sequential_fit(monkeypatch, seed, hidden, loss, out, 
 
 @pytest.mark.parametrize("loop", LOOPS)
 def test_online_xor_matches_sequential_fit(monkeypatch, loop):
-    pytest.importorskip("chainrule.nn.model")
     from chainrule.fast import select
 
     general, fast = _engine_models(0, "sigmoid", "sigmoid", True, "half_sse", ("sgd", 0.5),
@@ -339,8 +337,7 @@ def test_online_xor_matches_sequential_fit(monkeypatch, loop):
 
 
 def test_select_refuses_what_it_does_not_train():
-    nn = pytest.importorskip("chainrule.nn")
-    pytest.importorskip("chainrule.nn.model")
+    from chainrule import nn
     from chainrule.fast import select
 
     def model(*layers, build=True):
