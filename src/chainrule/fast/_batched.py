@@ -22,6 +22,7 @@ from numba.extending import register_jitable
 
 from chainrule.fast._kernel import (
     _activate,
+    _bias_corrections,
     _derivative,
     _is_correct,
     _output_delta,
@@ -115,11 +116,7 @@ def train_batches(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, ep
             total += _output_delta(z, a, aoff[layers], y, t_rows, rows, k, loss,
                                    act[layers - 1], alpha[layers - 1], d)
             step += 1
-            c1 = 1.0
-            c2 = 1.0
-            if opt == 1:
-                c1 = 1.0 - b1 ** float(step)
-                c2 = 1.0 - b2 ** float(step)
+            c1, c2 = _bias_corrections(opt, step, b1, b2)
             for layer in range(layers - 1, -1, -1):
                 ni = nin[layer]
                 no = nout[layer]

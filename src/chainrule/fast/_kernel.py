@@ -116,6 +116,14 @@ def _is_correct(y, t, mode, value):
 
 
 @_jitable
+def _bias_corrections(opt, step, b1, b2):
+    """Adam's 1 − β1^t and 1 − β2^t for step t (1 and 1 for SGD)."""
+    if opt == 1:
+        return 1.0 - b1 ** float(step), 1.0 - b2 ** float(step)
+    return 1.0, 1.0
+
+
+@_jitable
 def _output_delta(z, a, out, y, t_rows, rows, k, loss, code, alpha, d):
     """δ of the batch objective into ``d``; returns the sum of the rows' losses."""
     total = 0.0
@@ -237,11 +245,7 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, epo
             total += _output_delta(z, a, out, y, order[first:first + rows], rows, k, loss,
                                    act[layers - 1], alpha[layers - 1], d)
             step += 1
-            c1 = 1.0
-            c2 = 1.0
-            if opt == 1:
-                c1 = 1.0 - b1 ** float(step)
-                c2 = 1.0 - b2 ** float(step)
+            c1, c2 = _bias_corrections(opt, step, b1, b2)
             # backward: δ_prev from W before its update, then W and b take their step
             for layer in range(layers - 1, -1, -1):
                 ni = nin[layer]
