@@ -21,7 +21,7 @@ byte-identical files.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
 from html import escape
 from pathlib import Path
@@ -238,37 +238,25 @@ def _toml_value(value: object) -> str:
 
 
 # --- writing ---------------------------------------------------------------------------------
-def _optional(render: Callable[[], str]) -> str | None:
-    try:
-        return render()
-    except (NotImplementedError, ImportError, AttributeError):  # renderer not available
-        return None
-
-
 def write_problem_set(problems: Sequence[GeneratedProblem], directory: str | os.PathLike[str]
                       ) -> list[Path]:
     """Write the question sheet, answer key and key files of ``problems`` into
     ``directory`` (created if missing); return the paths written, in order."""
-    files: dict[str, str | None] = {
+    files: dict[str, str] = {
         "questions.md": question_markdown(problems),
         "answers.md": answers_markdown(problems),
-        "questions.tex": _optional(lambda: question_latex(problems)),
-        "answers.tex": _optional(lambda: answers_latex(problems)),
-        "questions.html": _optional(lambda: question_html(problems)),
+        "questions.tex": question_latex(problems),
+        "answers.tex": answers_latex(problems),
+        "questions.html": question_html(problems),
     }
     for p in problems:
-        files[f"answers-{p.number}.html"] = _optional(lambda p=p: _html_key(p))
+        files[f"answers-{p.number}.html"] = p.solution.to_html()
         files[f"problem-{p.number}.toml"] = problem_toml(p)
         files[f"key-{p.number}.toml"] = key_toml(p)
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name, text in files.items():
-        if text is not None:
-            write_text_atomic(target / name, text)
-            written.append(target / name)
+        write_text_atomic(target / name, text)
+        written.append(target / name)
     return written
-
-
-def _html_key(problem: GeneratedProblem) -> str:
-    return problem.solution.to_html()
