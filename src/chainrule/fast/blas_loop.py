@@ -44,6 +44,25 @@ class _Buffers:
         self.mask = _Lazy(lambda layer: np.empty(self.z[layer].shape, bool))
         self.zeros = _Lazy(lambda layer: np.zeros_like(self.z[layer]))
         self.row = np.empty((batch, 1), dtype)
+        # the leading rows of all of the above, sliced once per batch size
+        self.views = _Lazy(lambda rows: _Views(self, rows))
+
+
+class _Views:
+    """The leading ``rows`` rows of every buffer of ``buf``: no slicing per step."""
+
+    def __init__(self, buf: _Buffers, rows: int) -> None:
+        self.rows = rows
+        self.x, self.t, self.row = buf.x[:rows], buf.t[:rows], buf.row[:rows]
+        self.z = [z[:rows] for z in buf.z]
+        self.a = [a[:rows] for a in buf.a]
+        self.d = [d[:rows] for d in buf.d]
+        # each layer's input, and its transpose for the kernel's gradient a_prevᵀδ
+        self.inputs = [self.x] + self.a[:-1]
+        self.inputs_t = [a.T for a in self.inputs]
+        self.tmp = _Lazy(lambda layer: buf.tmp[layer][:rows])
+        self.mask = _Lazy(lambda layer: buf.mask[layer][:rows])
+        self.zeros = _Lazy(lambda layer: buf.zeros[layer][:rows])
 
 
 class _Lazy(dict):
@@ -102,23 +121,40 @@ class BlasLoop:
         self._state = state
         self.step = step
         buf = self._buffers_for(min(batch, x.shape[0]))
+        weights = self._plan(params)
+        # plain SGD: δ_L times η, so every δ of the backward pass is η·δ (it is linear in δ_L)
+        # and the updates are W ← W − a_prevᵀ(ηδ), b ← b − Σ_rows ηδ, with no scaling each
+        lr = self.opt.learning_rate if weights[0][5] is not None else None
         n = x.shape[0]
+        # softmax cross-entropy with every target row summing to exactly 1: δ = softmax − t,
+        # and the loss Σ log s − Σ t·(z − max z) (s the row sums of e^(z − max z)), whose
+        # logarithms are taken once an epoch over ``sums``
+        unit_rows = self.loss == _CCE and bool(np.all(y.sum(axis=1) == 1.0))
+        sums = np.empty((n, 1), self.dtype) if unit_rows else None
         losses = np.empty(orders.shape[0])
         for epoch, order in enumerate(orders):
             total = 0.0
             for start in range(0, n, batch):
                 index = order[start:start + batch]
-                rows = index.shape[0]
-                xb = buf.x[:rows]
-                tb = buf.t[:rows]
-                np.take(x, index, axis=0, out=xb, mode="clip")
-                np.take(y, index, axis=0, out=tb, mode="clip")
-                self._forward(params, buf, xb, rows)
-                total += self._output_delta(buf, tb, rows)
+                v = buf.views[index.shape[0]]
+                # the methods and ufunc reductions themselves: np.take, ndarray.sum and
+                # ndarray.max add a Python frame each, a sizeable part of a small step
+                x.take(index, axis=0, out=v.x, mode="clip")
+                y.take(index, axis=0, out=v.t, mode="clip")
+                self._forward(weights, v, v.x)
+                if unit_rows:
+                    total -= self._softmax_unit_rows(v, sums[start:start + batch],
+                                                     (1.0 if lr is None else lr) / v.rows)
+                else:
+                    total += self._output_delta(v)
+                    if lr is not None:
+                        v.d[-1] *= lr
                 self.step += 1
-                self._backward(params, buf, xb, rows)
+                self._backward(weights, v)
+            if unit_rows:
+                total += float(np.log(sums).sum(dtype=np.float64))
             losses[epoch] = total / n
-            if stop[0] and self._all_correct(params, buf, x, y, stop):
+            if stop[0] and self._all_correct(weights, buf, x, y, stop):
                 return losses[:epoch + 1]
         return losses
 
@@ -130,25 +166,47 @@ class BlasLoop:
             yield at, w, b
             at += 2 if spec.use_bias else 1
 
+    def _plan(self, params: list[np.ndarray]) -> list[tuple]:
+        """Per layer, for one run: (spec, at, W, Wᵀ, b, W's gradient or None, b's or None).
+
+        The gradients are given only where plain SGD applies them in NumPy (no momentum,
+        no folded GEMM); otherwise ``_update_kernel`` and ``_apply`` take the step.
+        """
+        opt = self.opt
+        plain = self.gemm is None and opt.kind == "sgd" and opt.momentum == 0.0
+        plan = []
+        for spec, (at, w, b) in zip(self.layers, self._weights(params)):
+            gw = self._grad(at, w) if plain else None
+            gb = self._grad(at + 1, b) if plain and b is not None else None
+            plan.append((spec, at, w, w.T, b, gw, gb))
+        return plan
+
     # -- forward ----------------------------------------------------------------------------
-    def _forward(self, params: list[np.ndarray], buf: _Buffers, xb: np.ndarray,
-                 rows: int) -> None:
+    def _forward(self, weights: list[tuple], v: _Views, xb: np.ndarray) -> None:
         a_prev = xb
-        for layer, (spec, (_, w, b)) in enumerate(zip(self.layers, self._weights(params))):
-            z = buf.z[layer][:rows]
-            if self.gemm is not None:
+        gemm = self.gemm
+        for layer, (spec, _, w, _, b, _, _) in enumerate(weights):
+            z = v.z[layer]
+            if gemm is not None:
                 if b is None:
-                    self.gemm(a_prev, w, z)
+                    gemm(a_prev, w, z)
                 else:
                     np.copyto(z, b)
-                    self.gemm(a_prev, w, z, 1.0, 1.0)
+                    gemm(a_prev, w, z, 1.0, 1.0)
             else:
                 np.matmul(a_prev, w, out=z)
                 if b is not None:
                     z += b
-            a = buf.a[layer][:rows]
-            self._activate(spec, z, a, buf.zeros, layer)
-            a_prev = a
+            a = a_prev = v.a[layer]
+            name = spec.activation
+            if name == "sigmoid":  # as in _activate, without the call
+                np.negative(z, out=a)
+                with np.errstate(over="ignore", under="ignore"):
+                    np.exp(a, out=a)
+                a += 1
+                np.reciprocal(a, out=a)
+            elif name != "linear" and name != "softmax":
+                self._activate(spec, z, a, v.zeros, layer)
 
     @staticmethod
     def _activate(spec: LayerSpec, z: np.ndarray, a: np.ndarray, zeros: _Lazy,
@@ -167,7 +225,7 @@ class BlasLoop:
         elif name == "tanh":
             np.tanh(z, out=a)
         elif name == "relu":
-            np.maximum(z, zeros[layer][:z.shape[0]], out=a)
+            np.maximum(z, zeros[layer], out=a)
         elif name == "leaky_relu":
             if 0.0 <= spec.alpha <= 1.0:  # max(z, αz) is z for z > 0, αz otherwise
                 np.multiply(z, spec.alpha, out=a)
@@ -177,23 +235,23 @@ class BlasLoop:
         # linear: a is z; softmax: computed with the loss
 
     # -- loss and the output delta --------------------------------------------------------------
-    def _output_delta(self, buf: _Buffers, t: np.ndarray, rows: int) -> float:
-        """δ_L of the batch objective (mean over rows) into ``buf.d[-1]``; returns Σ losses."""
-        last = len(self.layers) - 1
+    def _output_delta(self, v: _Views) -> float:
+        """δ_L of the batch objective (mean over rows) into ``v.d[-1]``; returns Σ losses."""
         spec = self.layers[-1]
-        z, a = buf.z[last][:rows], buf.a[last][:rows]
-        d = buf.d[last][:rows]
+        z, a, d, t = v.z[-1], v.a[-1], v.d[-1], v.t
+        rows = v.rows
         k = spec.units
         if self.loss == _CCE:
-            return self._softmax_cross_entropy(buf, z, a, t, d, rows)
-        tmp = buf.tmp[last][:rows]
+            return self._softmax_cross_entropy(v, z, a, t, d)
+        last = len(self.layers) - 1
+        tmp = v.tmp[last]
         if self.loss == _BCE:  # max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
             np.abs(z, out=tmp)
             np.negative(tmp, out=tmp)
             with np.errstate(under="ignore"):
                 np.exp(tmp, out=tmp)
             np.log1p(tmp, out=tmp)
-            np.maximum(z, buf.zeros[last][:rows], out=d)
+            np.maximum(z, v.zeros[last], out=d)
             tmp += d
             np.multiply(z, t, out=d)
             tmp -= d
@@ -208,39 +266,60 @@ class BlasLoop:
         total = total / k if self.loss == _MSE else total
         factor = {_HALF_SSE: 1.0, _SSE: 2.0, _MSE: 2.0 / k}[self.loss]
         d *= factor / rows
-        self._times_derivative(spec, d, z, a, buf, last)
+        self._times_derivative(spec, d, z, a, v, last)
         return total
 
     @staticmethod
-    def _softmax_cross_entropy(buf: _Buffers, z, a, t, d, rows: int) -> float:
-        """−Σ t log softmax(z) per row;  ∂/∂z = softmax(z)·Σt − t (a ← softmax(z))."""
-        row = buf.row[:rows]
-        z.max(axis=1, keepdims=True, out=row)
+    def _softmax_cross_entropy(v: _Views, z, a, t, d) -> float:
+        """−Σ t log softmax(z) per row;  ∂/∂z = softmax(z)·Σt − t (a ← softmax(z)).
+
+        With s the row sums of e^(z − max z): softmax = e^(z − max z)/s and
+        −log softmax = log s − (z − max z).
+        """
+        row = v.row
+        np.maximum.reduce(z, axis=1, keepdims=True, out=row)
         np.subtract(z, row, out=d)  # shifted
         np.exp(d, out=a)
-        a.sum(axis=1, keepdims=True, out=row)
+        np.add.reduce(a, axis=1, keepdims=True, out=row)
+        a /= row  # softmax
         np.log(row, out=row)
         d -= row  # log softmax
-        np.exp(d, out=a)
-        d *= t
-        total = -float(d.sum())
-        t.sum(axis=1, keepdims=True, out=row)
+        total = -float(np.vdot(t, d))
+        np.add.reduce(t, axis=1, keepdims=True, out=row)
         np.multiply(a, row, out=d)
         d -= t
-        d *= 1.0 / rows
+        d *= 1.0 / v.rows
         return total
 
     @staticmethod
-    def _times_derivative(spec: LayerSpec, d, z, a, buf: _Buffers, layer: int) -> None:
+    def _softmax_unit_rows(v: _Views, sums: np.ndarray, scale: float) -> float:
+        """``_softmax_cross_entropy`` where every row of t sums to 1: δ = softmax(z) − t,
+        times ``scale`` (1/rows, or η/rows for plain SGD).
+
+        Writes the row sums s of e^(z − max z) into ``sums`` and returns Σ t·(z − max z);
+        the batch's loss is Σ log s minus that.
+        """
+        z, a, d, t, row = v.z[-1], v.a[-1], v.d[-1], v.t, v.row
+        np.maximum.reduce(z, axis=1, keepdims=True, out=row)
+        np.subtract(z, row, out=d)  # shifted
+        np.exp(d, out=a)
+        np.add.reduce(a, axis=1, keepdims=True, out=sums)
+        a /= sums  # softmax
+        shifted_t = float(np.vdot(t, d))  # a Python float: the epoch's sum stays float64
+        np.subtract(a, t, out=d)
+        d *= scale
+        return shifted_t
+
+    @staticmethod
+    def _times_derivative(spec: LayerSpec, d, z, a, v: _Views, layer: int) -> None:
         """d ← d ⊙ f′(z), with f′ written through a = f(z) as the engine writes it."""
         name = spec.activation
         if name == "linear":
             return
-        rows = d.shape[0]
         if name in ("relu", "leaky_relu"):
-            mask = buf.mask[layer][:rows]
+            mask = v.mask[layer]
         if name != "relu":
-            tmp = buf.tmp[layer][:rows]
+            tmp = v.tmp[layer]
         if name == "sigmoid":  # σ(1 − σ)
             np.subtract(1, a, out=tmp)
             tmp *= a
@@ -265,21 +344,34 @@ class BlasLoop:
             d *= tmp
 
     # -- backward and the update ----------------------------------------------------------------
-    def _backward(self, params: list[np.ndarray], buf: _Buffers, xb: np.ndarray,
-                  rows: int) -> None:
-        weights = list(self._weights(params))
-        for layer in range(len(self.layers) - 1, -1, -1):
-            at, w, b = weights[layer]
-            d = buf.d[layer][:rows]
-            a_prev = buf.a[layer - 1][:rows] if layer > 0 else xb
+    def _backward(self, weights: list[tuple], v: _Views) -> None:
+        """δ_prev from δ, then each layer's update; for plain SGD δ is already η·δ."""
+        gemm = self.gemm
+        for layer in range(len(weights) - 1, -1, -1):
+            _, at, w, wt, b, gw, gb = weights[layer]
+            d = v.d[layer]
+            a_prev = v.inputs[layer]
             if layer > 0:  # δ_prev = (δ @ Wᵀ) ⊙ f′(z_prev), with W before its update
-                d_prev = buf.d[layer - 1][:rows]
-                if self.gemm is not None:
-                    self.gemm(d, w, d_prev, trans_b=True)
+                d_prev = v.d[layer - 1]
+                if gemm is not None:
+                    gemm(d, w, d_prev, trans_b=True)
                 else:
-                    np.matmul(d, w.T, out=d_prev)
-                self._times_derivative(self.layers[layer - 1], d_prev, buf.z[layer - 1][:rows],
-                                       a_prev, buf, layer - 1)
+                    np.matmul(d, wt, out=d_prev)
+                spec = weights[layer - 1][0]
+                if spec.activation == "sigmoid":  # as in _times_derivative: σ(1 − σ)
+                    tmp = v.tmp[layer - 1]
+                    np.subtract(1, a_prev, out=tmp)
+                    tmp *= a_prev
+                    d_prev *= tmp
+                else:
+                    self._times_derivative(spec, d_prev, v.z[layer - 1], a_prev, v, layer - 1)
+            if gw is not None:  # plain SGD, d = η·δ: W ← W − a_prevᵀd;  b ← b − Σ_rows d
+                np.matmul(v.inputs_t[layer], d, out=gw)
+                w -= gw
+                if b is not None:
+                    np.add.reduce(d, axis=0, out=gb)
+                    b -= gb
+                continue
             self._update_kernel(at, w, a_prev, d)
             if b is not None:
                 g = self._grad(at + 1, b)
@@ -334,7 +426,7 @@ class BlasLoop:
                 w += v
 
     # -- stop when correct ------------------------------------------------------------------------
-    def _all_correct(self, params: list[np.ndarray], buf: _Buffers, x: np.ndarray,
+    def _all_correct(self, weights: list[tuple], buf: _Buffers, x: np.ndarray,
                      y: np.ndarray, stop: tuple[int, float]) -> bool:
         """Every training example correct under ``stop`` (``trainer.stop_rule``), on a fresh
         forward pass with the current weights."""
@@ -344,10 +436,11 @@ class BlasLoop:
             xb = x[start:start + buf.batch]
             t = y[start:start + buf.batch]
             rows = xb.shape[0]
-            self._forward(params, buf, np.ascontiguousarray(xb), rows)
-            out = buf.a[last][:rows]
+            v = buf.views[rows]
+            self._forward(weights, v, np.ascontiguousarray(xb))
+            out = v.a[last]
             if self.layers[-1].activation == "softmax":
-                out = self._softmax(buf.z[last][:rows])
+                out = self._softmax(v.z[last])
             if mode == 1:
                 correct = np.abs(out - t) <= value
             elif mode == 2:
