@@ -24,8 +24,8 @@ from chainrule.fast._kernel import (
     _activate,
     _bias_corrections,
     _derivative,
-    _is_correct,
     _output_delta,
+    _rows_correct,
     _sigmoid,
     _step,
 )
@@ -78,22 +78,8 @@ def _all_correct(p, woff, boff, nin, nout, act, alpha, x, y, n, batch, z, a, aof
         rows = min(batch, n - start)
         a[:rows * width] = x[start * width:(start + rows) * width]
         _forward(p, woff, boff, nin, nout, act, alpha, z, a, aoff, rows)
-        for r in range(rows):
-            t0 = (start + r) * k
-            if stop_mode == 2:
-                best_y = 0
-                best_t = 0
-                for j in range(1, k):
-                    if a[out + r * k + j] > a[out + r * k + best_y]:
-                        best_y = j
-                    if y[t0 + j] > y[t0 + best_t]:
-                        best_t = j
-                if best_y != best_t:
-                    return False
-            else:
-                for j in range(k):
-                    if not _is_correct(a[out + r * k + j], y[t0 + j], stop_mode, stop_value):
-                        return False
+        if not _rows_correct(a, out, y, start, rows, k, stop_mode, stop_value):
+            return False
     return True
 
 

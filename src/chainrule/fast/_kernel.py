@@ -116,6 +116,29 @@ def _is_correct(y, t, mode, value):
 
 
 @_jitable
+def _rows_correct(a, out, y, start, rows, k, stop_mode, stop_value):
+    """Whether rows ``start … start + rows`` (outputs at ``a[out:]``) are all correct: argmax
+    agreement for stop mode 2, else ``_is_correct`` for every output."""
+    for r in range(rows):
+        t0 = (start + r) * k
+        if stop_mode == 2:
+            best_y = 0
+            best_t = 0
+            for j in range(1, k):
+                if a[out + r * k + j] > a[out + r * k + best_y]:
+                    best_y = j
+                if y[t0 + j] > y[t0 + best_t]:
+                    best_t = j
+            if best_y != best_t:
+                return False
+        else:
+            for j in range(k):
+                if not _is_correct(a[out + r * k + j], y[t0 + j], stop_mode, stop_value):
+                    return False
+    return True
+
+
+@_jitable
 def _bias_corrections(opt, step, b1, b2):
     """Adam's 1 − β1^t and 1 − β2^t for step t (1 and 1 for SGD)."""
     if opt == 1:
@@ -222,21 +245,8 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, epo
                         for j in range(no):
                             a[ao + r * no + j] = math.exp(z[ao + r * no + j] - top - s)
             if checking:
-                for r in range(rows):
-                    t0 = (start + r) * k
-                    if stop_mode == 2:
-                        best_y = 0
-                        best_t = 0
-                        for j in range(1, k):
-                            if a[out + r * k + j] > a[out + r * k + best_y]:
-                                best_y = j
-                            if y[t0 + j] > y[t0 + best_t]:
-                                best_t = j
-                        correct = correct and best_y == best_t
-                    else:
-                        for j in range(k):
-                            correct = correct and _is_correct(a[out + r * k + j], y[t0 + j],
-                                                              stop_mode, stop_value)
+                correct = correct and _rows_correct(a, out, y, start, rows, k, stop_mode,
+                                                    stop_value)
                 if not correct:
                     break
                 continue
