@@ -125,6 +125,20 @@ def test_dtype_float32():
     assert initializers.GlorotUniform(seed=0)((2, 2), "float32").dtype == np.float32
 
 
+@pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+                                  "random_uniform", "random_normal", "ones"])
+@pytest.mark.parametrize("shape", [(3, 5), (8192,), (8193,), (300, 70)])
+def test_float32_weights_are_the_float64_draw_rounded(name, shape):
+    """float32 weights are drawn in chunks (no float64 copy of the whole kernel): the values
+    are still exactly the one float64 draw's, rounded, and the generator ends where it would."""
+    rng64, rng32 = np.random.default_rng(4), np.random.default_rng(4)
+    w64 = initializers.get(name)(shape, "float64", rng=rng64)
+    w32 = initializers.get(name)(shape, "float32", rng=rng32)
+    assert w32.dtype == np.float32 and w32.shape == shape
+    np.testing.assert_array_equal(w32, w64.astype(np.float32))
+    assert rng32.bit_generator.state == rng64.bit_generator.state
+
+
 def test_initializer_lookup_errors():
     with pytest.raises(ValueError, match="unknown initializer.*'orthogonal'.*glorot_uniform"):
         initializers.get("orthogonal")

@@ -49,8 +49,14 @@ def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
     return shape[0], shape[1]
 
 
+# values drawn per call when the result is not float64: the float64 draw is a temporary, and
+# a whole kernel's worth of them (3 MB for 784×512) stays in the process's heap once freed
+_CHUNK = 8192
+
+
 class Initializer:
-    """Base class. Subclasses implement ``_draw(shape, rng) -> float64 ndarray``."""
+    """Base class. Subclasses implement ``_draw(shape, rng, size) -> float64 ndarray``: ``size``
+    values for a weight of ``shape`` (which gives the fans)."""
 
     name = "initializer"
     random = True
@@ -71,9 +77,19 @@ class Initializer:
         generator = self._rng or rng
         if generator is None and self.random:
             generator = np.random.default_rng()
-        return np.asarray(self._draw(shape, generator), dtype=np.dtype(dtype))
+        dtype = np.dtype(dtype)
+        if dtype == np.float64:
+            return np.asarray(self._draw(shape, generator, shape), dtype=dtype)
+        # the generator fills values one after another, so drawing in chunks gives the very
+        # values of one draw, rounded to ``dtype``, without a float64 copy of the whole weight
+        out = np.empty(shape, dtype)
+        flat = out.reshape(-1)
+        for start in range(0, flat.size, _CHUNK):
+            count = min(_CHUNK, flat.size - start)
+            flat[start:start + count] = self._draw(shape, generator, count)
+        return out
 
-    def _draw(self, shape: tuple[int, ...], rng: Any) -> np.ndarray:
+    def _draw(self, shape: tuple[int, ...], rng: Any, size: Any) -> np.ndarray:
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
@@ -89,10 +105,10 @@ class GlorotUniform(Initializer):
 
     name = "glorot_uniform"
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape, rng, size):
         fan_in, fan_out = _fans(shape)
         limit = math.sqrt(6.0 / (fan_in + fan_out))
-        return rng.uniform(-limit, limit, size=shape)
+        return rng.uniform(-limit, limit, size=size)
 
 
 class GlorotNormal(Initializer):
@@ -100,9 +116,9 @@ class GlorotNormal(Initializer):
 
     name = "glorot_normal"
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape, rng, size):
         fan_in, fan_out = _fans(shape)
-        return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=shape)
+        return rng.normal(0.0, math.sqrt(2.0 / (fan_in + fan_out)), size=size)
 
 
 class HeUniform(Initializer):
@@ -110,9 +126,9 @@ class HeUniform(Initializer):
 
     name = "he_uniform"
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape, rng, size):
         limit = math.sqrt(6.0 / _fans(shape)[0])
-        return rng.uniform(-limit, limit, size=shape)
+        return rng.uniform(-limit, limit, size=size)
 
 
 class HeNormal(Initializer):
@@ -120,8 +136,8 @@ class HeNormal(Initializer):
 
     name = "he_normal"
 
-    def _draw(self, shape, rng):
-        return rng.normal(0.0, math.sqrt(2.0 / _fans(shape)[0]), size=shape)
+    def _draw(self, shape, rng, size):
+        return rng.normal(0.0, math.sqrt(2.0 / _fans(shape)[0]), size=size)
 
 
 class RandomUniform(Initializer):
@@ -139,8 +155,8 @@ class RandomUniform(Initializer):
                 f"maxval={maxval!r}"
             )
 
-    def _draw(self, shape, rng):
-        return rng.uniform(self.minval, self.maxval, size=shape)
+    def _draw(self, shape, rng, size):
+        return rng.uniform(self.minval, self.maxval, size=size)
 
     def get_config(self):
         return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
@@ -158,8 +174,8 @@ class RandomNormal(Initializer):
         if not self.stddev >= 0:
             raise ValueError(f"stddev must be >= 0. Received: stddev={stddev!r}")
 
-    def _draw(self, shape, rng):
-        return rng.normal(self.mean, self.stddev, size=shape)
+    def _draw(self, shape, rng, size):
+        return rng.normal(self.mean, self.stddev, size=size)
 
     def get_config(self):
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
@@ -176,8 +192,8 @@ class Constant(Initializer):
         super().__init__(seed, rng=rng)
         self.value = float(value)
 
-    def _draw(self, shape, rng):
-        return np.full(shape, self.value)
+    def _draw(self, shape, rng, size):
+        return np.full(size, self.value)
 
     def get_config(self):
         return {**super().get_config(), "value": self.value}
