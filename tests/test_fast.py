@@ -166,6 +166,28 @@ def test_every_loop_matches_the_reference(seed, hidden, loss, out, optimizer, bi
             f"{loop}: weights differ by {max_difference(flat(mine), flat(expected)):.2e}"
 
 
+@pytest.mark.parametrize("seed,hidden,loss,out,optimizer,bias", CASES[::3] + CASES[1::7])
+def test_blas_loop_with_the_folded_gemm_matches_the_reference(monkeypatch, seed, hidden, loss,
+                                                              out, optimizer, bias):
+    """The ``blas`` loop calls BLAS's GEMM itself (the SGD step folded into it) only for big
+    layers; with the threshold at 0 the small cases take that path too."""
+    from chainrule.fast import _blas, blas_loop
+
+    assert _blas.gemm("float64") is not None, "NumPy's BLAS was not found in this process"
+    monkeypatch.setattr(blas_loop, "GEMM_MIN_WORK", 0)
+    params, acts, x, y = random_case(seed, hidden, loss, out, bias)
+    orders = np.array([np.random.default_rng(e).permutation(len(x)) for e in range(4)])
+    expected = copy_params(params)
+    want, _ = reference_fit(expected, acts, loss, optimizer, x, y, orders, batch=5)
+    mine = copy_params(params)
+    trainer = Trainer.from_arrays(network(mine, acts), loss=loss, optimizer=optimizer,
+                                  backend="blas")
+    got = np.concatenate([trainer.run(x, y, orders[:1], 5), trainer.run(x, y, orders[1:], 5)])
+    assert trainer._loops["blas"].gemm is not None
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert max_difference(flat(mine), flat(expected)) < 1e-12
+
+
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("batch", [1, 4, 12])
 def test_state_carries_over_between_runs(optimizer, batch):

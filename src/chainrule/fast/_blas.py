@@ -14,6 +14,7 @@ none passes, ``gemm`` returns None and the caller stays with NumPy.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -62,23 +63,48 @@ def _bind(path: str, dtype: np.dtype) -> Gemm | None:
                              scalar, ctypes.c_void_p, integer, ctypes.c_void_p, integer, scalar,
                              ctypes.c_void_p, integer]
         function.restype = None
-        candidate = _wrap(function, dtype)
+        candidate = _wrap(function, integer, scalar)
         if _passes_check(candidate, dtype):
             return candidate
     return None
 
 
-def _wrap(function, dtype: np.dtype) -> Gemm:
-    def gemm(a: np.ndarray, b: np.ndarray, c: np.ndarray, alpha: float = 1.0,
-             beta: float = 0.0, trans_a: bool = False, trans_b: bool = False) -> None:
-        """c ← alpha·op(a)·op(b) + beta·c; a, b, c C-contiguous of ``dtype``, op = transpose."""
+class _Gemm:
+    """``gemm(a, b, c, alpha, beta, trans_a, trans_b)``: c ← alpha·op(a)·op(b) + beta·c, for
+    a, b, c whose rows are contiguous and packed (C-contiguous, or leading rows of such);
+    ``gemm.bind(...)`` the same call made ready once, to run later with no arguments."""
+
+    def __init__(self, function, integer, scalar) -> None:
+        self.function, self.integer, self.scalar = function, integer, scalar
+
+    @staticmethod
+    def _arguments(a, b, c, alpha, beta, trans_a, trans_b) -> tuple:
         m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
         n = b.shape[0] if trans_b else b.shape[1]
-        function(_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _TRANS if trans_b else _NO_TRANS,
-                 m, n, k, alpha, a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], beta,
-                 c.ctypes.data, c.shape[1])
+        return (_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _TRANS if trans_b else _NO_TRANS,
+                m, n, k, alpha, a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], beta,
+                c.ctypes.data, c.shape[1])
 
-    return gemm
+    def __call__(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, alpha: float = 1.0,
+                 beta: float = 0.0, trans_a: bool = False, trans_b: bool = False) -> None:
+        self.function(*self._arguments(a, b, c, alpha, beta, trans_a, trans_b))
+
+    def bind(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, alpha: float = 1.0,
+             beta: float = 0.0, trans_a: bool = False,
+             trans_b: bool = False) -> Callable[[], None]:
+        """The call, its arguments converted to C once (the conversion is most of a small
+        call's cost). The arrays must outlive it and keep their memory."""
+        kinds = (ctypes.c_int,) * 3 + (self.integer,) * 3 + (self.scalar, ctypes.c_void_p,
+                                                                self.integer, ctypes.c_void_p,
+                                                                self.integer, self.scalar,
+                                                                ctypes.c_void_p, self.integer)
+        converted = [kind(value) for kind, value in
+                     zip(kinds, self._arguments(a, b, c, alpha, beta, trans_a, trans_b))]
+        return functools.partial(self.function, *converted)
+
+
+def _wrap(function, integer, scalar) -> Gemm:
+    return _Gemm(function, integer, scalar)
 
 
 def _passes_check(gemm: Gemm, dtype: np.dtype) -> bool:
@@ -89,7 +115,7 @@ def _passes_check(gemm: Gemm, dtype: np.dtype) -> bool:
     expected = 0.5 * c - 0.25 * (a.T @ b)
     gemm(a, b, c, -0.25, 0.5, trans_a=True)
     d = np.empty((5, 5), dtype)
-    gemm(a, a, d, trans_b=True)
+    gemm.bind(a, a, d, trans_b=True)()
     tol = 1e-4 if dtype == np.float32 else 1e-12
     return bool(np.allclose(c, expected, rtol=tol, atol=tol)
                 and np.allclose(d, a @ a.T, rtol=tol, atol=tol))

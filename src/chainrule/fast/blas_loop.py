@@ -14,7 +14,8 @@ leading rows. Where NumPy's own BLAS is reachable (``_blas.py``) the SGD step is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -68,6 +69,25 @@ class _Views:
         self.tmp = _Lazy(lambda layer: buf.tmp[layer][:rows])
         self.mask = _Lazy(lambda layer: buf.mask[layer][:rows])
         self.zeros = _Lazy(lambda layer: buf.zeros[layer][:rows])
+
+
+class _Program:
+    """One training step for one batch size as lists of calls bound to one run's arrays:
+    ``forward`` (x to the output), ``output`` (δ_L ⊙ f′ where the loss needs it) and
+    ``backward`` (the δs and every update). Binding once saves a step the argument
+    handling and lookups of several dozen calls."""
+
+    __slots__ = ("views", "forward", "output", "backward")
+
+    def __init__(self, views: _Views, forward, output, backward) -> None:
+        self.views, self.forward, self.output, self.backward = views, forward, output, backward
+
+
+def _exp_negative(z: np.ndarray, out: np.ndarray) -> None:
+    """out ← e^−z; e^−z may overflow to inf for very negative z, giving σ = 0 exactly."""
+    np.negative(z, out=out)
+    with np.errstate(over="ignore", under="ignore"):
+        np.exp(out, out=out)
 
 
 class _Lazy(dict):
@@ -129,7 +149,7 @@ class BlasLoop:
         weights = self._plan(params)
         # plain SGD: δ_L times η, so every δ of the backward pass is η·δ (it is linear in δ_L)
         # and the updates are W ← W − a_prevᵀ(ηδ), b ← b − Σ_rows ηδ, with no scaling each
-        lr = self.opt.learning_rate if weights[0][5] is not None else None
+        lr = self.opt.learning_rate if self._plain_sgd() else None
         n = x.shape[0]
         # softmax cross-entropy with every target row summing to exactly 1: δ = softmax − t,
         # and the loss Σ log s − Σ t·(z − max z) (s the row sums of e^(z − max z)), whose
@@ -137,31 +157,42 @@ class BlasLoop:
         unit_rows = self.loss == _CCE and bool(np.all(y.sum(axis=1) == 1.0))
         sums = np.empty((n, 1), self.dtype) if unit_rows else None
         losses = np.empty(orders.shape[0])
+        programs: dict[int, _Program] = {}  # per batch size: this run's weights, bound
+        take_x, take_y = x.take, y.take
         for epoch, order in enumerate(orders):
             total = 0.0
             for start in range(0, n, batch):
                 index = order[start:start + batch]
-                v = buf.views[index.shape[0]]
-                # the methods and ufunc reductions themselves: np.take, ndarray.sum and
-                # ndarray.max add a Python frame each, a sizeable part of a small step
-                x.take(index, axis=0, out=v.x, mode="clip")
-                y.take(index, axis=0, out=v.t, mode="clip")
-                self._forward(weights, v, v.x)
+                rows = index.shape[0]
+                program = programs.get(rows)
+                if program is None:
+                    program = programs[rows] = self._program(weights, buf.views[rows])
+                v = program.views
+                # the methods themselves: np.take adds a Python frame, a sizeable part of a
+                # small step
+                take_x(index, axis=0, out=v.x, mode="clip")
+                take_y(index, axis=0, out=v.t, mode="clip")
+                for operation in program.forward:
+                    operation()
                 if unit_rows:
                     total -= self._softmax_unit_rows(v, sums[start:start + batch],
-                                                     (1.0 if lr is None else lr) / v.rows)
+                                                     (1.0 if lr is None else lr) / rows)
                 else:
-                    total += self._output_delta(v)
+                    total += self._output_delta(v, program.output)
                     if lr is not None:
                         v.d[-1] *= lr
                 self.step += 1
-                self._backward(weights, v)
+                for operation in program.backward:
+                    operation()
             if unit_rows:
                 total += float(np.log(sums).sum(dtype=np.float64))
             losses[epoch] = total / n
-            if stop[0] and self._all_correct(weights, buf, x, y, stop):
+            if stop[0] and self._all_correct(weights, buf, x, y, stop, programs):
                 return losses[:epoch + 1]
         return losses
+
+    def _plain_sgd(self) -> bool:
+        return self.opt.kind == "sgd" and self.opt.momentum == 0.0
 
     def _weights(self, params: list[np.ndarray]):
         at = 0
@@ -174,74 +205,94 @@ class BlasLoop:
     def _plan(self, params: list[np.ndarray]) -> list[tuple]:
         """Per layer, for one run: (spec, at, W, Wᵀ, b, W's gradient or None, b's or None).
 
-        The gradients are given only where plain SGD applies them in NumPy (no momentum,
-        no folded GEMM); otherwise ``_update_kernel`` and ``_apply`` take the step.
+        The gradients are given only where plain SGD applies them in NumPy (W's: without
+        the folded GEMM); otherwise ``_apply`` takes the step.
         """
-        opt = self.opt
-        plain = self.gemm is None and opt.kind == "sgd" and opt.momentum == 0.0
+        plain = self._plain_sgd()
         plan = []
         for spec, (at, w, b) in zip(self.layers, self._weights(params)):
-            gw = self._grad(at, w) if plain else None
+            gw = self._grad(at, w) if plain and self.gemm is None else None
             gb = self._grad(at + 1, b) if plain and b is not None else None
             plan.append((spec, at, w, w.T, b, gw, gb))
         return plan
 
-    # -- forward ----------------------------------------------------------------------------
-    def _forward(self, weights: list[tuple], v: _Views, xb: np.ndarray) -> None:
-        a_prev = xb
+    # -- one step as a list of calls ---------------------------------------------------------
+    def _program(self, weights: list[tuple], v: _Views) -> _Program:
+        return _Program(v, self._forward_ops(weights, v),
+                        self._derivative_ops(self.layers[-1], v, len(self.layers) - 1),
+                        self._backward_ops(weights, v))
+
+    def _forward_ops(self, weights: list[tuple], v: _Views) -> list[Callable[[], object]]:
+        """z = a_prev @ W + b;  a = f(z), layer by layer, from ``v.x``."""
+        ops: list[Callable[[], object]] = []
         gemm = self.gemm
+        a_prev = v.x
         for layer, (spec, _, w, _, b, _, _) in enumerate(weights):
-            z = v.z[layer]
-            if gemm is not None:
-                if b is None:
-                    gemm(a_prev, w, z)
-                else:
-                    np.copyto(z, b)
-                    gemm(a_prev, w, z, 1.0, 1.0)
-            else:
-                np.matmul(a_prev, w, out=z)
+            z, a = v.z[layer], v.a[layer]
+            if gemm is None:
+                ops.append(partial(np.matmul, a_prev, w, out=z))
                 if b is not None:
-                    z += b
-            a = a_prev = v.a[layer]
-            name = spec.activation
-            if name == "sigmoid":  # as in _activate, without the call
-                np.negative(z, out=a)
-                with np.errstate(over="ignore", under="ignore"):
-                    np.exp(a, out=a)
-                a += 1
-                np.reciprocal(a, out=a)
-            elif name != "linear" and name != "softmax":
-                self._activate(spec, z, a, v.zeros, layer)
+                    ops.append(partial(np.add, z, b, out=z))
+            elif b is None:
+                ops.append(gemm.bind(a_prev, w, z))
+            else:  # z ← b, then z ← a_prev·W + 1·z
+                ops += [partial(np.copyto, z, b), gemm.bind(a_prev, w, z, 1.0, 1.0)]
+            ops += self._activation_ops(spec, z, a, v, layer)
+            a_prev = a
+        return ops
 
     @staticmethod
-    def _activate(spec: LayerSpec, z: np.ndarray, a: np.ndarray, zeros: _Lazy,
-                  layer: int) -> None:
+    def _activation_ops(spec: LayerSpec, z: np.ndarray, a: np.ndarray, v: _Views,
+                        layer: int) -> list[Callable[[], object]]:
         name = spec.activation
-        if name in ("sigmoid", "bipolar_sigmoid"):
-            # 1/(1 + e^−z): e^−z may overflow to inf for very negative z, giving exactly 0
-            np.negative(z, out=a)
-            with np.errstate(over="ignore", under="ignore"):
-                np.exp(a, out=a)
-            a += 1
-            np.reciprocal(a, out=a)
+        if name in ("sigmoid", "bipolar_sigmoid"):  # 1/(1 + e^−z)
+            ops = [partial(_exp_negative, z, a), partial(np.add, a, 1, out=a),
+                   partial(np.reciprocal, a, out=a)]
             if name == "bipolar_sigmoid":
-                a *= 2
-                a -= 1
-        elif name == "tanh":
-            np.tanh(z, out=a)
-        elif name == "relu":
-            np.maximum(z, zeros[layer], out=a)
-        elif name == "leaky_relu":
-            if 0.0 <= spec.alpha <= 1.0:  # max(z, αz) is z for z > 0, αz otherwise
-                np.multiply(z, spec.alpha, out=a)
-                np.maximum(z, a, out=a)
-            else:
-                np.copyto(a, np.where(z > 0, z, spec.alpha * z))
-        # linear: a is z; softmax: computed with the loss
+                ops += [partial(np.multiply, a, 2, out=a), partial(np.subtract, a, 1, out=a)]
+            return ops
+        if name == "tanh":
+            return [partial(np.tanh, z, out=a)]
+        if name == "relu":
+            return [partial(np.maximum, z, v.zeros[layer], out=a)]
+        if name == "leaky_relu":
+            alpha = spec.alpha
+            if 0.0 <= alpha <= 1.0:  # max(z, αz) is z for z > 0, αz otherwise
+                return [partial(np.multiply, z, alpha, out=a), partial(np.maximum, z, a, out=a)]
+            return [lambda: np.copyto(a, np.where(z > 0, z, alpha * z))]
+        return []  # linear: a is z; softmax: computed with the loss
+
+    @staticmethod
+    def _derivative_ops(spec: LayerSpec, v: _Views, layer: int) -> list[Callable[[], object]]:
+        """d ← d ⊙ f′(z) for layer ``layer``, f′ written through a = f(z) as the engine
+        writes it (for ReLU, z > 0 read from a, which is z after max(z, 0) in place)."""
+        d, z, a = v.d[layer], v.z[layer], v.a[layer]
+        name = spec.activation
+        if name in ("linear", "softmax"):
+            return []
+        if name in ("relu", "leaky_relu"):
+            mask = v.mask[layer]
+            if name == "relu":
+                return [partial(np.greater, z, 0, out=mask), partial(np.multiply, d, mask, out=d)]
+        tmp = v.tmp[layer]
+        if name == "sigmoid":  # σ(1 − σ)
+            return [partial(np.subtract, 1, a, out=tmp), partial(np.multiply, tmp, a, out=tmp),
+                    partial(np.multiply, d, tmp, out=d)]
+        if name == "tanh":  # 1 − a²
+            return [partial(np.multiply, a, a, out=tmp), partial(np.subtract, 1, tmp, out=tmp),
+                    partial(np.multiply, d, tmp, out=d)]
+        if name == "bipolar_sigmoid":  # ½(1 + a)(1 − a)
+            return [partial(np.add, 1, a, out=tmp), partial(np.multiply, tmp, 0.5, out=tmp),
+                    partial(np.multiply, d, tmp, out=d), partial(np.subtract, 1, a, out=tmp),
+                    partial(np.multiply, d, tmp, out=d)]
+        # leaky ReLU: 1 where z > 0, else α
+        return [partial(np.greater, z, 0, out=mask), partial(np.copyto, tmp, spec.alpha),
+                partial(np.copyto, tmp, 1, where=mask), partial(np.multiply, d, tmp, out=d)]
 
     # -- loss and the output delta --------------------------------------------------------------
-    def _output_delta(self, v: _Views) -> float:
-        """δ_L of the batch objective (mean over rows) into ``v.d[-1]``; returns Σ losses."""
+    def _output_delta(self, v: _Views, derivative: list[Callable[[], object]]) -> float:
+        """δ_L of the batch objective (mean over rows) into ``v.d[-1]``; returns Σ losses.
+        ``derivative``: the calls that multiply ``v.d[-1]`` by f′ of the output layer."""
         spec = self.layers[-1]
         z, a, d, t = v.z[-1], v.a[-1], v.d[-1], v.t
         rows = v.rows
@@ -271,7 +322,8 @@ class BlasLoop:
         total = total / k if self.loss == _MSE else total
         factor = {_HALF_SSE: 1.0, _SSE: 2.0, _MSE: 2.0 / k}[self.loss]
         d *= factor / rows
-        self._times_derivative(spec, d, z, a, v, last)
+        for operation in derivative:
+            operation()
         return total
 
     @staticmethod
@@ -315,90 +367,47 @@ class BlasLoop:
         d *= scale
         return shifted_t
 
-    @staticmethod
-    def _times_derivative(spec: LayerSpec, d, z, a, v: _Views, layer: int) -> None:
-        """d ← d ⊙ f′(z), with f′ written through a = f(z) as the engine writes it."""
-        name = spec.activation
-        if name == "linear":
-            return
-        if name in ("relu", "leaky_relu"):
-            mask = v.mask[layer]
-        if name != "relu":
-            tmp = v.tmp[layer]
-        if name == "sigmoid":  # σ(1 − σ)
-            np.subtract(1, a, out=tmp)
-            tmp *= a
-            d *= tmp
-        elif name == "tanh":  # 1 − a²
-            np.multiply(a, a, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            d *= tmp
-        elif name == "bipolar_sigmoid":  # ½(1 + a)(1 − a)
-            np.add(1, a, out=tmp)
-            tmp *= 0.5
-            d *= tmp
-            np.subtract(1, a, out=tmp)
-            d *= tmp
-        elif name == "relu":
-            np.greater(z, 0, out=mask)
-            np.multiply(d, mask, out=d)
-        elif name == "leaky_relu":  # 1 where z > 0, else α
-            np.greater(z, 0, out=mask)
-            np.copyto(tmp, spec.alpha)
-            np.copyto(tmp, 1, where=mask)
-            d *= tmp
-
     # -- backward and the update ----------------------------------------------------------------
-    def _backward(self, weights: list[tuple], v: _Views) -> None:
+    def _backward_ops(self, weights: list[tuple], v: _Views) -> list[Callable[[], object]]:
         """δ_prev from δ, then each layer's update; for plain SGD δ is already η·δ."""
+        ops: list[Callable[[], object]] = []
         gemm = self.gemm
+        opt = self.opt
+        plain = self._plain_sgd()
         for layer in range(len(weights) - 1, -1, -1):
             _, at, w, wt, b, gw, gb = weights[layer]
             d = v.d[layer]
             a_prev = v.inputs[layer]
             if layer > 0:  # δ_prev = (δ @ Wᵀ) ⊙ f′(z_prev), with W before its update
                 d_prev = v.d[layer - 1]
-                if gemm is not None:
-                    gemm(d, w, d_prev, trans_b=True)
+                ops.append(gemm.bind(d, w, d_prev, trans_b=True) if gemm is not None
+                           else partial(np.matmul, d, wt, out=d_prev))
+                ops += self._derivative_ops(weights[layer - 1][0], v, layer - 1)
+            if plain:  # d = η·δ: W ← W − a_prevᵀd;  b ← b − Σ_rows d
+                if gemm is not None:  # in one GEMM, no gradient array
+                    ops.append(gemm.bind(a_prev, d, w, -1.0, 1.0, trans_a=True))
                 else:
-                    np.matmul(d, wt, out=d_prev)
-                spec = weights[layer - 1][0]
-                if spec.activation == "sigmoid":  # as in _times_derivative: σ(1 − σ)
-                    tmp = v.tmp[layer - 1]
-                    np.subtract(1, a_prev, out=tmp)
-                    tmp *= a_prev
-                    d_prev *= tmp
-                else:
-                    self._times_derivative(spec, d_prev, v.z[layer - 1], a_prev, v, layer - 1)
-            if gw is not None:  # plain SGD, d = η·δ: W ← W − a_prevᵀd;  b ← b − Σ_rows d
-                np.matmul(v.inputs_t[layer], d, out=gw)
-                w -= gw
+                    ops += [partial(np.matmul, v.inputs_t[layer], d, out=gw),
+                            partial(np.subtract, w, gw, out=w)]
                 if b is not None:
-                    np.add.reduce(d, axis=0, out=gb)
-                    b -= gb
+                    ops += [partial(np.add.reduce, d, axis=0, out=gb),
+                            partial(np.subtract, b, gb, out=b)]
                 continue
-            self._update_kernel(at, w, a_prev, d)
+            if gemm is not None and opt.kind == "sgd" and not opt.nesterov:
+                # v ← μv − η·a_prevᵀδ in one GEMM, then W ← W + v
+                velocity = self._state[at][0]
+                ops += [gemm.bind(a_prev, d, velocity, -opt.learning_rate, opt.momentum,
+                                  trans_a=True), partial(np.add, w, velocity, out=w)]
+            else:
+                g = self._grad(at, w)
+                ops += [gemm.bind(a_prev, d, g, trans_a=True) if gemm is not None
+                        else partial(np.matmul, v.inputs_t[layer], d, out=g),
+                        partial(self._apply, at, w, g)]
             if b is not None:
                 g = self._grad(at + 1, b)
-                d.sum(axis=0, out=g)
-                self._apply(at + 1, b, g)
-
-    def _update_kernel(self, at: int, w: np.ndarray, a_prev: np.ndarray, d: np.ndarray) -> None:
-        opt = self.opt
-        if self.gemm is not None and opt.kind == "sgd" and not opt.nesterov:
-            if opt.momentum == 0.0:  # W ← W − η·a_prevᵀδ in one GEMM
-                self.gemm(a_prev, d, w, -opt.learning_rate, 1.0, trans_a=True)
-            else:  # v ← μv − η·a_prevᵀδ in one GEMM, then W ← W + v
-                v = self._state[at][0]
-                self.gemm(a_prev, d, v, -opt.learning_rate, opt.momentum, trans_a=True)
-                w += v
-            return
-        g = self._grad(at, w)
-        if self.gemm is not None:
-            self.gemm(a_prev, d, g, trans_a=True)
-        else:
-            np.matmul(a_prev.T, d, out=g)
-        self._apply(at, w, g)
+                ops += [partial(np.add.reduce, d, axis=0, out=g),
+                        partial(self._apply, at + 1, b, g)]
+        return ops
 
     def _apply(self, at: int, w: np.ndarray, g: np.ndarray) -> None:
         """One optimizer step on parameter ``at`` given its gradient ``g`` (overwritten)."""
@@ -416,10 +425,7 @@ class BlasLoop:
             np.sqrt(g, out=g)
             g += opt.epsilon
             w -= opt.learning_rate * (m / (1.0 - b1 ** self.step)) / g
-        elif opt.momentum == 0.0:
-            g *= opt.learning_rate
-            w -= g
-        else:
+        else:  # momentum (plain SGD is folded into the backward pass)
             v = self._state[at][0]
             v *= opt.momentum
             g *= opt.learning_rate
@@ -432,7 +438,8 @@ class BlasLoop:
 
     # -- stop when correct ------------------------------------------------------------------------
     def _all_correct(self, weights: list[tuple], buf: _Buffers, x: np.ndarray,
-                     y: np.ndarray, stop: tuple[int, float]) -> bool:
+                     y: np.ndarray, stop: tuple[int, float],
+                     programs: dict[int, _Program]) -> bool:
         """Every training example correct under ``stop`` (``trainer.stop_rule``), on a fresh
         forward pass with the current weights."""
         mode, value = stop
@@ -441,8 +448,13 @@ class BlasLoop:
             xb = x[start:start + buf.batch]
             t = y[start:start + buf.batch]
             rows = xb.shape[0]
-            v = buf.views[rows]
-            self._forward(weights, v, np.ascontiguousarray(xb))
+            program = programs.get(rows)
+            if program is None:
+                program = programs[rows] = self._program(weights, buf.views[rows])
+            v = program.views
+            np.copyto(v.x, xb)
+            for operation in program.forward:
+                operation()
             out = v.a[last]
             if self.layers[-1].activation == "softmax":
                 out = self._softmax(v.z[last])
