@@ -188,6 +188,31 @@ def test_blas_loop_with_the_folded_gemm_matches_the_reference(monkeypatch, seed,
     assert max_difference(flat(mine), flat(expected)) < 1e-12
 
 
+@pytest.mark.parametrize("out,loss", [("softmax", "categorical_crossentropy"),
+                                      ("sigmoid", "half_sse")])
+@pytest.mark.parametrize("criterion", [None, 0.6])
+def test_biases_folded_into_the_kernel_after_relu_layers(monkeypatch, out, loss, criterion):
+    """Plain SGD on the folded GEMM trains a layer after a ReLU layer as one [W; b] array
+    against its input with a column of ones; the model's W and b get the result, also when
+    the run stops early, and a partial last batch takes the same path."""
+    from chainrule.fast import blas_loop
+
+    monkeypatch.setattr(blas_loop, "GEMM_MIN_WORK", 0)
+    params, acts, x, y = random_case(11, "relu", loss, out, True, n=13, sizes=(3, 6, 5))
+    orders = np.array([np.random.default_rng(e).permutation(len(x)) for e in range(40)])
+    mine = copy_params(params)
+    trainer = Trainer.from_arrays(network(mine, acts), loss=loss, optimizer=("sgd", 0.2),
+                                  backend="blas")
+    got = trainer.run(x, y, orders, 5, stop_when_correct=criterion)
+    assert trainer._loops["blas"].folded == {1, 2}
+    if criterion is not None and out == "softmax":
+        assert len(got) < len(orders)  # stopped early (after 19 epochs)
+    expected = copy_params(params)
+    want, _ = reference_fit(expected, acts, loss, ("sgd", 0.2), x, y, orders[:len(got)], 5)
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert max_difference(flat(mine), flat(expected)) < 1e-12
+
+
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("batch", [1, 4, 12])
 def test_state_carries_over_between_runs(optimizer, batch):

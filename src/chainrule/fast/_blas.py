@@ -71,7 +71,8 @@ def _bind(path: str, dtype: np.dtype) -> Gemm | None:
 
 class _Gemm:
     """``gemm(a, b, c, alpha, beta, trans_a, trans_b)``: c ← alpha·op(a)·op(b) + beta·c, for
-    a, b, c whose rows are contiguous and packed (C-contiguous, or leading rows of such);
+    row-major a, b, c whose rows are contiguous (C-contiguous, or leading rows or columns of
+    such);
     ``gemm.bind(...)`` the same call made ready once, to run later with no arguments."""
 
     def __init__(self, function, integer, scalar) -> None:
@@ -82,8 +83,8 @@ class _Gemm:
         m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
         n = b.shape[0] if trans_b else b.shape[1]
         return (_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _TRANS if trans_b else _NO_TRANS,
-                m, n, k, alpha, a.ctypes.data, a.shape[1], b.ctypes.data, b.shape[1], beta,
-                c.ctypes.data, c.shape[1])
+                m, n, k, alpha, a.ctypes.data, _leading(a), b.ctypes.data, _leading(b), beta,
+                c.ctypes.data, _leading(c))
 
     def __call__(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, alpha: float = 1.0,
                  beta: float = 0.0, trans_a: bool = False, trans_b: bool = False) -> None:
@@ -101,6 +102,15 @@ class _Gemm:
         converted = [kind(value) for kind, value in
                      zip(kinds, self._arguments(a, b, c, alpha, beta, trans_a, trans_b))]
         return functools.partial(self.function, *converted)
+
+
+def _leading(a: np.ndarray) -> int:
+    """BLAS's leading dimension of a row-major matrix whose rows may be spaced wider than
+    they are long (the leading columns of a wider array)."""
+    if a.ndim != 2 or (a.shape[1] > 1 and a.strides[1] != a.itemsize) or a.strides[0] < 0:
+        raise ValueError(f"gemm needs rows of contiguous elements. Received: shape {a.shape}, "
+                         f"strides {a.strides}")
+    return max(a.strides[0] // a.itemsize, a.shape[1], 1)
 
 
 def _wrap(function, integer, scalar) -> Gemm:
