@@ -1,6 +1,6 @@
 """Run every benchmark job, each in its own process, and print one table.
 
-    python benchmarks/run.py [--repeats N] [--jobs xor,mlp,digits,startup] [--json FILE]
+    python benchmarks/run.py [--rounds N] [--repeats N] [--jobs xor,mlp,digits,startup]
 
 Peers (PyTorch, JAX, scikit-learn) are run when installed and skipped otherwise. Ratios are
 chainrule / peer: below 1 means chainrule is faster. Each job is started ``--rounds`` times

@@ -367,6 +367,37 @@ def test_fast_path_matches_sequential_fit(monkeypatch, seed, hidden, loss, out, 
     assert difference < 1e-12, f"after switching paths, weights differ by {difference:.2e}"
 
 
+@pytest.mark.parametrize("out,loss", [("softmax", "categorical_crossentropy"),
+                                      ("relu", "mse")])
+def test_folded_biases_train_a_dense_layers_own_storage(monkeypatch, out, loss):
+    """A Dense layer keeps kernel and bias in one [W; b] array, which the blas loop trains
+    directly (no copy, nothing written back); fast path and general engine agree."""
+    from chainrule.fast import blas_loop, select
+
+    monkeypatch.setattr(blas_loop, "GEMM_MIN_WORK", 0)
+    general, fast = _engine_models(5, "relu", out, True, loss, ("sgd", 0.1))
+    kernel, bias = fast.layers[1].kernel.data, fast.layers[1].bias.data
+    storage = kernel.base
+    assert bias.base is storage and storage.shape == (5, kernel.shape[1])
+    np.testing.assert_array_equal(storage[-1], bias)
+    _, _, x, y = random_case(5, "relu", loss, out, True, sizes=(3, 4))
+    history = _general_fit(monkeypatch, general, x, y, epochs=4, batch_size=5, verbose=0,
+                           seed=3)
+    trainer = select(fast, loss=fast.loss, optimizer=fast.optimizer, dtype=fast.dtype)
+    trainer.backend = "blas"
+    rng = np.random.default_rng(3)
+    got = trainer.run(x, y, np.array([rng.permutation(len(x)) for _ in range(4)]), 5)
+    loop = trainer._loops["blas"]
+    assert loop.folded == {1} and not loop._augmented  # trained in place, nothing copied
+    assert fast.layers[1].kernel.data.base is storage
+    assert np.allclose(got, history.history["loss"], rtol=1e-12, atol=1e-12)
+    assert max_difference(fast.get_weights(), general.get_weights()) < 1e-12
+    # set_weights writes into the storage rather than replacing the arrays
+    fast.set_weights([w + 1 for w in general.get_weights()])
+    assert fast.layers[1].kernel.data.base is storage
+    np.testing.assert_array_equal(storage[-1], general.layers[1].bias.data + 1)
+
+
 @pytest.mark.parametrize("loop", LOOPS)
 def test_online_xor_matches_sequential_fit(monkeypatch, loop):
     from chainrule.fast import select

@@ -113,6 +113,19 @@ class _Program:
         self.views, self.forward, self.output, self.backward = views, forward, output, backward
 
 
+def _storage_of(w: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """The C-contiguous (in + 1, out) array whose leading rows are ``w`` and whose last row
+    is ``b`` (as ``Dense.build`` makes them), or None."""
+    base = w.base
+    if (base is None or b.base is not base or base.ndim != 2 or not base.flags.c_contiguous
+            or base.shape != (w.shape[0] + 1, w.shape[1]) or not base.flags.writeable):
+        return None
+    if w.ctypes.data != base.ctypes.data or b.ctypes.data != base[-1].ctypes.data \
+            or w.strides != base.strides or b.strides != base.strides[1:]:
+        return None
+    return base
+
+
 def _exp_negative(z: np.ndarray, out: np.ndarray) -> None:
     """out ← e^−z; e^−z may overflow to inf for very negative z, giving σ = 0 exactly."""
     np.negative(z, out=out)
@@ -204,8 +217,9 @@ class BlasLoop:
         # softmax cross-entropy with every target row summing to exactly 1: δ = softmax − t,
         # and the loss Σ log s − Σ t·(z − max z) (s the row sums of e^(z − max z)), whose
         # logarithms are taken once an epoch over ``sums``
-        unit_rows = self.loss == _CCE and bool(np.all(y.sum(axis=1) == 1.0))
-        sums = np.empty((n, 1), self.dtype) if unit_rows else None
+        sums = np.empty((n, 1), self.dtype) if self.loss == _CCE else None
+        unit_rows = sums is not None and bool(
+            np.all(np.add.reduce(y, axis=1, keepdims=True, out=sums) == 1.0))
         losses = np.empty(orders.shape[0])
         programs: dict[int, _Program] = {}  # per batch size: this run's weights, bound
         take_x, take_y = x.take, y.take
@@ -234,8 +248,8 @@ class BlasLoop:
                 self.step += 1
                 for operation in program.backward:
                     operation()
-            if unit_rows:
-                total += float(np.log(sums).sum(dtype=np.float64))
+            if unit_rows:  # in place: peak memory matters when the data nearly fills it
+                total += float(np.log(sums, out=sums).sum(dtype=np.float64))
             losses[epoch] = total / n
             if stop[0] and self._all_correct(weights, buf, x, y, stop, programs):
                 return losses[:epoch + 1]
@@ -265,12 +279,16 @@ class BlasLoop:
         for layer, (spec, (at, w, b)) in enumerate(zip(self.layers, self._weights(params))):
             augmented = None
             if layer in self.folded:
-                augmented = self._augmented.get(at)
-                if augmented is None:
-                    augmented = self._augmented[at] = np.empty(
-                        (w.shape[0] + 1, w.shape[1]), self.dtype)
-                np.copyto(augmented[:-1], w)
-                np.copyto(augmented[-1], b)
+                augmented = _storage_of(w, b)  # a Dense layer's own [W; b]: nothing to copy
+                if augmented is None:  # a copy of this loop's, written back after the run
+                    augmented = self._augmented.get(at)
+                    if augmented is None:
+                        augmented = self._augmented[at] = np.empty(
+                            (w.shape[0] + 1, w.shape[1]), self.dtype)
+                    np.copyto(augmented[:-1], w)
+                    np.copyto(augmented[-1], b)
+                else:
+                    self._augmented.pop(at, None)
                 w, b = augmented[:-1], None
             gw = self._grad(at, w) if plain and self.gemm is None else None
             gb = self._grad(at + 1, b) if plain and b is not None else None

@@ -70,19 +70,25 @@ class Initializer:
         )
 
     def __call__(self, shape: Any, dtype: Any = "float64", *,
-                 rng: np.random.Generator | None = None) -> np.ndarray:
+                 rng: np.random.Generator | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
         """An array of ``shape`` and ``dtype``; draws from this initializer's own generator if
-        it has one, else from ``rng``, else from a fresh unseeded generator."""
+        it has one, else from ``rng``, else from a fresh unseeded generator. With ``out`` (a
+        C-contiguous array of that shape) the values are written into it, and it is returned."""
         shape = (int(shape),) if np.isscalar(shape) else tuple(int(n) for n in shape)
         generator = self._rng or rng
         if generator is None and self.random:
             generator = np.random.default_rng()
-        dtype = np.dtype(dtype)
-        if dtype == np.float64:
-            return np.asarray(self._draw(shape, generator, shape), dtype=dtype)
+        if out is None:
+            dtype = np.dtype(dtype)
+            if dtype == np.float64:
+                return np.asarray(self._draw(shape, generator, shape), dtype=dtype)
+            out = np.empty(shape, dtype)
+        elif out.shape != shape or not out.flags.c_contiguous:
+            raise ValueError(f"out must be a C-contiguous array of shape {shape}. "
+                             f"Received: shape {out.shape}")
         # the generator fills values one after another, so drawing in chunks gives the very
         # values of one draw, rounded to ``dtype``, without a float64 copy of the whole weight
-        out = np.empty(shape, dtype)
         flat = out.reshape(-1)
         for start in range(0, flat.size, _CHUNK):
             count = min(_CHUNK, flat.size - start)

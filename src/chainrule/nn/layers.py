@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import ops
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, as_array
 from chainrule.nn import activations, initializers, registry
 
 __all__ = ["Layer", "Dense", "Activation", "from_config"]
@@ -152,13 +152,20 @@ class Dense(Layer):
 
     def build(self, input_dim: int, *, rng: np.random.Generator | None = None,
               dtype: Any = "float64") -> None:
-        """Draw ``kernel`` (input_dim, units), then ``bias`` (units,), from ``rng``."""
+        """Draw ``kernel`` (input_dim, units), then ``bias`` (units,), from ``rng``.
+
+        With a bias, both live in one (input_dim + 1, units) array, the bias its last row:
+        the fused trainer then trains [kernel; bias] as one matrix without copying it
+        (``chainrule.fast.blas_loop``)."""
         super().build(input_dim)
-        kernel = self.kernel_initializer((self.input_dim, self.units), dtype, rng=rng)
+        dtype = as_array(np.empty(0), dtype).dtype  # float32 or float64, else ValueError
+        rows = self.input_dim
+        storage = np.empty((rows + self.use_bias, self.units), dtype)
+        kernel = self.kernel_initializer((rows, self.units), dtype, rng=rng, out=storage[:rows])
         self.kernel = Tensor(kernel, requires_grad=True, dtype=dtype)
         self.bias = None
         if self.use_bias:
-            bias = self.bias_initializer((self.units,), dtype, rng=rng)
+            bias = self.bias_initializer((self.units,), dtype, rng=rng, out=storage[rows])
             self.bias = Tensor(bias, requires_grad=True, dtype=dtype)
 
     @property
