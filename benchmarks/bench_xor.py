@@ -5,6 +5,11 @@
 IMPL: chainrule, numpy, python, torch, jax-step, jax-scan. Prints one JSON line: the median
 µs per step of ``--repeats`` runs of 20,000 steps after a first run (which includes any
 compilation), or with ``--cold`` a single run, so that the process time is the whole command.
+
+chainrule's steady state is measured on ``unrolled``, the compiled loop a long run of this
+network settles on; ``--cold`` runs on the loop ``fit`` picks for one 20,000-step run
+(``python``: the same written-out loop as plain Python, as importing Numba would cost more
+than the whole run). ``backend`` in the JSON line says which ran.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from common import median_time, report
 
 STEPS = 20_000
 LR = 0.5
+LAST: dict = {}  # the loop chainrule's last run used
 
 
 def initial(np):
@@ -29,7 +35,7 @@ def xor_data(np):
     return x, np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def chainrule_run():
+def chainrule_run(cold: bool = False):
     import numpy as np
 
     import chainrule as cr
@@ -42,7 +48,13 @@ def chainrule_run():
     x, t = xor_data(np)
     trainer = fast.select(model, loss="half_sse", optimizer=model.optimizer)
     orders = np.tile(np.arange(4), (STEPS // 4, 1))  # fit(shuffle=False, batch_size=1)
-    return lambda: trainer.run(x, t, orders, 1)
+    if not cold:
+        trainer.backend = "unrolled"
+
+    def run():
+        trainer.run(x, t, orders, 1)
+        LAST["backend"] = trainer.last_backend
+    return run
 
 
 def numpy_run():
@@ -166,14 +178,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cold", action="store_true")
     args = parser.parse_args()
-    run = RUNS[args.impl]()
+    run = RUNS[args.impl](cold=True) if args.impl == "chainrule" and args.cold else \
+        RUNS[args.impl]()
     first, _ = median_time(run, 1)
     if args.cold:
-        report(job="xor", impl=args.impl, first_run_s=round(first, 4))
+        report(job="xor", impl=args.impl, first_run_s=round(first, 4), **LAST)
         return
     seconds, times = median_time(run, args.repeats)
     report(job="xor", impl=args.impl, us_per_step=round(seconds / STEPS * 1e6, 4),
-           first_run_s=round(first, 4), times=[round(s, 5) for s in times])
+           first_run_s=round(first, 4), times=[round(s, 5) for s in times], **LAST)
 
 
 if __name__ == "__main__":

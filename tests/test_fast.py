@@ -9,6 +9,7 @@ bias setting it accepts; what it does not accept, ``select`` refuses with None.
 from __future__ import annotations
 
 import itertools
+import sys
 
 import numpy as np
 import pytest
@@ -472,6 +473,42 @@ def test_unrolled_loop_matches_the_reference(seed, hidden, loss, out, optimizer,
         f"losses differ by {np.max(np.abs(got - want)):.2e}"
     assert max_difference(flat(mine), flat(expected)) < 1e-12, \
         f"weights differ by {max_difference(flat(mine), flat(expected)):.2e}"
+
+
+@pytest.mark.parametrize("seed,hidden,loss,out,optimizer,bias,batch", UNROLLED_CASES)
+def test_written_out_loop_in_plain_python_matches_the_reference(seed, hidden, loss, out,
+                                                                optimizer, bias, batch):
+    """Short runs of tiny networks execute the written-out source as plain Python."""
+    from chainrule.fast import _kernel
+    from chainrule.fast.unrolled import python_kernel
+
+    params, acts, x, y = random_case(seed, hidden, loss, out, bias, n=7, sizes=(2, 3))
+    orders = np.array([np.random.default_rng(e).permutation(len(x)) for e in range(5)])
+    expected = copy_params(params)
+    want, _ = reference_fit(expected, acts, loss, optimizer, x, y, orders, batch)
+    mine = copy_params(params)
+    trainer = Trainer.from_arrays(network(mine, acts), loss=loss, optimizer=optimizer,
+                                  backend="python")
+    kernel = python_kernel(trainer.layers, trainer.loss, trainer.optimizer, batch == 1)
+    assert kernel is not None and kernel is not _kernel.train_epochs
+    got = np.concatenate([trainer.run(x, y, orders[:2], batch),
+                          trainer.run(x, y, orders[2:], batch)])
+    assert np.allclose(got, want, rtol=1e-12, atol=1e-12), \
+        f"losses differ by {np.max(np.abs(got - want)):.2e}"
+    assert max_difference(flat(mine), flat(expected)) < 1e-12
+
+
+def test_short_xor_runs_stay_in_python_and_long_ones_move_on():
+    from chainrule.fast.trainer import PYTHON_SHORT_RUN_WORK_UNROLLED
+
+    params, x, y = xor_problem()
+    trainer = Trainer.from_arrays(network(copy_params(params), ["sigmoid", "sigmoid"]),
+                                  loss="half_sse", optimizer=("sgd", 0.5))
+    steps = PYTHON_SHORT_RUN_WORK_UNROLLED // trainer.work_per_example
+    if "numba" not in sys.modules:  # once Numba is loaded, the compiled loops always win
+        assert trainer.backend_for(1, 4, visits=steps) == "python"
+    if numba_available():
+        assert trainer.backend_for(1, 4, visits=steps + 4) == "unrolled"
 
 
 @pytest.mark.skipif(not numba_available(), reason="the written-out loop needs Numba")

@@ -177,7 +177,7 @@ class KernelLoop:
         elif self.compiled:
             ran = self._kernel(batch == 1)(*args)
         else:
-            ran = self._run_python(args)
+            ran = self._run_python(args, batch == 1)
             p, m, v, losses = args[0], args[1], args[2], args[-1]
         self._unflat(np.asarray(p, self.dtype), params)
         if opt.momentum or adam:
@@ -198,12 +198,15 @@ class KernelLoop:
             kernel = self._kernels[online] = kernel or compiled_kernel()
         return kernel
 
-    @staticmethod
-    def _run_python(args: list) -> int:
-        """The kernel over Python lists: float arithmetic without a NumPy call per number."""
+    def _run_python(self, args: list, online: bool) -> int:
+        """The kernel over Python lists: float arithmetic without a NumPy call per number;
+        the written-out loop where the network has one (every float a Python float, as in
+        the flat loop, so both give the same numbers in any dtype)."""
         from chainrule.fast import _kernel
+        from chainrule.fast.unrolled import python_kernel
 
         for i, value in enumerate(args):
             if isinstance(value, np.ndarray):
                 args[i] = value.tolist()
-        return _kernel.train_epochs(*args)
+        kernel = python_kernel(self.layers, self.loss, self.opt, online)
+        return (kernel or _kernel.train_epochs)(*args)

@@ -39,9 +39,12 @@ BACKENDS = ("auto", "unrolled", "compiled", "batched", "python", "blas", "numpy"
 COMPILED_MAX_WORK = 4096
 PYTHON_MAX_WORK = 64
 # multiply-adds of a whole run below which the plain-Python loop beats importing Numba and
-# loading its cached code (~0.35 s): the Python loop costs about 2.7 µs a multiply-add
-# (16 µs a 2-2-1 step), so this is about 0.16 s of Python
+# loading its cached code (~0.3 s): the flat loop costs about 1 µs a multiply-add in Python
+# (6 µs a 2-2-1 step), so this is about 0.06 s of Python; the written-out loop, for networks
+# of at most UNROLL_MAX_PARAMS parameters, about 0.12 µs (0.7 µs a 2-2-1 step), so its
+# limit is about 0.25 s of Python (100,000 epochs of XOR), after which Numba takes over
 PYTHON_SHORT_RUN_WORK = 60_000
+PYTHON_SHORT_RUN_WORK_UNROLLED = 2_000_000
 # the compiled batched loop (matrix products by BLAS, the rest compiled) saves the NumPy calls
 # of a step, 10–20 µs; it computes activations with scalar exp where NumPy's are vectorised,
 # so it is for layers of few units (rows × Σ units a step) and no more multiply-adds per
@@ -173,7 +176,9 @@ class Trainer:
         work = rows * sum(s.units_in * s.units for s in self.layers)
         if visits is not None and work <= PYTHON_MAX_WORK and "numba" not in sys.modules:
             # a whole run is many calls: count what this trainer already did in Python
-            if self.python_work + visits * self.work_per_example <= PYTHON_SHORT_RUN_WORK:
+            limit = PYTHON_SHORT_RUN_WORK_UNROLLED if specialises(self.layers) else \
+                PYTHON_SHORT_RUN_WORK
+            if self.python_work + visits * self.work_per_example <= limit:
                 return "python"
         if work <= COMPILED_MAX_WORK and numba_available():
             return "unrolled" if specialises(self.layers) else "compiled"

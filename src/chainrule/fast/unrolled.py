@@ -10,6 +10,9 @@ Numba. The generated function takes the very arguments ``train_epochs`` takes.
 
 The source is written once into a per-user cache folder, named by its hash, and imported
 from there, so that Numba's ``cache=True`` finds its machine code in a later process.
+Without Numba (or before a run is long enough to pay for importing it) the same source runs
+as plain Python over lists of floats (``python_kernel``): ~0.7 µs a 2-2-1 step, where the
+flat loop takes ~6 µs in Python.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from functools import cache
 
 from chainrule.fast.spec import LayerSpec, OptimizerSpec
 
-__all__ = ["UNROLL_MAX_PARAMS", "specialises", "unrolled_source", "unrolled_kernel"]
+__all__ = ["UNROLL_MAX_PARAMS", "specialises", "unrolled_source", "unrolled_kernel",
+           "python_kernel"]
 
 # parameters up to which a network is written out: its source, and Numba's compile time on
 # first use (about 0.5–1.5 s, then cached), grow with their number, its gain per step shrinks
@@ -330,3 +334,20 @@ def unrolled_kernel(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
         return _load(unrolled_source(layers, loss, opt, online))
     except OSError:
         return None
+
+
+@cache
+def _python(source: str) -> Callable:
+    namespace: dict = {}
+    exec(compile(source, "<chainrule.fast.unrolled>", "exec"), namespace)  # noqa: S102
+    return namespace["train_epochs"]
+
+
+def python_kernel(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
+                  online: bool) -> Callable | None:
+    """The written-out loop as a plain Python function (lists of floats in, as
+    ``_kernel.train_epochs`` over lists), or None when the network is too big to write out.
+    The source is chainrule's own, generated from the network's shape alone."""
+    if not specialises(layers):
+        return None
+    return _python(unrolled_source(layers, loss, opt, online))
