@@ -73,7 +73,6 @@ def blas_bound():
 
 
 def chainrule_epochs(x, y, repeats):
-    import numpy as np
 
     import chainrule as cr
     from chainrule import fast
