@@ -100,8 +100,59 @@ def test_progress_lines_are_the_same(capsys, fused_calls):
     assert printed[0].count("\n") == 61  # epoch 1, then every 5th up to 300
 
 
-def test_metrics_or_fast_false_keep_the_general_engine(fused_calls):
+def test_fast_false_keeps_the_general_engine(fused_calls):
     x, y = cr.datasets.xor()
-    xor_model(True, metrics=["accuracy"]).fit(x, y, epochs=3, verbose=0)
-    xor_model(False).fit(x, y, epochs=3, verbose=0)
+    xor_model(False, metrics=["accuracy"]).fit(x, y, epochs=3, verbose=0)
     assert fused_calls == []
+
+
+def test_training_metrics_on_the_fused_path_match_the_general_engine(fused_calls):
+    """Metrics of the forward passes, each before its update, averaged over the epoch."""
+    x, y = cr.datasets.xor()
+    judges = []
+
+    def make(fast):
+        judges.append(cr.callbacks.StopWhenCorrect())
+        return xor_model(fast, metrics=["accuracy", "mse"])
+
+    results = [(model, model.fit(x, y, epochs=3000, batch_size=1, verbose=0, seed=3,
+                                 callbacks=[judge]))
+               for model, judge in ((make(f), judges[-1]) for f in (True, False))]
+    assert len(fused_calls) == 1, "the fast model did not take the fused path"
+    assert_same(results)
+    accuracy = results[0][1].history["accuracy"]
+    assert accuracy[-1] > accuracy[0] and set(np.round(np.array(accuracy) * 4, 9)) <= set(
+        range(5))  # 0, ¼, ½, ¾ or 1 of the four examples
+
+
+@pytest.mark.parametrize("validation", [False, True])
+def test_softmax_metrics_on_the_fused_path_epoch_by_epoch_or_in_blocks(fused_calls,
+                                                                        validation):
+    x, y = cr.datasets.spirals(n=90, noise=0.05, seed=1, one_hot=True)
+
+    def make(fast):
+        model = cr.Sequential([Dense(8, activation="relu", input_dim=2),
+                               Dense(2, activation="softmax")], seed=5)
+        model.compile(loss="categorical_crossentropy", optimizer=cr.optimizers.SGD(0.2),
+                      metrics=["accuracy"], fast=fast)
+        return model
+
+    split = 0.2 if validation else 0.0
+    results = fit_both(x, y, make, epochs=40, batch_size=8, verbose=0, seed=6,
+                       validation_split=split)
+    assert len(fused_calls) == 1
+    assert_same(results)
+    assert ("val_accuracy" in results[0][1].history) == validation
+
+
+def test_a_trainer_asked_for_metrics_on_a_compiled_loop_refuses():
+    from chainrule.fast import select
+    from chainrule.nn import metrics
+
+    model = xor_model(True)
+    model.build(2)
+    trainer = select(model, loss="half_sse", optimizer=model.optimizer, backend="compiled")
+    x, y = cr.datasets.xor()
+    with pytest.raises(ValueError, match="blas loop"):
+        trainer.run_logged(x, y, np.arange(4)[None], 1,
+                           metrics=metrics.resolve(["accuracy"], 1, "sigmoid"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -188,19 +189,23 @@ class BlasLoop:
     # -- one run of epochs ------------------------------------------------------------------
     def run(self, params: list[np.ndarray], state: list[list[np.ndarray]], step: int,
             x: np.ndarray, y: np.ndarray, orders: np.ndarray, batch: int,
-            stop: tuple[int, float]) -> np.ndarray:
+            stop: tuple[int, float], metrics: Sequence[Any] = ()
+            ) -> tuple[np.ndarray, np.ndarray]:
         """Train in place: ``params`` (kernel, then bias if any, per layer) and the optimizer
         ``state`` (per parameter: [v] for momentum, [m, v] for Adam) after ``step`` steps.
 
         x ``(n, in)`` and y ``(n, out)`` C-contiguous of the trainer's dtype; ``orders``
-        ``(epochs, n)``. Returns the per-epoch mean losses; ``self.step`` is the new count.
+        ``(epochs, n)``; ``metrics``: ``metric(t, y) -> (rows,)`` functions
+        (``chainrule.nn.metrics``). Returns the per-epoch mean losses, and the per-epoch means
+        of every metric over the outputs of the forward passes, each before its update
+        ``(epochs, len(metrics))``; ``self.step`` is the new count.
         """
         self._state = state
         self.step = step
         buf = self._buffers_for(min(batch, x.shape[0]))
         weights = self._plan(params)
         try:
-            return self._epochs(weights, buf, x, y, orders, batch, stop)
+            return self._epochs(weights, buf, x, y, orders, batch, stop, metrics)
         finally:
             for at, w, b in self._weights(params):
                 augmented = self._augmented.get(at)
@@ -209,7 +214,8 @@ class BlasLoop:
                     np.copyto(b, augmented[-1])
 
     def _epochs(self, weights: list[tuple], buf: _Buffers, x: np.ndarray, y: np.ndarray,
-                orders: np.ndarray, batch: int, stop: tuple[int, float]) -> np.ndarray:
+                orders: np.ndarray, batch: int, stop: tuple[int, float],
+                metrics: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         # plain SGD: δ_L times η, so every δ of the backward pass is η·δ (it is linear in δ_L)
         # and the updates are W ← W − a_prevᵀ(ηδ), b ← b − Σ_rows ηδ, with no scaling each
         lr = self.opt.learning_rate if self._plain_sgd() else None
@@ -221,6 +227,7 @@ class BlasLoop:
         unit_rows = sums is not None and bool(
             np.all(np.add.reduce(y, axis=1, keepdims=True, out=sums) == 1.0))
         losses = np.empty(orders.shape[0])
+        measured = np.zeros((orders.shape[0], len(metrics)))  # Σ over examples, per epoch
         programs: dict[int, _Program] = {}  # per batch size: this run's weights, bound
         take_x, take_y = x.take, y.take
         for epoch, order in enumerate(orders):
@@ -245,6 +252,8 @@ class BlasLoop:
                     total += self._output_delta(v, program.output)
                     if lr is not None:
                         v.d[-1] *= lr
+                for k, metric in enumerate(metrics):  # the outputs before this update
+                    measured[epoch, k] += float(metric(v.t, v.a[-1]).sum())
                 self.step += 1
                 for operation in program.backward:
                     operation()
@@ -252,8 +261,8 @@ class BlasLoop:
                 total += float(np.log(sums, out=sums).sum(dtype=np.float64))
             losses[epoch] = total / n
             if stop[0] and self._all_correct(weights, buf, x, y, stop, programs):
-                return losses[:epoch + 1]
-        return losses
+                return losses[:epoch + 1], measured[:epoch + 1] / n
+        return losses, measured / n
 
     def _plain_sgd(self) -> bool:
         return self.opt.kind == "sgd" and self.opt.momentum == 0.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from functools import cache
+from typing import Any
 
 import numpy as np
 
@@ -137,8 +138,12 @@ class KernelLoop:
 
     def run(self, params: list[np.ndarray], state: list[list[np.ndarray]], step: int,
             x: np.ndarray, y: np.ndarray, orders: np.ndarray, batch: int,
-            stop: tuple[int, float]) -> np.ndarray:
-        """Same contract as ``BlasLoop.run``; returns the per-epoch mean losses."""
+            stop: tuple[int, float], metrics: Sequence[Any] = ()
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """Same contract as ``BlasLoop.run``, without metrics (the trainer gives runs that
+        ask for metrics to the blas loop)."""
+        if metrics:
+            raise ValueError("the compiled loops compute no metrics; the blas loop does")
         opt = self.opt
         adam = opt.kind == "adam"
         rows = min(batch, x.shape[0])
@@ -184,7 +189,7 @@ class KernelLoop:
             self._unflat(np.asarray(m, self.dtype), [s[0] for s in state])
         if adam:
             self._unflat(np.asarray(v, self.dtype), [s[1] for s in state])
-        return np.asarray(losses, np.float64)[:ran]
+        return np.asarray(losses, np.float64)[:ran], np.zeros((ran, 0))
 
     def _kernel(self, online: bool) -> Callable:
         """The written-out loop for this network when asked for and it has one, else the flat

@@ -36,6 +36,7 @@ def run_epochs(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray,
     from chainrule.nn.callbacks import History, StopWhenCorrect, TerminateOnNaN
     from chainrule.nn.progress import ProgressBar
 
+    metrics = model._metric_functions()  # computed by the trainer's blas loop
     members = list(callbacks.callbacks)
     judges = [cb for cb in members if type(cb) is StopWhenCorrect]
     replayable = (History, ProgressBar, StopWhenCorrect, TerminateOnNaN)
@@ -43,13 +44,20 @@ def run_epochs(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray,
     if validation is None and plain and len(judges) <= 1:
         judge = judges[0] if judges else None
         replay = [cb for cb in members if cb is not judge]
-        return _in_blocks(model, trainer, x, y, orders, batch_size, judge, replay)
-    return _per_epoch(model, trainer, x, y, orders, batch_size, callbacks, validation)
+        return _in_blocks(model, trainer, x, y, orders, batch_size, judge, replay, metrics)
+    return _per_epoch(model, trainer, x, y, orders, batch_size, callbacks, validation, metrics)
+
+
+def _logs(loss: float, metrics: list[Any], measured: np.ndarray) -> dict[str, float]:
+    """``{"loss": …, metric name: …}`` in the general loop's order."""
+    logs = {"loss": float(loss)}
+    logs.update((metric.name, float(value)) for metric, value in zip(metrics, measured))
+    return logs
 
 
 def _in_blocks(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray,
                orders: Iterator[np.ndarray], batch_size: int, judge: Any,
-               replay: list[Any]) -> dict[str, float]:
+               replay: list[Any], metrics: list[Any]) -> dict[str, float]:
     logs: dict[str, float] = {}
     # blocks grow from a few epochs to BLOCK_EXAMPLES visits: a run that stops early (or is
     # short) stays in cheap calls, where the trainer may not even need its compiled loop
@@ -58,9 +66,10 @@ def _in_blocks(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray,
     epoch = 0
     while block := list(islice(orders, per_block)):
         per_block = min(2 * per_block, largest)
-        losses = trainer.run(x, y, np.stack(block), batch_size, stop_when_correct=judge)
-        for loss in losses:
-            logs = {"loss": float(loss)}
+        losses, measured = trainer.run_logged(x, y, np.stack(block), batch_size,
+                                              stop_when_correct=judge, metrics=metrics)
+        for loss, values in zip(losses, measured):
+            logs = _logs(loss, metrics, values)
             for cb in replay:
                 cb.on_epoch_begin(epoch)
             for cb in replay:
@@ -79,11 +88,13 @@ def _in_blocks(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray,
 
 def _per_epoch(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray,
                orders: Iterator[np.ndarray], batch_size: int, callbacks: Any,
-               validation: tuple[np.ndarray, np.ndarray] | None) -> dict[str, float]:
+               validation: tuple[np.ndarray, np.ndarray] | None,
+               metrics: list[Any]) -> dict[str, float]:
     logs: dict[str, float] = {}
     for epoch, order in enumerate(orders):
         callbacks.on_epoch_begin(epoch)
-        logs = {"loss": float(trainer.run(x, y, order[None], batch_size)[0])}
+        losses, measured = trainer.run_logged(x, y, order[None], batch_size, metrics=metrics)
+        logs = _logs(losses[0], metrics, measured[0])
         if validation is not None:
             logs.update(model._evaluate_logs(*validation, prefix="val_"))
         callbacks.on_epoch_end(epoch, logs)

@@ -159,16 +159,19 @@ class Trainer:
 
     # -- which loop -----------------------------------------------------------------------------
     def backend_for(self, batch_size: int, n: int | None = None,
-                    visits: int | None = None) -> str:
+                    visits: int | None = None, metrics: bool = False) -> str:
         """The loop ``run`` uses for this batch size: unrolled, compiled, batched, python or
         blas.
 
         ``visits`` (examples the call will visit, all epochs together) lets a short run of a
         tiny network stay in plain Python: importing Numba and loading its cached machine
-        code costs about 0.3 s, more than thousands of plain-Python steps.
+        code costs about 0.3 s, more than thousands of plain-Python steps. A run that
+        measures ``metrics`` takes the blas loop, the one that computes them.
         """
         if self.backend != "auto":
             return "blas" if self.backend == "numpy" else self.backend
+        if metrics:
+            return "blas"
         from chainrule.fast.compiled import numba_available, numba_blas_available
         from chainrule.fast.unrolled import specialises
 
@@ -216,7 +219,17 @@ class Trainer:
     # -- training ---------------------------------------------------------------------------------
     def run(self, x: Any, y: Any, orders: Any, batch_size: int,
             stop_when_correct: float | None = None) -> np.ndarray:
-        """Train ``len(orders)`` epochs; returns each epoch's mean per-example loss.
+        """Train ``len(orders)`` epochs; returns each epoch's mean per-example loss
+        (``run_logged`` with no metrics)."""
+        return self.run_logged(x, y, orders, batch_size, stop_when_correct)[0]
+
+    def run_logged(self, x: Any, y: Any, orders: Any, batch_size: int,
+                   stop_when_correct: float | None = None,
+                   metrics: Sequence[Any] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Train ``len(orders)`` epochs; returns each epoch's mean per-example loss, and
+        ``(epochs, len(metrics))`` means of the ``metrics`` (``chainrule.nn.metrics``
+        objects: ``metric(t, y) -> (rows,)``), both over the forward passes of the epoch,
+        each before its update, as ``fit`` logs them.
 
         x ``(n, in)``, y ``(n, out)``; ``orders`` ``(epochs, n)`` integer: epoch e visits
         examples ``orders[e]`` in batches ``orders[e][i : i + batch_size]``, the loss of an
@@ -240,11 +253,16 @@ class Trainer:
         if self.state is None:
             slots = 2 if self.optimizer.kind == "adam" else (1 if self.optimizer.momentum else 0)
             self.state = [[np.zeros(a.shape, self.dtype) for _ in range(slots)] for a in work]
-        name = self.backend_for(batch_size, x.shape[0], visits=orders.size)
+        name = self.backend_for(batch_size, x.shape[0], visits=orders.size,
+                                metrics=bool(metrics))
+        if metrics and name != "blas":
+            raise ValueError(f"metrics are computed by the blas loop only. Received: "
+                             f"backend={self.backend!r}")
         if name == "python":
             self.python_work += orders.size * self.work_per_example
         loop = self._loop(name)
-        losses = loop.run(work, self.state, self.step, x, y, orders, batch_size, stop)
+        losses, measured = loop.run(work, self.state, self.step, x, y, orders, batch_size,
+                                    stop, metrics)
         self.step += len(losses) * -(-x.shape[0] // batch_size)
         self.last_backend = name
         for array, done in zip(arrays, work):
@@ -252,7 +270,7 @@ class Trainer:
                 np.copyto(array, done)
         if self.shared_state is not None:
             self.shared_state.store(self.slots, self.state, self.step)
-        return losses
+        return losses, measured
 
     def _check_data(self, x: Any, y: Any, orders: Any, batch_size: int):
         x = np.ascontiguousarray(x, self.dtype)

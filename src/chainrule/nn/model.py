@@ -140,8 +140,9 @@ class Sequential:
 
         With ``fast=True`` (the default) ``fit`` trains on the fused trainer of
         ``chainrule.fast`` — the same math without a graph per step — whenever the model
-        qualifies (Dense stacks with a standard loss, SGD or Adam, no training metrics), and
-        on the general engine otherwise. ``fast=False`` always uses the general engine.
+        qualifies (Dense stacks with a standard loss, SGD or Adam; with training metrics on
+        its NumPy loop, which computes them), and on the general engine otherwise.
+        ``fast=False`` always uses the general engine.
         """
         losses.get(loss)
         self.loss = losses.name_of(loss) or loss
@@ -315,10 +316,9 @@ class Sequential:
         return logs
 
     def _fast_trainer(self) -> Any:
-        """The fused trainer for this model, or None: when ``fast`` is off, when training
-        metrics are asked for (the fused loops compute none), or when the model does not
-        qualify. ``chainrule.fast`` is imported only here."""
-        if not self.fast or self.metrics:
+        """The fused trainer for this model, or None: when ``fast`` is off, or when the
+        model does not qualify. ``chainrule.fast`` is imported only here."""
+        if not self.fast:
             return None
         from chainrule import fast
 
