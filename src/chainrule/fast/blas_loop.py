@@ -11,7 +11,7 @@ Every array is allocated once per batch size and reused; the last, shorter batch
 leading rows. Where NumPy's own BLAS is reachable (``_blas.py``) the SGD step is the GEMM
 ``W ← (−η)·a_prevᵀδ + 1·W`` and no gradient array exists; a layer after a ReLU layer then
 trains ``[W; b]`` as one array against its input with a column of ones, so its bias is part
-of both products. A step is a list of calls bound once per run (``_Program``).
+of both products. A step is a list of calls bound once per run (``Program``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.fast import _blas
+from chainrule.fast._buffers import Buffers, Program, Views, storage_of
+from chainrule.fast._ops import activation_ops, derivative_ops
 from chainrule.fast.spec import LOSSES, LayerSpec, OptimizerSpec
 
 __all__ = ["BlasLoop"]
@@ -30,120 +32,6 @@ __all__ = ["BlasLoop"]
 _HALF_SSE, _SSE, _MSE, _BCE, _CCE = (LOSSES[k] for k in LOSSES)
 # multiply-adds per example (Σ in·out) from which the folded GEMM pays for its ctypes call
 GEMM_MIN_WORK = 32768
-
-
-class _Buffers:
-    """z, a, δ of every layer for ``batch`` rows, plus scratch of the same shapes.
-
-    A layer in ``ones_after`` (ReLU only) writes z, and max(z, 0) in place, into the leading
-    columns of ``ext[layer]``, whose last column is all ones: the next layer's bias is then a
-    last row of its kernel. Its δ are the leading columns of ``d_ext[layer]`` (last column
-    zero). ReLU and its derivative run over the whole of both, contiguous, and leave those
-    columns as they are (max(1, 0) = 1, 0·1 = 0): NumPy is ~4× slower over the leading
-    columns alone.
-    """
-
-    def __init__(self, layers: Sequence[LayerSpec], batch: int, dtype: np.dtype,
-                 ones_after: frozenset[int] = frozenset()) -> None:
-        self.batch = batch
-        self.ones_after = ones_after
-        self.x = np.empty((batch, layers[0].units_in), dtype)
-        self.t = np.empty((batch, layers[-1].units), dtype)
-        self.ext: dict[int, np.ndarray] = {}
-        self.d_ext: dict[int, np.ndarray] = {}
-        for layer in ones_after:
-            assert layers[layer].activation == "relu"
-            self.ext[layer] = np.empty((batch, layers[layer].units + 1), dtype)
-            self.ext[layer][:, -1] = 1.0
-            self.d_ext[layer] = np.zeros_like(self.ext[layer])
-        self.a = [self.ext[layer][:, :-1] if layer in self.ext
-                  else np.empty((batch, s.units), dtype) for layer, s in enumerate(layers)]
-        # ReLU in place: its derivative reads z > 0, which max(z, 0) > 0 tells as well, and no
-        # loss reads a ReLU layer's z afterwards (``check_network``)
-        self.z = [a if s.activation in ("linear", "relu") else np.empty((batch, s.units), dtype)
-                  for s, a in zip(layers, self.a)]
-        self.d = [self.d_ext[layer][:, :-1] if layer in self.d_ext
-                  else np.empty((batch, s.units), dtype) for layer, s in enumerate(layers)]
-        # scratch made on first use only: peak memory matters when the data nearly fills it
-        self.tmp = _Lazy(lambda layer: np.empty((batch, layers[layer].units), dtype))
-        self.mask = _Lazy(lambda layer: np.empty(self._whole(layer).shape, bool))
-        # one array of zeros per width, read only (max(z, 0) against an array of zeros is
-        # several times faster than against the scalar)
-        widths = _Lazy(lambda units: np.zeros((batch, units), dtype))
-        self.zeros = _Lazy(lambda layer: widths[self._whole(layer).shape[1]])
-        self.row = np.empty((batch, 1), dtype)
-        # the leading rows of all of the above, sliced once per batch size
-        self.views = _Lazy(lambda rows: _Views(self, rows))
-
-    def _whole(self, layer: int) -> np.ndarray:
-        """The array ReLU runs over: z, or all of ``ext``."""
-        return self.ext.get(layer, self.z[layer])
-
-
-class _Views:
-    """The leading ``rows`` rows of every buffer of ``buf``: no slicing per step."""
-
-    def __init__(self, buf: _Buffers, rows: int) -> None:
-        self.rows = rows
-        self.x, self.t, self.row = buf.x[:rows], buf.t[:rows], buf.row[:rows]
-        self.z = [z[:rows] for z in buf.z]
-        self.a = [a[:rows] for a in buf.a]
-        self.d = [d[:rows] for d in buf.d]
-        # each layer's input, and its transpose for the kernel's gradient a_prevᵀδ
-        self.inputs = [self.x] + self.a[:-1]
-        self.inputs_t = [a.T for a in self.inputs]
-        # each layer's input with the column of ones where it has one
-        self.inputs_ext = [self.x] + [buf.ext[layer][:rows] if layer in buf.ext else a
-                                      for layer, a in enumerate(self.a[:-1])]
-        self.ext = {layer: e[:rows] for layer, e in buf.ext.items()}
-        self.d_ext = {layer: e[:rows] for layer, e in buf.d_ext.items()}
-        self.tmp = _Lazy(lambda layer: buf.tmp[layer][:rows])
-        self.mask = _Lazy(lambda layer: buf.mask[layer][:rows])
-        self.zeros = _Lazy(lambda layer: buf.zeros[layer][:rows])
-
-
-class _Program:
-    """One training step for one batch size as lists of calls bound to one run's arrays:
-    ``forward`` (x to the output), ``output`` (δ_L ⊙ f′ where the loss needs it) and
-    ``backward`` (the δs and every update). Binding once saves a step the argument
-    handling and lookups of several dozen calls."""
-
-    __slots__ = ("views", "forward", "output", "backward")
-
-    def __init__(self, views: _Views, forward, output, backward) -> None:
-        self.views, self.forward, self.output, self.backward = views, forward, output, backward
-
-
-def _storage_of(w: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    """The C-contiguous (in + 1, out) array whose leading rows are ``w`` and whose last row
-    is ``b`` (as ``Dense.build`` makes them), or None."""
-    base = w.base
-    if (base is None or b.base is not base or base.ndim != 2 or not base.flags.c_contiguous
-            or base.shape != (w.shape[0] + 1, w.shape[1]) or not base.flags.writeable):
-        return None
-    if w.ctypes.data != base.ctypes.data or b.ctypes.data != base[-1].ctypes.data \
-            or w.strides != base.strides or b.strides != base.strides[1:]:
-        return None
-    return base
-
-
-def _exp_negative(z: np.ndarray, out: np.ndarray) -> None:
-    """out ← e^−z; e^−z may overflow to inf for very negative z, giving σ = 0 exactly."""
-    np.negative(z, out=out)
-    with np.errstate(over="ignore", under="ignore"):
-        np.exp(out, out=out)
-
-
-class _Lazy(dict):
-    """``lazy[layer]``: an array made by ``make(layer)`` the first time it is asked for."""
-
-    def __init__(self, make) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, layer: int) -> np.ndarray:
-        array = self[layer] = self.make(layer)
-        return array
 
 
 class BlasLoop:
@@ -160,7 +48,7 @@ class BlasLoop:
         self.use_blas = use_blas
         self.gemm = _blas.gemm(self.dtype) if use_blas and work >= GEMM_MIN_WORK else None
         self.step = 0
-        self._buffers: _Buffers | None = None
+        self._buffers: Buffers | None = None
         self._state: list[list[np.ndarray]] = []
         self._grads: dict[int, np.ndarray] = {}
         # plain SGD with the folded GEMM: a layer after a ReLU layer, with a bias, trains
@@ -173,10 +61,10 @@ class BlasLoop:
         self._augmented: dict[int, np.ndarray] = {}
 
     # -- state ---------------------------------------------------------------------------
-    def _buffers_for(self, batch: int) -> _Buffers:
+    def _buffers_for(self, batch: int) -> Buffers:
         if self._buffers is None or self._buffers.batch != batch:
             ones_after = frozenset(layer - 1 for layer in self.folded)
-            self._buffers = _Buffers(self.layers, batch, self.dtype, ones_after)
+            self._buffers = Buffers(self.layers, batch, self.dtype, ones_after)
         return self._buffers
 
     def _grad(self, at: int, like: np.ndarray) -> np.ndarray:
@@ -213,7 +101,7 @@ class BlasLoop:
                     np.copyto(w, augmented[:-1])
                     np.copyto(b, augmented[-1])
 
-    def _epochs(self, weights: list[tuple], buf: _Buffers, x: np.ndarray, y: np.ndarray,
+    def _epochs(self, weights: list[tuple], buf: Buffers, x: np.ndarray, y: np.ndarray,
                 orders: np.ndarray, batch: int, stop: tuple[int, float],
                 metrics: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         # plain SGD: δ_L times η, so every δ of the backward pass is η·δ (it is linear in δ_L)
@@ -228,7 +116,7 @@ class BlasLoop:
             np.all(np.add.reduce(y, axis=1, keepdims=True, out=sums) == 1.0))
         losses = np.empty(orders.shape[0])
         measured = np.zeros((orders.shape[0], len(metrics)))  # Σ over examples, per epoch
-        programs: dict[int, _Program] = {}  # per batch size: this run's weights, bound
+        programs: dict[int, Program] = {}  # per batch size: this run's weights, bound
         take_x, take_y = x.take, y.take
         for epoch, order in enumerate(orders):
             total = 0.0
@@ -288,7 +176,7 @@ class BlasLoop:
         for layer, (spec, (at, w, b)) in enumerate(zip(self.layers, self._weights(params))):
             augmented = None
             if layer in self.folded:
-                augmented = _storage_of(w, b)  # a Dense layer's own [W; b]: nothing to copy
+                augmented = storage_of(w, b)  # a Dense layer's own [W; b]: nothing to copy
                 if augmented is None:  # a copy of this loop's, written back after the run
                     augmented = self._augmented.get(at)
                     if augmented is None:
@@ -305,12 +193,12 @@ class BlasLoop:
         return plan
 
     # -- one step as a list of calls ---------------------------------------------------------
-    def _program(self, weights: list[tuple], v: _Views) -> _Program:
-        return _Program(v, self._forward_ops(weights, v),
-                        self._derivative_ops(self.layers[-1], v, len(self.layers) - 1),
+    def _program(self, weights: list[tuple], v: Views) -> Program:
+        return Program(v, self._forward_ops(weights, v),
+                        derivative_ops(self.layers[-1], v, len(self.layers) - 1),
                         self._backward_ops(weights, v))
 
-    def _forward_ops(self, weights: list[tuple], v: _Views) -> list[Callable[[], object]]:
+    def _forward_ops(self, weights: list[tuple], v: Views) -> list[Callable[[], object]]:
         """z = a_prev @ W + b;  a = f(z), layer by layer, from ``v.x``."""
         ops: list[Callable[[], object]] = []
         gemm = self.gemm
@@ -327,62 +215,12 @@ class BlasLoop:
                 ops.append(gemm.bind(a_prev, w, z))
             else:  # z ← b, then z ← a_prev·W + 1·z
                 ops += [partial(np.copyto, z, b), gemm.bind(a_prev, w, z, 1.0, 1.0)]
-            ops += self._activation_ops(spec, z, a, v, layer)
+            ops += activation_ops(spec, z, a, v, layer)
             a_prev = a
         return ops
 
-    @staticmethod
-    def _activation_ops(spec: LayerSpec, z: np.ndarray, a: np.ndarray, v: _Views,
-                        layer: int) -> list[Callable[[], object]]:
-        name = spec.activation
-        if name in ("sigmoid", "bipolar_sigmoid"):  # 1/(1 + e^−z)
-            ops = [partial(_exp_negative, z, a), partial(np.add, a, 1, out=a),
-                   partial(np.reciprocal, a, out=a)]
-            if name == "bipolar_sigmoid":
-                ops += [partial(np.multiply, a, 2, out=a), partial(np.subtract, a, 1, out=a)]
-            return ops
-        if name == "tanh":
-            return [partial(np.tanh, z, out=a)]
-        if name == "relu":
-            whole = v.ext.get(layer, z)
-            return [partial(np.maximum, whole, v.zeros[layer], out=whole)]
-        if name == "leaky_relu":
-            alpha = spec.alpha
-            if 0.0 <= alpha <= 1.0:  # max(z, αz) is z for z > 0, αz otherwise
-                return [partial(np.multiply, z, alpha, out=a), partial(np.maximum, z, a, out=a)]
-            return [lambda: np.copyto(a, np.where(z > 0, z, alpha * z))]
-        return []  # linear: a is z; softmax: computed with the loss
-
-    @staticmethod
-    def _derivative_ops(spec: LayerSpec, v: _Views, layer: int) -> list[Callable[[], object]]:
-        """d ← d ⊙ f′(z) for layer ``layer``, f′ written through a = f(z) as the engine
-        writes it (for ReLU, z > 0 read from a, which is z after max(z, 0) in place)."""
-        d, z, a = v.d[layer], v.z[layer], v.a[layer]
-        name = spec.activation
-        if name in ("linear", "softmax"):
-            return []
-        if name in ("relu", "leaky_relu"):
-            mask = v.mask[layer]
-            if name == "relu":
-                z, d = v.ext.get(layer, z), v.d_ext.get(layer, d)
-                return [partial(np.greater, z, 0, out=mask), partial(np.multiply, d, mask, out=d)]
-        tmp = v.tmp[layer]
-        if name == "sigmoid":  # σ(1 − σ)
-            return [partial(np.subtract, 1, a, out=tmp), partial(np.multiply, tmp, a, out=tmp),
-                    partial(np.multiply, d, tmp, out=d)]
-        if name == "tanh":  # 1 − a²
-            return [partial(np.multiply, a, a, out=tmp), partial(np.subtract, 1, tmp, out=tmp),
-                    partial(np.multiply, d, tmp, out=d)]
-        if name == "bipolar_sigmoid":  # ½(1 + a)(1 − a)
-            return [partial(np.add, 1, a, out=tmp), partial(np.multiply, tmp, 0.5, out=tmp),
-                    partial(np.multiply, d, tmp, out=d), partial(np.subtract, 1, a, out=tmp),
-                    partial(np.multiply, d, tmp, out=d)]
-        # leaky ReLU: 1 where z > 0, else α
-        return [partial(np.greater, z, 0, out=mask), partial(np.copyto, tmp, spec.alpha),
-                partial(np.copyto, tmp, 1, where=mask), partial(np.multiply, d, tmp, out=d)]
-
     # -- loss and the output delta --------------------------------------------------------------
-    def _output_delta(self, v: _Views, derivative: list[Callable[[], object]]) -> float:
+    def _output_delta(self, v: Views, derivative: list[Callable[[], object]]) -> float:
         """δ_L of the batch objective (mean over rows) into ``v.d[-1]``; returns Σ losses.
         ``derivative``: the calls that multiply ``v.d[-1]`` by f′ of the output layer."""
         spec = self.layers[-1]
@@ -419,7 +257,7 @@ class BlasLoop:
         return total
 
     @staticmethod
-    def _softmax_cross_entropy(v: _Views, z, a, t, d) -> float:
+    def _softmax_cross_entropy(v: Views, z, a, t, d) -> float:
         """−Σ t log softmax(z) per row;  ∂/∂z = softmax(z)·Σt − t (a ← softmax(z)).
 
         With s the row sums of e^(z − max z): softmax = e^(z − max z)/s and
@@ -441,7 +279,7 @@ class BlasLoop:
         return total
 
     @staticmethod
-    def _softmax_unit_rows(v: _Views, sums: np.ndarray, scale: float) -> float:
+    def _softmax_unit_rows(v: Views, sums: np.ndarray, scale: float) -> float:
         """``_softmax_cross_entropy`` where every row of t sums to 1: δ = softmax(z) − t,
         times ``scale`` (1/rows, or η/rows for plain SGD).
 
@@ -460,7 +298,7 @@ class BlasLoop:
         return shifted_t
 
     # -- backward and the update ----------------------------------------------------------------
-    def _backward_ops(self, weights: list[tuple], v: _Views) -> list[Callable[[], object]]:
+    def _backward_ops(self, weights: list[tuple], v: Views) -> list[Callable[[], object]]:
         """δ_prev from δ, then each layer's update; for plain SGD δ is already η·δ."""
         ops: list[Callable[[], object]] = []
         gemm = self.gemm
@@ -474,7 +312,7 @@ class BlasLoop:
                 d_prev = v.d[layer - 1]
                 ops.append(gemm.bind(d, w, d_prev, trans_b=True) if gemm is not None
                            else partial(np.matmul, d, wt, out=d_prev))
-                ops += self._derivative_ops(weights[layer - 1][0], v, layer - 1)
+                ops += derivative_ops(weights[layer - 1][0], v, layer - 1)
             if plain:  # d = η·δ: W ← W − a_prevᵀd;  b ← b − Σ_rows d
                 if augmented is not None:  # both in one GEMM: [W; b] ← [W; b] − [a_prev 1]ᵀd
                     ops.append(gemm.bind(v.inputs_ext[layer], d, augmented, -1.0, 1.0,
@@ -532,9 +370,9 @@ class BlasLoop:
                 w += v
 
     # -- stop when correct ------------------------------------------------------------------------
-    def _all_correct(self, weights: list[tuple], buf: _Buffers, x: np.ndarray,
+    def _all_correct(self, weights: list[tuple], buf: Buffers, x: np.ndarray,
                      y: np.ndarray, stop: tuple[int, float],
-                     programs: dict[int, _Program]) -> bool:
+                     programs: dict[int, Program]) -> bool:
         """Every training example correct under ``stop`` (``trainer.stop_rule``), on a fresh
         forward pass with the current weights."""
         mode, value = stop
