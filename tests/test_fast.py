@@ -368,6 +368,36 @@ def test_fast_path_matches_sequential_fit(monkeypatch, seed, hidden, loss, out, 
     assert difference < 1e-12, f"after switching paths, weights differ by {difference:.2e}"
 
 
+def test_float32_on_the_folded_gemm_follows_the_float64_reference(monkeypatch):
+    from chainrule.fast import blas_loop
+
+    monkeypatch.setattr(blas_loop, "GEMM_MIN_WORK", 0)
+    params, acts, x, y = random_case(3, "relu", "categorical_crossentropy", "softmax", True)
+    orders = np.array([np.random.default_rng(e).permutation(len(x)) for e in range(3)])
+    expected = copy_params(params)
+    want, _ = reference_fit(expected, acts, "categorical_crossentropy", ("sgd", 0.1), x, y,
+                            orders, 5)
+    mine = [[w.astype(np.float32), b.astype(np.float32)] for w, b in params]
+    trainer = Trainer.from_arrays(network(mine, acts), loss="categorical_crossentropy",
+                                  optimizer=("sgd", 0.1), backend="blas")
+    got = trainer.run(x, y, orders, 5)
+    loop = trainer._loops["blas"]
+    assert loop.gemm is not None and loop.folded == {1, 2}
+    assert np.allclose(got, want, rtol=1e-4)
+    assert max_difference(flat(mine), flat(expected)) < 1e-4
+
+
+def test_gemm_names_an_operand_whose_rows_are_not_contiguous():
+    from chainrule.fast import _blas
+
+    gemm = _blas.gemm("float64")
+    assert gemm is not None
+    a = np.ones((4, 6))
+    with pytest.raises(ValueError, match=r"rows of contiguous elements in b\. Received: b of "
+                                         r"shape \(3, 2\)"):
+        gemm(a[:, :3], a[:3, ::3], np.empty((4, 2)))
+
+
 @pytest.mark.parametrize("out,loss", [("softmax", "categorical_crossentropy"),
                                       ("relu", "mse")])
 def test_folded_biases_train_a_dense_layers_own_storage(monkeypatch, out, loss):
@@ -498,17 +528,28 @@ def test_written_out_loop_in_plain_python_matches_the_reference(seed, hidden, lo
     assert max_difference(flat(mine), flat(expected)) < 1e-12
 
 
-def test_short_xor_runs_stay_in_python_and_long_ones_move_on():
-    from chainrule.fast.trainer import PYTHON_SHORT_RUN_WORK_UNROLLED
+def test_short_xor_runs_stay_in_python_and_long_ones_move_on(monkeypatch):
+    from chainrule.fast.trainer import PYTHON_SHORT_RUN_WORK, PYTHON_SHORT_RUN_WORK_UNROLLED
 
+    # as in a fresh process: once Numba is loaded, the compiled loops always win
+    monkeypatch.delitem(sys.modules, "numba", raising=False)
     params, x, y = xor_problem()
     trainer = Trainer.from_arrays(network(copy_params(params), ["sigmoid", "sigmoid"]),
                                   loss="half_sse", optimizer=("sgd", 0.5))
     steps = PYTHON_SHORT_RUN_WORK_UNROLLED // trainer.work_per_example
-    if "numba" not in sys.modules:  # once Numba is loaded, the compiled loops always win
-        assert trainer.backend_for(1, 4, visits=steps) == "python"
-    if numba_available():
-        assert trainer.backend_for(1, 4, visits=steps + 4) == "unrolled"
+    assert trainer.backend_for(1, 4, visits=steps) == "python"
+    long_run = trainer.backend_for(1, 4, visits=steps + 4)
+    assert long_run == ("unrolled" if numba_available() else "python")
+    # what a trainer already ran in Python counts towards the limit
+    trainer.run(x, y, np.tile(np.arange(4), (steps // 8, 1)), 1)
+    assert trainer.last_backend == "python"
+    assert trainer.backend_for(1, 4, visits=steps // 2 + 8) == long_run
+    # a network too big to write out stays in Python only for much shorter runs
+    big, acts, bx, by = random_case(0, "tanh", "mse", "linear", True, sizes=(3, 4, 4))
+    wide = Trainer.from_arrays(network(big, acts), loss="mse", optimizer=("sgd", 0.1))
+    assert wide.backend_for(1, 12, visits=PYTHON_SHORT_RUN_WORK // wide.work_per_example) \
+        == "python"
+    assert wide.backend_for(1, 12, visits=steps) != "python" or not numba_available()
 
 
 @pytest.mark.skipif(not numba_available(), reason="the written-out loop needs Numba")

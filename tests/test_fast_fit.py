@@ -145,6 +145,39 @@ def test_softmax_metrics_on_the_fused_path_epoch_by_epoch_or_in_blocks(fused_cal
     assert ("val_accuracy" in results[0][1].history) == validation
 
 
+@pytest.mark.parametrize("optimizer", [cr.optimizers.SGD(0.05, momentum=0.9),
+                                       cr.optimizers.Adam(0.01), cr.optimizers.SGD(0.1)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_metrics_with_every_optimizer_on_the_folded_gemm(monkeypatch, fused_calls, optimizer,
+                                                        dtype):
+    """Big layers' path (the GEMM called directly, biases folded after ReLU), partial last
+    batches, float32: the fused fit logs what the general one does."""
+    import copy
+
+    from chainrule.fast import blas_loop
+
+    monkeypatch.setattr(blas_loop, "GEMM_MIN_WORK", 0)
+    x, y = cr.datasets.moons(n=47, noise=0.2, seed=3)
+
+    def make(fast):
+        model = cr.Sequential([Dense(6, activation="relu", input_dim=2),
+                               Dense(5, activation="relu"),
+                               Dense(1, activation="sigmoid")], seed=7, dtype=dtype)
+        model.compile(loss="binary_crossentropy", optimizer=copy.deepcopy(optimizer),
+                      metrics=["accuracy", "mse"], fast=fast)
+        return model
+
+    (fast, h_fast), (general, h_general) = fit_both(x, y, make, epochs=6, batch_size=10,
+                                                    verbose=0, seed=2)
+    assert len(fused_calls) == 1
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    for key in ("loss", "accuracy", "mse"):
+        np.testing.assert_allclose(h_fast.history[key], h_general.history[key], rtol=tol,
+                                   atol=tol, err_msg=key)
+    for a, b in zip(fast.get_weights(), general.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
 def test_a_trainer_asked_for_metrics_on_a_compiled_loop_refuses():
     from chainrule.fast import select
     from chainrule.nn import metrics
@@ -153,6 +186,10 @@ def test_a_trainer_asked_for_metrics_on_a_compiled_loop_refuses():
     model.build(2)
     trainer = select(model, loss="half_sse", optimizer=model.optimizer, backend="compiled")
     x, y = cr.datasets.xor()
+    wanted = metrics.resolve(["accuracy"], 1, "sigmoid")
     with pytest.raises(ValueError, match="blas loop"):
-        trainer.run_logged(x, y, np.arange(4)[None], 1,
-                           metrics=metrics.resolve(["accuracy"], 1, "sigmoid"))
+        trainer.run_logged(x, y, np.arange(4)[None], 1, metrics=wanted)
+    loop = trainer._loop("python")  # and the loop itself, asked directly
+    with pytest.raises(ValueError, match=r"Received: metrics=\['accuracy'\]"):
+        loop.run([np.zeros((2, 2)), np.zeros(2), np.zeros((2, 1)), np.zeros(1)], [], 0, x, y,
+                 np.arange(4)[None], 1, (0, 0.0), wanted)

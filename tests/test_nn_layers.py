@@ -125,6 +125,34 @@ def test_dtype_float32():
     assert initializers.GlorotUniform(seed=0)((2, 2), "float32").dtype == np.float32
 
 
+def test_an_initializer_written_for_the_whole_weight_still_works():
+    class Halves(initializers.Initializer):
+        name = "halves"
+
+        def _draw(self, shape, rng):  # the whole weight in one call
+            return np.full(shape, 0.5) + rng.uniform(0, 1e-3, shape)
+
+    for dtype in ("float64", "float32"):
+        layer = Dense(3, kernel_initializer=Halves(seed=2))
+        layer.build(4, dtype=dtype)
+        expected = Halves(seed=2)((4, 3))
+        np.testing.assert_array_equal(layer.kernel.data, expected.astype(dtype))
+        assert layer.kernel.data.dtype == dtype
+
+
+def test_initializer_out_must_be_a_contiguous_float_array_of_the_shape():
+    init = initializers.GlorotUniform(seed=0)
+    out = np.empty((4, 3))
+    assert init((4, 3), out=out) is out
+    with pytest.raises(ValueError, match=r"out must be .* shape \(4, 3\)\. Received: shape "
+                                         r"\(3, 4\), dtype float64, C-contiguous True"):
+        init((4, 3), out=np.empty((3, 4)))
+    with pytest.raises(ValueError, match="C-contiguous False"):
+        init((4, 3), out=np.empty((3, 4)).T)
+    with pytest.raises(ValueError, match="dtype int64"):
+        init((4, 3), out=np.empty((4, 3), np.int64))
+
+
 @pytest.mark.parametrize("name", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
                                   "random_uniform", "random_normal", "ones"])
 @pytest.mark.parametrize("shape", [(3, 5), (8192,), (8193,), (300, 70)])

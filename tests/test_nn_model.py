@@ -108,6 +108,31 @@ def test_get_set_weights_round_trip_and_copies():
     np.testing.assert_array_equal(other.predict(X_XOR), model.predict(X_XOR))
 
 
+def test_set_weights_writes_into_a_dense_layers_storage_and_replaces_the_rest():
+    model = xor_model(seed=5)
+    model.build()
+    storage = model.layers[1].kernel.data.base
+    assert storage is not None and model.layers[1].bias.data.base is storage
+    given = xor_model(seed=6).get_weights()
+    model.set_weights(given)
+    assert model.layers[1].kernel.data.base is storage  # written in place
+    np.testing.assert_array_equal(storage[-1], given[3])
+    given[3][0] = 9.0  # set_weights copied: the model does not follow the caller's arrays
+    assert model.layers[1].bias.data[0] != 9.0
+    # a read-only weight, and a layer built in another dtype, are replaced as before
+    model.layers[0].bias.data = np.zeros(2)
+    model.layers[0].bias.data.flags.writeable = False
+    early = Dense(1, activation="sigmoid")
+    early.build(2, dtype="float32")
+    mixed = Sequential([Dense(2, activation="sigmoid", input_dim=2), early], seed=1)
+    for target in (model, mixed):
+        target.set_weights(given)
+        for w, want in zip(target.get_weights(), given):
+            np.testing.assert_array_equal(w, want)
+            assert w.dtype == np.float64
+    assert model.layers[0].bias.data.flags.writeable
+
+
 def test_set_weights_errors_name_the_layer_and_shape():
     model = xor_model()
     weights = model.get_weights()

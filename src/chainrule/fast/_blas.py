@@ -30,9 +30,6 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 _SYMBOLS = (("scipy_cblas_{}gemm64_", ctypes.c_int64), ("cblas_{}gemm64_", ctypes.c_int64),
             ("cblas_{}gemm", ctypes.c_int))
 
-Gemm = Callable[..., None]
-
-
 def _loaded_libraries() -> list[str]:
     """Paths of the BLAS-like shared libraries mapped into this process (Linux), NumPy's first."""
     try:
@@ -46,7 +43,7 @@ def _loaded_libraries() -> list[str]:
     return sorted(names, key=lambda p: (not p.startswith(numpy_root), p))
 
 
-def _bind(path: str, dtype: np.dtype) -> Gemm | None:
+def _bind(path: str, dtype: np.dtype) -> _Gemm | None:
     try:
         library = ctypes.CDLL(path)
     except OSError:
@@ -63,7 +60,7 @@ def _bind(path: str, dtype: np.dtype) -> Gemm | None:
                              scalar, ctypes.c_void_p, integer, ctypes.c_void_p, integer, scalar,
                              ctypes.c_void_p, integer]
         function.restype = None
-        candidate = _wrap(function, integer, scalar)
+        candidate = _Gemm(function, integer, scalar)
         if _passes_check(candidate, dtype):
             return candidate
     return None
@@ -83,8 +80,8 @@ class _Gemm:
         m, k = (a.shape[1], a.shape[0]) if trans_a else a.shape
         n = b.shape[0] if trans_b else b.shape[1]
         return (_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _TRANS if trans_b else _NO_TRANS,
-                m, n, k, alpha, a.ctypes.data, _leading(a), b.ctypes.data, _leading(b), beta,
-                c.ctypes.data, _leading(c))
+                m, n, k, alpha, a.ctypes.data, _leading(a, "a"), b.ctypes.data,
+                _leading(b, "b"), beta, c.ctypes.data, _leading(c, "c"))
 
     def __call__(self, a: np.ndarray, b: np.ndarray, c: np.ndarray, alpha: float = 1.0,
                  beta: float = 0.0, trans_a: bool = False, trans_b: bool = False) -> None:
@@ -104,20 +101,16 @@ class _Gemm:
         return functools.partial(self.function, *converted)
 
 
-def _leading(a: np.ndarray) -> int:
+def _leading(a: np.ndarray, name: str) -> int:
     """BLAS's leading dimension of a row-major matrix whose rows may be spaced wider than
     they are long (the leading columns of a wider array)."""
     if a.ndim != 2 or (a.shape[1] > 1 and a.strides[1] != a.itemsize) or a.strides[0] < 0:
-        raise ValueError(f"gemm needs rows of contiguous elements. Received: shape {a.shape}, "
-                         f"strides {a.strides}")
+        raise ValueError(f"gemm needs rows of contiguous elements in {name}. Received: "
+                         f"{name} of shape {a.shape}, strides {a.strides}")
     return max(a.strides[0] // a.itemsize, a.shape[1], 1)
 
 
-def _wrap(function, integer, scalar) -> Gemm:
-    return _Gemm(function, integer, scalar)
-
-
-def _passes_check(gemm: Gemm, dtype: np.dtype) -> bool:
+def _passes_check(gemm: _Gemm, dtype: np.dtype) -> bool:
     rng = np.random.default_rng(0)
     a = rng.standard_normal((5, 3)).astype(dtype)
     b = rng.standard_normal((5, 4)).astype(dtype)
@@ -126,13 +119,18 @@ def _passes_check(gemm: Gemm, dtype: np.dtype) -> bool:
     gemm(a, b, c, -0.25, 0.5, trans_a=True)
     d = np.empty((5, 5), dtype)
     gemm.bind(a, a, d, trans_b=True)()
+    # the leading columns of wider arrays: the leading dimensions must be the row strides
+    wide = np.zeros((5, 7), dtype)
+    gemm(a[:3, :2], b[:2, :3], wide[:3, :3])
     tol = 1e-4 if dtype == np.float32 else 1e-12
     return bool(np.allclose(c, expected, rtol=tol, atol=tol)
-                and np.allclose(d, a @ a.T, rtol=tol, atol=tol))
+                and np.allclose(d, a @ a.T, rtol=tol, atol=tol)
+                and np.allclose(wide[:3, :3], a[:3, :2] @ b[:2, :3], rtol=tol, atol=tol)
+                and not wide[:3, 3:].any() and not wide[3:].any())
 
 
 @cache
-def _find(dtype_name: str) -> tuple[Gemm | None, str | None]:
+def _find(dtype_name: str) -> tuple[_Gemm | None, str | None]:
     if os.environ.get("CHAINRULE_NO_CBLAS") or sys.platform != "linux":
         return None, None
     dtype = np.dtype(dtype_name)
@@ -143,7 +141,7 @@ def _find(dtype_name: str) -> tuple[Gemm | None, str | None]:
     return None, None
 
 
-def gemm(dtype: np.dtype | str) -> Gemm | None:
+def gemm(dtype: np.dtype | str) -> _Gemm | None:
     """``gemm(a, b, c, alpha, beta, trans_a, trans_b)`` for float32/float64, or None."""
     return _find(np.dtype(dtype).name)[0]
 

@@ -26,7 +26,6 @@ class Buffers:
     def __init__(self, layers: Sequence[LayerSpec], batch: int, dtype: np.dtype,
                  ones_after: frozenset[int] = frozenset()) -> None:
         self.batch = batch
-        self.ones_after = ones_after
         self.x = np.empty((batch, layers[0].units_in), dtype)
         self.t = np.empty((batch, layers[-1].units), dtype)
         self.ext: dict[int, np.ndarray] = {}

@@ -45,7 +45,6 @@ class BlasLoop:
         self.dtype = np.dtype(dtype)
         # a ctypes call costs ~3 µs more than np.matmul: worth it only where products are big
         work = sum(s.units_in * s.units for s in self.layers)
-        self.use_blas = use_blas
         self.gemm = _blas.gemm(self.dtype) if use_blas and work >= GEMM_MIN_WORK else None
         self.step = 0
         self._buffers: Buffers | None = None

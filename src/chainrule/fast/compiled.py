@@ -143,7 +143,8 @@ class KernelLoop:
         """Same contract as ``BlasLoop.run``, without metrics (the trainer gives runs that
         ask for metrics to the blas loop)."""
         if metrics:
-            raise ValueError("the compiled loops compute no metrics; the blas loop does")
+            raise ValueError(f"the compiled loops compute no metrics; the blas loop does. "
+                             f"Received: metrics={[m.name for m in metrics]}")
         opt = self.opt
         adam = opt.kind == "adam"
         rows = min(batch, x.shape[0])
@@ -206,7 +207,7 @@ class KernelLoop:
     def _run_python(self, args: list, online: bool) -> int:
         """The kernel over Python lists: float arithmetic without a NumPy call per number;
         the written-out loop where the network has one (every float a Python float, as in
-        the flat loop, so both give the same numbers in any dtype)."""
+        the flat loop, so both agree to rounding in any dtype)."""
         from chainrule.fast import _kernel
         from chainrule.fast.unrolled import python_kernel
 

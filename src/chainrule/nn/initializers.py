@@ -56,7 +56,8 @@ _CHUNK = 8192
 
 class Initializer:
     """Base class. Subclasses implement ``_draw(shape, rng, size) -> float64 ndarray``: ``size``
-    values for a weight of ``shape`` (which gives the fans)."""
+    values (an int, or ``shape`` itself) for a weight of ``shape``, which gives the fans. A
+    subclass written for ``_draw(shape, rng)`` (the whole weight at once) still works."""
 
     name = "initializer"
     random = True
@@ -79,14 +80,21 @@ class Initializer:
         generator = self._rng or rng
         if generator is None and self.random:
             generator = np.random.default_rng()
+        chunks = getattr(getattr(type(self)._draw, "__code__", None), "co_argcount", 4) >= 4
         if out is None:
             dtype = np.dtype(dtype)
-            if dtype == np.float64:
-                return np.asarray(self._draw(shape, generator, shape), dtype=dtype)
+            if dtype == np.float64 or not chunks:
+                draw = self._draw(shape, generator, shape) if chunks else \
+                    self._draw(shape, generator)
+                return np.asarray(draw, dtype=dtype)
             out = np.empty(shape, dtype)
-        elif out.shape != shape or not out.flags.c_contiguous:
-            raise ValueError(f"out must be a C-contiguous array of shape {shape}. "
-                             f"Received: shape {out.shape}")
+        elif out.shape != shape or not out.flags.c_contiguous or out.dtype.kind != "f":
+            raise ValueError(f"out must be a C-contiguous float array of shape {shape}. "
+                             f"Received: shape {out.shape}, dtype {out.dtype}, "
+                             f"C-contiguous {out.flags.c_contiguous}")
+        if not chunks:
+            out[...] = self._draw(shape, generator)
+            return out
         # the generator fills values one after another, so drawing in chunks gives the very
         # values of one draw, rounded to ``dtype``, without a float64 copy of the whole weight
         flat = out.reshape(-1)

@@ -400,7 +400,10 @@ class Sequential:
                  for name, w in zip(layer.weight_names(), layer.weights)]
         arrays = checks.as_weights(weights, [(n, k, w.shape) for n, k, w in slots], self.dtype)
         for (_, _, w), array in zip(slots, arrays):
-            np.copyto(w.data, array)  # in place: a Dense layer's kernel and bias share storage
+            if w.data.dtype == array.dtype and w.data.flags.writeable:
+                np.copyto(w.data, array)  # in place: a Dense layer's kernel and bias share one
+            else:  # array; a weight of another dtype, or read-only, is replaced as it was
+                w.data = array
 
     def summary(self, print_fn: Any = print) -> str:
         """Print (with ``print_fn``; None prints nothing) and return the summary table."""
