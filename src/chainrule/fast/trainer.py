@@ -3,7 +3,7 @@
 The math is the general engine's: per batch, the objective is the mean over its rows of the
 per-example loss; each layer computes ``f(a_prev @ kernel + bias)``; SGD and Adam update as
 ``chainrule.nn.optimizers`` documents. Only the bookkeeping differs: no graph, buffers made
-once, updates in place. Three loops compute it, chosen per call by the work per step:
+once, updates in place. These loops compute it, chosen per call by the work per step:
 
 - ``"unrolled"``: the same arithmetic written out for one network shape, every weight a local
   variable (``unrolled.py``), under Numba, for networks of at most ``UNROLL_MAX_PARAMS``
@@ -11,8 +11,11 @@ once, updates in place. Three loops compute it, chosen per call by the work per 
 - ``"compiled"``: ``_kernel.train_epochs`` under Numba, every epoch in one call (tiny networks);
 - ``"batched"``: ``_batched.train_batches`` under Numba, matrix products by BLAS and everything
   else compiled, every epoch in one call (mid-size layers);
-- ``"python"``: the same function over Python floats, when Numba is missing (tiny networks);
-- ``"blas"``: batched NumPy with the SGD step folded into the GEMM (everything else).
+- ``"python"``: the same loops over Python floats — the written-out one where the network has
+  one — for tiny networks when Numba is missing, or for a run too short to pay for importing
+  it (``PYTHON_SHORT_RUN_WORK``);
+- ``"blas"``: batched NumPy with the SGD step folded into the GEMM (everything else, and any
+  run that measures training metrics).
 """
 
 from __future__ import annotations
