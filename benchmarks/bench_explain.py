@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=50)
     args = parser.parse_args()
 
-    from chainrule.explain import explain
+    from chainrule.derive import explain
 
     net = network()
     xor_x, xor_t = [[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]]

@@ -141,7 +141,7 @@ def startup_report(rounds: int) -> str:
             imports.append(float(done.stdout.strip()))
     rows = [["import chainrule", fmt(statistics.median(imports) * 1e3 if imports else None),
              "150"]]
-    demo = importlib.util.find_spec("chainrule.commands.demo") is not None
+    demo = importlib.util.find_spec("chainrule.cli.demo") is not None
     walls = []
     for _ in range(max(rounds, 3) if demo else 0):
         start = time.perf_counter()

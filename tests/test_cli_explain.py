@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from chainrule.cli import main
-from chainrule.explain.problem import bundled
+from chainrule.teach.problems.files import bundled
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "demo.txt"
 
@@ -101,7 +101,7 @@ def test_no_partial_file_on_error(capsys, tmp_path, monkeypatch):
     one_line_error(capsys, ["explain", "nowhere.toml", "-o", str(target)])
     assert list(tmp_path.iterdir()) == []
 
-    from chainrule.explain.solution import WorkedSolution
+    from chainrule.derive.solution import WorkedSolution
 
     def failing(self):
         raise ValueError("the renderer failed")

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.explain import ConsistencyError, explain, truth
-from chainrule.explain.conventions import PROFILES, get
+from chainrule.derive import ConsistencyError, explain, truth
+from chainrule.derive.conventions import PROFILES, get
 
 BLOG_221 = [  # our own weight set for the blog's 2-2-1 XOR step (the post's weights are lost)
     (np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([0.1, -0.1]), "sigmoid"),

@@ -5,7 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from chainrule.explain.formula import (
+from chainrule.calculus.evaluate import evaluate, evaluate_interval
+from chainrule.calculus.formula import (
     HALF,
     ONE,
     TWO,
@@ -22,16 +23,12 @@ from chainrule.explain.formula import (
     Sigma,
     Sub,
     Sym,
-    evaluate,
-    evaluate_interval,
-    format_exact,
-    format_value,
     refs,
-    round_value,
     substitute,
 )
-from chainrule.explain.printing import to_latex, to_mathml, to_text
-from chainrule.explain.symbol import Applied, Partial, Symbol
+from chainrule.derive.rounding import format_exact, format_value, round_value
+from chainrule.derive.symbol import Applied, Partial, Symbol
+from chainrule.render.printing import to_latex, to_mathml, to_text
 
 W = Symbol("w", ("1", "1"))
 X = Symbol("x", ("1",))

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from chainrule.explain import explain
-from chainrule.explain.formula import evaluate_interval
+from chainrule.calculus.evaluate import evaluate_interval
+from chainrule.derive import explain
 
 ACTIVATIONS = ["sigmoid", "bipolar_sigmoid", "tanh", "relu", "linear"]
 LOSSES = ["half_sse", "sse", "mse", "binary_crossentropy", "categorical_crossentropy"]

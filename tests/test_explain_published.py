@@ -7,8 +7,8 @@ which names where each was read.
 import numpy as np
 import pytest
 
-from chainrule.explain import explain
-from chainrule.explain.formula import format_value
+from chainrule.derive import explain
+from chainrule.derive.rounding import format_value
 
 # J. Han, M. Kamber, J. Pei, Data Mining: Concepts and Techniques, 3rd ed. (2012),
 # section 9.2.3, Tables 9.1-9.4: 3-2-1 sigmoid network, X = (1, 0, 1), T = 1, l = 0.9,

@@ -19,13 +19,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chainrule.explain import explain
-from chainrule.explain.conventions import _CHOICES, DECIMAL_KINDS, SHOWABLE
-from chainrule.explain.latex_math import latex_text, math_text, number, split_sum, symbol_latex
-from chainrule.explain.render_latex import PREAMBLE
-from chainrule.explain.render_markdown import escape
-from chainrule.explain.solution import KINDS, SECTIONS, LayerInfo
-from chainrule.explain.symbol import Symbol
+from chainrule.derive import explain
+from chainrule.derive.conventions import _CHOICES, DECIMAL_KINDS, SHOWABLE
+from chainrule.derive.solution import KINDS, SECTIONS, LayerInfo
+from chainrule.derive.symbol import Symbol
+from chainrule.render._latex import PREAMBLE
+from chainrule.render._markdown import escape
+from chainrule.render.latex_math import latex_text, math_text, number, split_sum, symbol_latex
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "docs" / "worked-solution.schema.json"

@@ -6,8 +6,8 @@ import sys
 
 import numpy as np
 
-from chainrule.explain import explain
-from chainrule.explain.render_text import equation_forms
+from chainrule.derive import explain
+from chainrule.render._text import equation_forms
 
 # our own weight set for the blog's 2-2-1 step (the post's weights were images and are lost)
 NET = [
@@ -17,7 +17,7 @@ NET = [
 
 SCRIPT = """
 import numpy as np
-from chainrule.explain import explain
+from chainrule.derive import explain
 net = [(np.array([[0.1, 0.2], [0.3, 0.4]]), np.array([0.1, -0.1]), 'sigmoid'),
        (np.array([[0.5], [0.6]]), np.array([0.2]), 'sigmoid')]
 xs = [[0, 0], [0, 1], [1, 0], [1, 1]]

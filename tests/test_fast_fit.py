@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.fast import fit as fast_fit
 from chainrule.layers import Dense
+from chainrule.nn import training as fast_fit
 
 
 def xor_model(fast: bool, metrics=None, seed: int = 0) -> cr.Sequential:

@@ -81,12 +81,13 @@ def test_bipolar_sigmoid_is_tanh_of_half():
                                atol=1e-15)
 
 
-def test_table_has_formula_and_derivative_text_for_each():
+def test_every_function_is_an_entry_of_the_calculus_table_with_its_formulas():
     assert activations.names() == ["sigmoid", "bipolar_sigmoid", "tanh", "relu",
-                                   "leaky_relu", "linear", "softmax"]
+                                   "leaky_relu", "linear", "softplus", "softmax"]
     for name in activations.names():
         row = activations.info(name)
-        assert row.formula.startswith("f") and row.derivative, name
+        assert row.name == name and activations.get(name).__name__ == name
+        assert row.elementwise == (row.derivative is not None), name
     assert activations.info("softmax").elementwise is False
 
 

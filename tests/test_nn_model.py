@@ -246,7 +246,7 @@ def test_float32_model_stays_float32():
 
 
 def test_explain_delegates_to_chainrule_explain(monkeypatch):
-    import chainrule.explain as explain_module
+    import chainrule.derive as explain_module
 
     calls = []
     # setitem, not setattr: the package resolves explain lazily on attribute access

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chainrule.explain import replay
-from chainrule.explain.formula import format_value
-from chainrule.explain.problem import bundled
+from chainrule.derive.rounding import format_value
+from chainrule.teach.problems.files import bundled
+from chainrule.teach.slips import replay
 
 
 def as_printed(solution, qid: str, printed: str, exact: bool = False) -> str:

@@ -3,8 +3,8 @@
 import pytest
 
 from chainrule.teach import parse_answers, read_answers
-from chainrule.teach.answers import answers_from_mapping, parse_number
-from chainrule.teach.names import canonical, split_step
+from chainrule.teach.grading.answers import answers_from_mapping, parse_number
+from chainrule.teach.grading.names import canonical, split_step
 
 
 @pytest.mark.parametrize("text,value,decimals", [

@@ -7,11 +7,11 @@ import sys
 import pytest
 
 import chainrule as cr
-from chainrule.explain import explain
+from chainrule.derive import explain
 from chainrule.teach import MarkScheme, check, parse_answers
-from chainrule.teach.check import check as check_function
-from chainrule.teach.names import NameTable
-from chainrule.teach.world import World, agrees, rederive
+from chainrule.teach.grading.grade import check as check_function
+from chainrule.teach.grading.names import NameTable
+from chainrule.teach.slips.world import World, agrees, rederive
 from test_teach_slips import PROBLEMS, planted_sheet, solve
 
 PROFILES = ["blog", "fausett", "mazur", "han", "layered"]

@@ -1,7 +1,7 @@
 """`chainrule examples`: the bundled published examples beside their printed numbers."""
 
 from chainrule.cli import main
-from chainrule.explain import problem as problems
+from chainrule.teach.problems import files as problems
 
 
 def run(capsys, *argv):

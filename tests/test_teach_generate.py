@@ -7,10 +7,15 @@ import subprocess
 
 import pytest
 
-from chainrule.explain.problem import load_problem
 from chainrule.teach import check, parse_answers
-from chainrule.teach.generate import ACTIVATIONS, generate_problem, generate_problems, ill_posed
-from chainrule.teach.sheets import key_toml, problem_toml, write_problem_set
+from chainrule.teach.problems.files import load_problem
+from chainrule.teach.problems.generate import (
+    ACTIVATIONS,
+    generate_problem,
+    generate_problems,
+    ill_posed,
+)
+from chainrule.teach.problems.sheets import key_toml, problem_toml, write_problem_set
 
 ARCHS = ["2-2-1", "2-3-2", "3-2-1", "2-2-2-1"]
 CONVENTIONS = ["fausett", "blog", "han", "layered", "mazur"]
@@ -19,7 +24,9 @@ CONVENTIONS = ["fausett", "blog", "han", "layered", "mazur"]
 def derivative(act, out):
     """f′ from the unit's output, written independently of the library's tables."""
     return {"sigmoid": out * (1 - out), "bipolar_sigmoid": 0.5 * (1 + out) * (1 - out),
-            "tanh": 1 - out * out, "relu": 1.0 if out > 0 else 0.0, "linear": 1.0}[act]
+            "tanh": 1 - out * out, "relu": 1.0 if out > 0 else 0.0, "linear": 1.0,
+            "leaky_relu": 1.0 if out > 0 else 0.01,
+            "softplus": 1 - math.exp(-out)}[act]  # σ(z) = 1 − e^−softplus(z)
 
 
 def assert_well_posed(p, label):

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pytest
 
-from chainrule.explain import explain
+from chainrule.derive import explain
 from chainrule.teach import SLIPS, check
 
 # 2-2-1 and 2-3-2 sigmoid networks, weights in the engine layout kernel[in, out]

@@ -12,9 +12,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from chainrule.explain import explain
-from chainrule.explain.formula import format_value
-from chainrule.explain.symbol import Symbol
+from chainrule.derive import explain
+from chainrule.derive.rounding import format_value
+from chainrule.derive.symbol import Symbol
 from chainrule.viz import diagram, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -276,7 +276,7 @@ def test_labels_of_a_worked_solution_clear_the_values_under_each_neuron(solution
     """Labels before → after and the rows under the neurons: the label boxes against the
     value rows' extent as the layout measures them (the browser test measures the real
     glyphs)."""
-    from chainrule.viz.diagram import symbol_width, text_width
+    from chainrule.render._svg import symbol_width, text_width
 
     root = parse(diagram(solution, show_updates=True))
     labels, circles = boxes(root)

@@ -21,11 +21,11 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.explain import explain
-from chainrule.explain.symbol import Symbol
+from chainrule.derive import explain
+from chainrule.derive.symbol import Symbol
 from chainrule.nn.layers import Dense
+from chainrule.render._html import json_script
 from chainrule.viz import render_fragment, render_html
-from chainrule.viz.html import json_script
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "build" / "artifacts"
 XSS = "<img src=x onerror=alert(1)>"
@@ -37,7 +37,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 def demo_solution():
     """The demo's page: the bundled problem ``chainrule demo`` explains, the blog's XOR step
     (one example of a 2-2-1 sigmoid network, η = 0.3). Every screenshot is of this page."""
-    from chainrule.explain.problem import bundled
+    from chainrule.teach.problems.files import bundled
 
     return bundled("blog_xor").solve()
 
@@ -155,8 +155,8 @@ def _glyphs(mathml: str) -> list[str]:
 
 
 def test_a_long_general_formula_is_cut_only_before_an_operator_joining_two_terms(demo):
-    from chainrule.explain.printing import to_mathml
-    from chainrule.viz.html import wrapping_math
+    from chainrule.render._html import wrapping_math
+    from chainrule.render.printing import to_mathml
 
     line = demo.derivation[1]  # E as a function of the weights: the longest line
     row = "<mo>=</mo>".join(to_mathml(f) for f in (line.lhs, *line.forms))

@@ -227,7 +227,7 @@ def test_classes_from_outputs_and_targets():
 def test_diagrams_and_pages_do_not_import_matplotlib():
     code = ("import sys, numpy as np\n"
             "from chainrule import viz\n"
-            "from chainrule.explain import explain\n"
+            "from chainrule.derive import explain\n"
             "s = explain([([[0.5]], [0.0], 'sigmoid')], [1.0], [1.0], learning_rate=0.5)\n"
             "viz.diagram(s); viz.render_html(s)\n"
             "assert 'matplotlib' not in sys.modules, 'matplotlib was imported'\n")

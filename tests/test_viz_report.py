@@ -105,7 +105,7 @@ def test_bad_input_is_one_line_and_exit_code_2(xor_run, capsys, argv, message):
 
 
 def test_a_failed_write_leaves_the_old_report_whole(xor_run, capsys, monkeypatch):
-    import chainrule._atomic as atomic
+    import chainrule._util.files as atomic
 
     _, _, _, _, tmp = xor_run
     out = tmp / "report.html"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from chainrule._util.version import __version__
 
 # public name -> (module, attribute); attribute None means the module itself
 _LAZY: dict[str, tuple[str, str | None]] = {
@@ -34,9 +34,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Sequential": ("chainrule.nn.model", "Sequential"),
     "load": ("chainrule.nn.io", "load"),
     "datasets": ("chainrule.datasets", None),
-    "explain": ("chainrule.explain", "explain"),
-    "WorkedSolution": ("chainrule.explain", "WorkedSolution"),
-    "load_problem": ("chainrule.explain.problem", "load_problem"),
+    "explain": ("chainrule.derive", "explain"),
+    "WorkedSolution": ("chainrule.derive", "WorkedSolution"),
+    "load_problem": ("chainrule.teach.problems.files", "load_problem"),
     "check": ("chainrule.teach", "check"),
     "teach": ("chainrule.teach", None),
     "viz": ("chainrule.viz", None),
@@ -74,9 +74,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         teach,
         viz,
     )
+    from chainrule.derive import WorkedSolution, explain
     from chainrule.engine import Tensor, gradcheck, no_grad
-    from chainrule.explain import WorkedSolution, explain
-    from chainrule.explain.problem import load_problem
     from chainrule.nn.io import load
     from chainrule.nn.model import Sequential
     from chainrule.teach import check
+    from chainrule.teach.problems.files import load_problem

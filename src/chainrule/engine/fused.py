@@ -10,8 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.ops import apply, stable_sigmoid
-from chainrule.engine.tensor import Tensor
+from chainrule.calculus.activations import ACTIVATIONS
+from chainrule.engine.tensor import Tensor, apply
+
+_SIGMOID = ACTIVATIONS["sigmoid"].forward
+_SOFTPLUS = ACTIVATIONS["softplus"].forward
 
 __all__ = ["log_softmax", "softmax_cross_entropy", "sigmoid_binary_cross_entropy"]
 
@@ -52,19 +55,18 @@ class SoftmaxCrossEntropy:
 
 
 class SigmoidBinaryCrossEntropy:
-    """Per element: −[t ln σ(z) + (1 − t) ln(1 − σ(z))] = max(z, 0) − z t + ln(1 + e^−|z|);
-    ∂/∂z = σ(z) − t.
+    """Per element: −[t ln σ(z) + (1 − t) ln(1 − σ(z))] = softplus(z) − z t, softplus the
+    calculus table's stable ln(1 + e^z);  ∂/∂z = σ(z) − t.
     """
 
     @staticmethod
     def forward(z, t):
-        out = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
-        return out, (z, t)
+        return _SOFTPLUS(z) - z * t, (z, t)
 
     @staticmethod
     def vjp(res, g):
         z, t = res
-        return g * (stable_sigmoid(z) - t), -g * z
+        return g * (_SIGMOID(z) - t), -g * z
 
 
 def log_softmax(a: Any, axis: int = -1) -> Tensor:

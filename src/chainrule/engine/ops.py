@@ -6,49 +6,22 @@ numbers the backward pass needs (they are the numbers a worked solution prints).
 op's local Jacobian ("vector-Jacobian product"), in the broadcast shape; the backward pass
 sums it down to the input's shape with ``unbroadcast``. ``None`` means "no gradient".
 
-Nothing outside this module defines a gradient.
+The ops work on NumPy arrays only; ``chainrule.engine.tensor.apply`` runs them on Tensors and
+records them for ``backward()``. Activations are one op, ``Elementwise``, whose value and
+derivative are the calculus table's (``chainrule.calculus.activations``): nothing here
+defines an activation's gradient.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, as_array, is_grad_enabled
+from chainrule.calculus.compile import gradient
 
 __all__ = [
-    "add", "sub", "mul", "div", "neg", "power", "matmul", "exp", "log", "tanh", "sigmoid",
-    "relu", "leaky_relu", "maximum", "sum", "mean", "reshape", "transpose", "getitem",
-    "stable_sigmoid",
+    "Add", "Sub", "Mul", "Div", "Neg", "Power", "MatMul", "Exp", "Log", "Elementwise",
+    "Maximum", "Sum", "Mean", "Reshape", "Transpose", "GetItem",
 ]
-
-
-def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    if isinstance(x, Tensor):
-        return x
-    dtype = like.dtype if like is not None else None
-    return Tensor(x, dtype=dtype)
-
-
-def apply(op: type, *inputs: Any, **params: Any) -> Tensor:
-    """Run ``op.forward`` on the inputs' arrays and record the op when a gradient is needed."""
-    like = next((x for x in inputs if isinstance(x, Tensor)), None)
-    tensors = tuple(_tensor(x, like) for x in inputs)
-    out, residuals = op.forward(*(t.data for t in tensors), **params)
-    result = Tensor(out, dtype=out.dtype if out.dtype in (np.float32, np.float64) else None)
-    if is_grad_enabled() and any(t.requires_grad for t in tensors):
-        result.requires_grad = True
-        result._op = op
-        result._parents = tensors
-        result._residuals = residuals
-    return result
-
-
-def stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) = 1 / (1 + e^−x) without overflow: e^−|x| never exceeds 1."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
 # --- arithmetic ----------------------------------------------------------------------
@@ -157,6 +130,22 @@ class MatMul:
 
 
 # --- elementwise functions -----------------------------------------------------------
+class Elementwise:
+    """f(a) for an activation f of ``chainrule.calculus.activations``;  ∂/∂a = f′(a), its
+    derivative as the table writes it (σ(a)(1 − σ(a)) in the output, 1 where a > 0 for a
+    ReLU: the subgradient at the kink is the table's too)."""
+
+    @staticmethod
+    def forward(a, activation):
+        out = activation.forward(a, activation.alpha)
+        return out, (a, out, activation)
+
+    @staticmethod
+    def vjp(res, g):
+        a, out, activation = res
+        return (g * gradient(activation)(a, out),)
+
+
 class Exp:
     """e^a;  ∂/∂a = e^a."""
 
@@ -180,59 +169,6 @@ class Log:
     @staticmethod
     def vjp(a, g):
         return (g / a,)
-
-
-class Tanh:
-    """tanh a;  ∂/∂a = 1 − tanh² a."""
-
-    @staticmethod
-    def forward(a):
-        out = np.tanh(a)
-        return out, out
-
-    @staticmethod
-    def vjp(out, g):
-        return (g * (1 - out * out),)
-
-
-class Sigmoid:
-    """σ(a) = 1/(1 + e^−a);  ∂/∂a = σ(a)(1 − σ(a))."""
-
-    @staticmethod
-    def forward(a):
-        out = stable_sigmoid(a)
-        return out, out
-
-    @staticmethod
-    def vjp(out, g):
-        return (g * out * (1 - out),)
-
-
-class Relu:
-    """max(a, 0);  ∂/∂a = 1 where a > 0, else 0 (the subgradient 0 at the kink a = 0)."""
-
-    @staticmethod
-    def forward(a):
-        mask = a > 0
-        return np.where(mask, a, 0).astype(a.dtype, copy=False), mask
-
-    @staticmethod
-    def vjp(mask, g):
-        return (g * mask,)
-
-
-class LeakyRelu:
-    """a if a > 0 else α·a;  ∂/∂a = 1 where a > 0, else α (α at the kink a = 0)."""
-
-    @staticmethod
-    def forward(a, alpha=0.01):
-        mask = a > 0
-        return np.where(mask, a, alpha * a).astype(a.dtype, copy=False), (mask, alpha)
-
-    @staticmethod
-    def vjp(res, g):
-        mask, alpha = res
-        return (np.where(mask, g, alpha * g),)
 
 
 class Maximum:
@@ -319,93 +255,3 @@ class GetItem:
         out = np.zeros(shape, dtype=dtype)
         np.add.at(out, index, g)
         return (out,)
-
-
-# --- the functional API ----------------------------------------------------------------
-def add(a: Any, b: Any) -> Tensor:
-    return apply(Add, a, b)
-
-
-def sub(a: Any, b: Any) -> Tensor:
-    return apply(Sub, a, b)
-
-
-def mul(a: Any, b: Any) -> Tensor:
-    return apply(Mul, a, b)
-
-
-def div(a: Any, b: Any) -> Tensor:
-    return apply(Div, a, b)
-
-
-def neg(a: Any) -> Tensor:
-    return apply(Neg, a)
-
-
-def power(a: Any, b: Any) -> Tensor:
-    return apply(Power, a, b)
-
-
-def matmul(a: Any, b: Any) -> Tensor:
-    return apply(MatMul, a, b)
-
-
-def exp(a: Any) -> Tensor:
-    return apply(Exp, a)
-
-
-def log(a: Any) -> Tensor:
-    return apply(Log, a)
-
-
-def tanh(a: Any) -> Tensor:
-    return apply(Tanh, a)
-
-
-def sigmoid(a: Any) -> Tensor:
-    return apply(Sigmoid, a)
-
-
-def relu(a: Any) -> Tensor:
-    return apply(Relu, a)
-
-
-def leaky_relu(a: Any, alpha: float = 0.01) -> Tensor:
-    return apply(LeakyRelu, a, alpha=float(alpha))
-
-
-def maximum(a: Any, b: Any) -> Tensor:
-    return apply(Maximum, a, b)
-
-
-def sum(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
-    return apply(Sum, a, axis=_axis(axis), keepdims=keepdims)
-
-
-def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return apply(Mean, a, axis=_axis(axis), keepdims=keepdims)
-
-
-def reshape(a: Any, shape: Any) -> Tensor:
-    return apply(Reshape, a, shape=tuple(shape) if not isinstance(shape, int) else (shape,))
-
-
-def transpose(a: Any, axes: Any = None) -> Tensor:
-    return apply(Transpose, a, axes=None if axes is None else tuple(axes))
-
-
-def getitem(a: Any, index: Any) -> Tensor:
-    if isinstance(index, Tensor):
-        index = index.data
-    return apply(GetItem, a, index=index)
-
-
-def _axis(axis: Any) -> Any:
-    if axis is None or isinstance(axis, int):
-        return axis
-    return tuple(axis)
-
-
-def constant(x: Any, dtype: Any = None) -> Tensor:
-    """A tensor that needs no gradient."""
-    return Tensor(as_array(x, dtype))

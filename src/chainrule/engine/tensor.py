@@ -15,6 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.calculus.activations import ACTIVATIONS, Activation, leaky_relu
+from chainrule.engine import ops
+
 _state = threading.local()
 
 
@@ -55,6 +58,29 @@ def as_array(data: Any, dtype: Any = None) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise ValueError(f"expected numbers. Received: an array of dtype {array.dtype}")
     return array.astype(np.float64)
+
+
+def apply(op: type, *inputs: Any, **params: Any) -> Tensor:
+    """Run ``op.forward`` on the inputs' arrays and record the op when a gradient is needed.
+
+    Inputs that are not Tensors become constants of the first Tensor's dtype."""
+    like = next((x for x in inputs if isinstance(x, Tensor)), None)
+    dtype = like.dtype if like is not None else None
+    tensors = tuple(x if isinstance(x, Tensor) else Tensor(x, dtype=dtype) for x in inputs)
+    out, residuals = op.forward(*(t.data for t in tensors), **params)
+    result = Tensor(out, dtype=out.dtype if out.dtype in (np.float32, np.float64) else None)
+    if is_grad_enabled() and any(t.requires_grad for t in tensors):
+        result.requires_grad = True
+        result._op = op
+        result._parents = tensors
+        result._residuals = residuals
+    return result
+
+
+def activate(x: Any, activation: Activation | str) -> Tensor:
+    """``activation`` (an entry or name of the calculus table) applied elementwise."""
+    entry = activation if isinstance(activation, Activation) else ACTIVATIONS[activation]
+    return apply(ops.Elementwise, x, activation=entry)
 
 
 class Tensor:
@@ -164,91 +190,94 @@ class Tensor:
 
     # --- operators: thin forwards to chainrule.engine.ops ------------------------------
     def __add__(self, other: Any) -> Tensor:
-        return _ops().add(self, other)
+        return apply(ops.Add, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _ops().add(other, self)
+        return apply(ops.Add, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _ops().sub(self, other)
+        return apply(ops.Sub, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _ops().sub(other, self)
+        return apply(ops.Sub, other, self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _ops().mul(self, other)
+        return apply(ops.Mul, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _ops().mul(other, self)
+        return apply(ops.Mul, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _ops().div(self, other)
+        return apply(ops.Div, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _ops().div(other, self)
+        return apply(ops.Div, other, self)
 
     def __pow__(self, other: Any) -> Tensor:
-        return _ops().power(self, other)
+        return apply(ops.Power, self, other)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _ops().power(other, self)
+        return apply(ops.Power, other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops().matmul(self, other)
+        return apply(ops.MatMul, self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops().matmul(other, self)
+        return apply(ops.MatMul, other, self)
 
     def __neg__(self) -> Tensor:
-        return _ops().neg(self)
+        return apply(ops.Neg, self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _ops().getitem(self, index)
+        if isinstance(index, Tensor):
+            index = index.data
+        return apply(ops.GetItem, self, index=index)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops().sum(self, axis=axis, keepdims=keepdims)
+        return apply(ops.Sum, self, axis=_axis(axis), keepdims=keepdims)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return _ops().mean(self, axis=axis, keepdims=keepdims)
+        return apply(ops.Mean, self, axis=_axis(axis), keepdims=keepdims)
 
     def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _ops().reshape(self, shape)
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list, int)):
+            shape = tuple(shape[0]) if not isinstance(shape[0], int) else shape
+        return apply(ops.Reshape, self, shape=tuple(shape))
 
     def transpose(self, *axes: int) -> Tensor:
-        return _ops().transpose(self, axes or None)
+        return apply(ops.Transpose, self, axes=tuple(axes) if axes else None)
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
-        return _ops().transpose(self, None)
+        return apply(ops.Transpose, self, axes=None)
 
     def exp(self) -> Tensor:
-        return _ops().exp(self)
+        return apply(ops.Exp, self)
 
     def log(self) -> Tensor:
-        return _ops().log(self)
-
-    def tanh(self) -> Tensor:
-        return _ops().tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return _ops().sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return _ops().relu(self)
-
-    def leaky_relu(self, alpha: float = 0.01) -> Tensor:
-        return _ops().leaky_relu(self, alpha=alpha)
+        return apply(ops.Log, self)
 
     def maximum(self, other: Any) -> Tensor:
-        return _ops().maximum(self, other)
+        return apply(ops.Maximum, self, other)
+
+    # activations of the calculus table
+    def tanh(self) -> Tensor:
+        return activate(self, "tanh")
+
+    def sigmoid(self) -> Tensor:
+        return activate(self, "sigmoid")
+
+    def relu(self) -> Tensor:
+        return activate(self, "relu")
+
+    def leaky_relu(self, alpha: float = 0.01) -> Tensor:
+        return activate(self, leaky_relu(alpha))
 
 
-def _ops() -> Any:
-    from chainrule.engine import ops
-
-    return ops
+def _axis(axis: Any) -> Any:
+    if axis is None or isinstance(axis, int):
+        return axis
+    return tuple(axis)
 
 
 def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

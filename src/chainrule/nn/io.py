@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule._atomic import atomic_writer
+from chainrule._util.files import atomic_writer
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
 
@@ -46,7 +46,7 @@ FORMAT_VERSION = 1
 
 
 def _config(model: Any) -> dict[str, Any]:
-    from chainrule import __version__
+    from chainrule._util.version import __version__
 
     names = [f"{layer.name}.{name}" for layer in model.layers for name in layer.weight_names()]
     return {

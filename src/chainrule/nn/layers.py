@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine import ops
+from chainrule.engine import functional as F
 from chainrule.engine.tensor import Tensor, as_array
 from chainrule.nn import activations, initializers, registry
 
@@ -184,8 +184,8 @@ class Dense(Layer):
         """net = x @ kernel + bias: (batch, in) → (batch, units)."""
         x = x if isinstance(x, Tensor) else Tensor(x)
         self._ensure_built(x)
-        net = ops.matmul(x, self.kernel)
-        return ops.add(net, self.bias) if self.bias is not None else net
+        net = F.matmul(x, self.kernel)
+        return F.add(net, self.bias) if self.bias is not None else net
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -301,7 +301,7 @@ class Sequential:
         """
         trainer = self._fast_trainer()
         if trainer is not None:
-            from chainrule.fast.fit import run_epochs
+            from chainrule.nn.training import run_epochs
 
             return run_epochs(self, trainer, x, y, orders, batch_size, callbacks, validation)
         logs: dict[str, float] = {}
@@ -445,13 +445,13 @@ class Sequential:
         save(self, path)
 
     def explain(self, x: Any, t: Any, *, learning_rate: float, **kwargs: Any) -> Any:
-        """The worked solution of training steps: ``chainrule.explain.explain(self, ...)``."""
-        from chainrule.explain import explain
+        """The worked solution of training steps: ``chainrule.derive.explain(self, ...)``."""
+        from chainrule.derive import explain
 
         return explain(self, x, t, learning_rate=learning_rate, **kwargs)
 
     def diagram(self) -> str:
-        """The network with its current weights as SVG: ``chainrule.viz.diagram(self)``."""
+        """The network with its current weights as SVG: ``chainrule.render._svg(self)``."""
         from chainrule.viz import diagram
 
         return diagram(self)

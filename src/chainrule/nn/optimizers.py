@@ -1,11 +1,16 @@
 """Optimizers: ``optimizer.step(params)`` updates each Tensor in place from its ``.grad``.
 
-The update rules, with g the gradient, η the learning rate and t the step count:
+The update rules are the calculus floor's (``chainrule.calculus.optimizers``), with g the
+gradient, η the learning rate and t the step count:
 
 - ``SGD``:  v ← μ·v − η·g,  w ← w + v  (Nesterov: w ← w + μ·v − η·g with the new v);
   with μ = 0 this is w ← w − η·g.
 - ``Adam``: m ← β₁m + (1 − β₁)g,  v ← β₂v + (1 − β₂)g²,  m̂ = m/(1 − β₁ᵗ),  v̂ = v/(1 − β₂ᵗ),
   w ← w − η·m̂/(√v̂ + ε)  (Kingma & Ba, and PyTorch).
+
+An optimizer keeps its state per parameter (``slots(p)``: SGD's ``velocity``, Adam's ``m``,
+``v`` and ``t``), so that any loop — the general engine's or a fused trainer's — can continue
+the same training.
 
 >>> from chainrule.engine import Tensor
 >>> w = Tensor([1.0], requires_grad=True)
@@ -23,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.calculus import optimizers as rules
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import registry
 
@@ -70,11 +76,15 @@ class Optimizer:
                 raise ValueError(
                     f"gradient shape {p.grad.shape} does not match parameter shape {p.shape}"
                 )
-            entry = self._state.get(id(p))
-            if entry is None or entry[0] is not p:
-                entry = (p, {})
-                self._state[id(p)] = entry
-            self._update(p.data, p.grad, entry[1])
+            self._update(p.data, p.grad, self.slots(p))
+
+    def slots(self, param: Any) -> dict[str, Any]:
+        """The state this optimizer keeps for ``param`` (created empty on first use)."""
+        entry = self._state.get(id(param))
+        if entry is None or entry[0] is not param:
+            entry = (param, {})
+            self._state[id(param)] = entry
+        return entry[1]
 
     def _update(self, w: np.ndarray, g: np.ndarray, slots: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -115,18 +125,13 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def _update(self, w: np.ndarray, g: np.ndarray, slots: dict[str, Any]) -> None:
-        if self.momentum == 0.0:
-            w -= self.learning_rate * g
-            return
         v = slots.get("velocity")
-        if v is None:
+        if v is None and self.momentum:
             v = slots["velocity"] = np.zeros_like(w)
-        v *= self.momentum
-        v -= self.learning_rate * g
-        if self.nesterov:
-            w += self.momentum * v - self.learning_rate * g
-        else:
-            w += v
+        new_w, new_v = rules.sgd(w, g, v, self.learning_rate, self.momentum, self.nesterov)
+        w[...] = new_w
+        if v is not None:
+            v[...] = new_v
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -157,14 +162,10 @@ class Adam(Optimizer):
         if not slots:
             slots.update(m=np.zeros_like(w), v=np.zeros_like(w), t=0)
         slots["t"] += 1
-        t, m, v = slots["t"], slots["m"], slots["v"]
-        m *= self.beta_1
-        m += (1 - self.beta_1) * g
-        v *= self.beta_2
-        v += (1 - self.beta_2) * (g * g)
-        m_hat = m / (1 - self.beta_1**t)
-        v_hat = v / (1 - self.beta_2**t)
-        w -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        c1, c2 = rules.adam_corrections(slots["t"], self.beta_1, self.beta_2)
+        new_w, new_m, new_v = rules.adam(w, g, slots["m"], slots["v"], self.learning_rate,
+                                         self.beta_1, self.beta_2, self.epsilon, c1, c2)
+        w[...], slots["m"][...], slots["v"][...] = new_w, new_m, new_v
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,6 @@
 """Teach: check a student's hand calculation and name the slip; generate problems.
 
->>> from chainrule.explain import explain
+>>> from chainrule.derive import explain
 >>> from chainrule.teach import check
 >>> net = [([[0.6, -0.3], [-0.1, 0.4]], [0.3, 0.5], "sigmoid"), ([[0.4], [0.1]], [-0.2], "sigmoid")]
 >>> solution = explain(net, [0, 1], [1], learning_rate=0.25, convention="fausett")
@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule.teach.answers import Answer, AnswerSheet, parse_answers, read_answers
-from chainrule.teach.check import check  # the function shadows its module's name here
-from chainrule.teach.marks import DEFAULT_MARKS, MarkScheme
-from chainrule.teach.report import CheckReport, SlipFinding, ValueResult
-from chainrule.teach.slips import SLIPS
+from chainrule.teach.grading.answers import Answer, AnswerSheet, parse_answers, read_answers
+from chainrule.teach.grading.grade import check  # the function shadows its module's name here
+from chainrule.teach.grading.marks import DEFAULT_MARKS, MarkScheme
+from chainrule.teach.grading.report import CheckReport, SlipFinding, ValueResult
+from chainrule.teach.slips.catalogue import SLIPS
 
 __all__ = [
     "check", "CheckReport", "ValueResult", "SlipFinding", "SLIPS", "MarkScheme",
@@ -30,7 +30,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # generating explains problems, which pulls in the engine: only when used
     if name in ("generate_problem", "GeneratedProblem"):
-        from chainrule.teach import generate
+        from chainrule.teach.problems import generate
 
         return getattr(generate, name)
     raise AttributeError(f"module 'chainrule.teach' has no attribute {name!r}")

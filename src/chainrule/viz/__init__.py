@@ -1,7 +1,7 @@
-"""See a network: SVG diagrams, training plots and an HTML walk-through of a worked solution.
+"""See a network and its training: SVG diagrams, plots, the HTML walk-through and reports.
 
-Nothing heavy is imported until it is used: matplotlib only when a plot is asked for.
-(``chainrule.viz.diagram`` is the function; its module is ``sys.modules["chainrule.viz.diagram"]``.)
+matplotlib is imported only when a plot is made. The diagram and the walk-through are the
+renderers of ``chainrule.render``, re-exported here by the names users know.
 
 >>> import numpy as np
 >>> from chainrule import viz
@@ -10,43 +10,23 @@ Nothing heavy is imported until it is used: matplotlib only when a plot is asked
 True
 """
 
-from __future__ import annotations
+from chainrule.render._html import render_fragment, render_html
+from chainrule.render._svg import diagram, render_svg
+from chainrule.viz.plots import (
+    GradientNorms,
+    decision_grid,
+    plot_decision_boundary,
+    plot_gradient_norms,
+    plot_history,
+    predicted_classes,
+    save_figure,
+    write_training_plots,
+)
+from chainrule.viz.report import history_json, read_history, report_html
 
-import importlib
-from typing import Any
-
-# the function, bound after its module so that the submodule does not shadow it
-from chainrule.viz.diagram import diagram, render_svg
-
-# public name -> module inside chainrule.viz
-_LAZY = {
-    "render_html": "html",
-    "render_fragment": "html",
-    "plot_history": "plots",
-    "plot_decision_boundary": "plots",
-    "decision_grid": "plots",
-    "predicted_classes": "plots",
-    "plot_gradient_norms": "plots",
-    "GradientNorms": "plots",
-    "save_figure": "plots",
-    "write_training_plots": "plots",
-    "report_html": "report",
-    "history_json": "report",
-    "read_history": "report",
-}
-
-__all__ = ["diagram", "render_svg", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'chainrule.viz' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(f"chainrule.viz.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__all__ = [
+    "diagram", "render_svg", "render_html", "render_fragment", "plot_history",
+    "plot_decision_boundary", "decision_grid", "predicted_classes", "plot_gradient_norms",
+    "GradientNorms", "save_figure", "write_training_plots", "report_html", "history_json",
+    "read_history",
+]

@@ -268,7 +268,7 @@ def save_figure(fig: Any, path: Any) -> Path:
     path."""
     import matplotlib
 
-    from chainrule._atomic import atomic_writer
+    from chainrule._util.files import atomic_writer
 
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")

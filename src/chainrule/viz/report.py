@@ -116,7 +116,7 @@ def _image(fig: Any, caption: str) -> str:
 
 
 def _plots(model: Any, history: Any, x: Any, y: Any, gradients: Any) -> str:
-    from chainrule.viz import plots
+    from chainrule.viz import plots  # noqa: F401 (module)
 
     figures = []
     if history:
@@ -181,8 +181,8 @@ def report_html(model: Any, *, history: Any = None, x: Any = None, y: Any = None
     the gradient sizes per layer (``gradients``: a ``GradientNorms`` or mapping) and the
     predictions on ``x`` against the targets ``y``. Plots are inline SVG images
     (``data:`` URIs); nothing is fetched."""
-    from chainrule.viz.diagram import diagram
-    from chainrule.viz.html import page
+    from chainrule.render._html import page
+    from chainrule.render._svg import diagram
 
     record = getattr(history, "history", history) or {}
     norms = getattr(gradients, "norms", gradients) or None

@@ -1,0 +1,9 @@
+"""The ``chainrule`` command line: ``main(argv) -> int`` over the public API.
+
+Each subcommand is a module here (``demo``, ``train``, ``explain``, ``check``, ``problem``,
+``examples``, ``report``) with ``register(subparsers)`` and ``run(args) -> int``.
+"""
+
+from chainrule.cli.entry import main
+
+__all__ = ["main"]

@@ -1,0 +1,121 @@
+"""``chainrule check``: grade an answer sheet against a problem's worked solution."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+HELP = "check a hand calculation against a problem's worked solution and name the slip"
+
+
+def register(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "check", help=HELP, description=HELP + ". Each value is right (within the tolerance "
+        "its written decimals allow), follow-through (computed correctly from your own earlier "
+        "values) or wrong; the report names the first wrong value, the most likely slip and "
+        "the marks. Names as the worked solution prints them, or an ASCII spelling "
+        "(delta_o, w_11+, dE/dw_11); see docs/checking.md.",
+    )
+    p.add_argument("problem", metavar="PROBLEM",
+                   help="a problem file (.toml) or the name of a bundled example")
+    p.add_argument("answers", metavar="ANSWERS", nargs="?",
+                   help="the answers: a TOML file (symbol = value) or a CSV file (symbol,value)")
+    p.add_argument("--published", action="store_true",
+                   help="check the source's own printed numbers ([published] in the problem)")
+    p.add_argument("--marks", metavar="FILE",
+                   help="a mark scheme: a TOML file with [marks] and [marks.symbols] tables")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run(args: Any) -> int:
+    from chainrule.teach import check, parse_answers, read_answers
+
+    if (args.answers is None) == (not args.published):
+        raise ValueError("give an ANSWERS file or --published (not both)")
+    problem = _load(args.problem)
+    if args.published:
+        sheet = parse_answers(_published_sheet(problem), source=f"{problem.name} [published]")
+    else:
+        sheet = read_answers(args.answers)
+    solution = problem.explain(problem.conventions(), _epochs(problem, sheet))
+    marks = _marks(args.marks, problem, args.problem, sheet)
+    report = check(solution, sheet, marks=marks, only_answered=args.published)
+    if args.json:
+        json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(report.to_text())
+    return 0
+
+
+def _load(name: str) -> Any:
+    from chainrule.teach.problems import files as problems
+
+    if os.path.exists(name) or name.endswith(".toml"):
+        return problems.load_problem(name)
+    return problems.bundled(name)
+
+
+def _epochs(problem: Any, sheet: Any) -> int:
+    """Enough epochs for every step the answers name (``s3.net_h1``, ``[s3]``)."""
+    from chainrule.teach.grading.names import split_step
+
+    steps = [answer.step or split_step(answer.name)[0] for answer in sheet.answers]
+    last = max([int(s[1:]) for s in steps if s] + [1])
+    return max(problem.epochs, math.ceil(last / len(problem.x)))
+
+
+def _published_sheet(problem: Any) -> str:
+    """The source's printed numbers as an answers file (``symbol@sN`` becomes ``sN.symbol``;
+    a printed product the solution does not write as one equation is left out)."""
+    lines = []
+    for entry in problem.published:
+        if entry.product:
+            continue
+        key = entry.key
+        if "@" in key:
+            symbol, step = key.rsplit("@", 1)
+            key = f"{step}.{symbol}"
+        lines.append(f'"{key}" = "{entry.printed}"')
+    if not lines:
+        raise ValueError(f"{problem.name}: no [published] numbers to check")
+    return "\n".join(lines) + "\n"
+
+
+def _marks(marks_file: str | None, problem: Any, problem_file: str, sheet: Any) -> Any:
+    """The mark scheme: --marks over the problem file's [marks] over the sheet's own."""
+    from chainrule.teach import parse_answers
+    from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
+
+    scheme = MarkScheme().merged(sheet.marks)
+    table = problem.marks if hasattr(problem, "marks") else _problem_marks(problem_file)
+    if table:
+        try:
+            scheme = marks_from_mapping(table, scheme)
+        except ValueError as exc:
+            raise ValueError(f"{problem.name}: [marks]: {exc}") from None
+    if marks_file:
+        extra = parse_answers(Path(marks_file).read_text(encoding="utf-8"),
+                              source=os.path.basename(marks_file))
+        if extra.answers:
+            raise ValueError(f"{marks_file}: a marks file holds only [marks] tables; found "
+                             f"{extra.answers[0].name!r} on line {extra.answers[0].line}")
+        scheme = scheme.merged(extra.marks)
+    return scheme
+
+
+def _problem_marks(path: str) -> dict[str, Any] | None:
+    if not os.path.exists(path):
+        return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+
+    with open(path, "rb") as f:
+        table = tomllib.load(f).get("marks")
+    return table if isinstance(table, dict) else None  # a reader that does not keep [marks]

@@ -1,0 +1,73 @@
+"""The ``chainrule`` command line: a thin layer over the public API.
+
+Each subcommand lives in ``chainrule.cli.<name>`` and exposes two functions:
+
+- ``register(subparsers)`` adds its parser (help text, arguments) and nothing heavier;
+- ``run(args) -> int`` does the work through the public API and returns the exit code.
+
+Bad input raises ``ValueError`` (or ``OSError`` for files); ``main`` turns it into one line on
+stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from chainrule._util.version import __version__
+
+# order is the order shown in --help
+COMMANDS = ("demo", "train", "explain", "check", "problem", "examples", "report")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="chainrule",
+        description="Train small neural networks and explain any training step as a worked "
+        "solution: forward values, error, every delta, every gradient, every updated weight.",
+    )
+    parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        importlib.import_module(f"chainrule.cli.{name}").register(sub)
+    return parser
+
+
+def _one_line(exc: BaseException) -> str:
+    """The first line of an error's message, naming the file of an ``OSError``."""
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this network and data; use fewer or smaller layers"
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    except SystemExit as exc:  # --help, --version, or a usage error already printed
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+    if args.command is None:
+        parser.print_help()
+        return 2
+    module = importlib.import_module(f"chainrule.cli.{args.command}")
+    try:
+        return int(module.run(args) or 0)
+    except (ValueError, OSError, MemoryError) as exc:
+        print(f"chainrule {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"chainrule {args.command}: interrupted", file=sys.stderr)
+        return 130

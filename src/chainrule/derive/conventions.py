@@ -1,0 +1,258 @@
+"""Conventions: every switch a worked solution depends on, and the notation profiles.
+
+Textbooks compute the same backpropagation step under different, mostly unstated
+conventions: the sign of δ, the bias form, the notation, the decimals printed and whether
+rounded values are carried (``docs/explain.md``, section 3). Each is a named field of
+:class:`Conventions`; a *profile* (``blog``, ``fausett``, ``mazur``, ``han``, ``layered``)
+is a preset of all of them, and any field can be overridden::
+
+    >>> c = get("fausett", decimals=3)
+    >>> c.sign, c.bias, c.decimals_for("delta")
+    ('plus', 'separate', 3)
+
+Unknown names raise ``ValueError`` listing the valid ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Conventions", "PROFILES", "SWITCHES", "DECIMAL_KINDS", "SHOWABLE", "get", "names",
+]
+
+#: Quantity kinds that carry their own number of printed decimals.
+DECIMAL_KINDS = (
+    "net", "out", "error_term", "error", "dout", "fprime", "delta", "gradient", "change",
+    "update", "loss",
+)
+
+#: Intermediate quantities a convention may write as their own equation (they are printed,
+#: rounded and — with ``carry="rounded"`` — used as printed) or leave inside the formula
+#: that uses them (computed in one go, as on a calculator):
+#:   error_term  — each output's share of the error, E_o1 = ½(t_o1 − out_o1)²
+#:   dout        — ∂E/∂out of an output unit (sign form "plus": the error signal t − y)
+#:   backprop    — the error sent back to a hidden unit, Σ_k δ_k w_jk (∂E/∂out, or δ_in)
+#:   backprop_terms — each output's part of it, ∂E_o1/∂out_h1 = δ_o1·w_5 (Mazur; sign form
+#:                 "minus", last hidden layer, several outputs)
+#:   fprime      — f′(net), the activation's derivative
+#:   gradient    — ∂E/∂w
+#:   change      — Δw, the change applied in the update
+SHOWABLE = ("error_term", "dout", "backprop", "backprop_terms", "fprime", "gradient", "change")
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "notation": ("blog", "fausett", "mazur", "han", "layered"),
+    "error": ("half_sse", "sse", "mse", "binary_crossentropy", "categorical_crossentropy"),
+    "sign": ("minus", "plus"),
+    "bias": ("input", "threshold", "separate", "shared", "none"),
+    "hidden_delta_weights": ("before", "after"),
+    "indexing": ("per_layer", "global", "consecutive", "matrix"),
+    "carry": ("full", "rounded"),
+    "tie": ("half_away", "half_even"),
+    "updates": ("online",),
+}
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """The conventions a worked solution is written in.
+
+    Attributes:
+        name: the profile this set started from (``"blog"``, …; ``"custom"`` if none).
+        notation: the family of symbols: ``blog`` (x, h, o; net/out; W and V),
+            ``fausett`` (x, z, y; z_in, y_in; v_ij, w_jk; δ_in), ``mazur`` (i1, h1, o1;
+            w1…w8; b1, b2), ``han`` (units numbered 1…n across the net; I_j, O_j, Err_j,
+            w_ij, θ_j, l), ``layered`` (x, z⁽ˡ⁾, a⁽ˡ⁾, w⁽ˡ⁾_ij, b⁽ˡ⁾, δ⁽ˡ⁾).
+        error: the error function of one example — ``half_sse`` ½Σ(t − y)²,
+            ``sse`` Σ(t − y)², ``mse`` (1/K)Σ(t − y)², ``binary_crossentropy``
+            −(1/K)Σ[t ln y + (1 − t) ln(1 − y)] (sigmoid outputs),
+            ``categorical_crossentropy`` −Σ t ln y (softmax outputs).
+        sign: ``minus`` — δ = ∂E/∂net, w⁺ = w − η·∂E/∂w (Mazur, Hagan, the blog);
+            ``plus`` — δ = −∂E/∂net = (t − y)f′(net), w⁺ = w + η·δ·x (Fausett, Han &
+            Kamber, Negnevitsky). The same update, written two ways.
+        bias: ``input`` — a constant input of +1 with its own weight w_0j (the blog);
+            ``threshold`` — a threshold θ_j on an input of −1, net = Σ w·x − θ (Negnevitsky;
+            the engine's bias is −θ); ``separate`` — a bias per neuron added,
+            net = Σ w·x + b_j (Han & Kamber's θ_j, Fausett's v_0j); ``shared`` — one bias
+            per layer added to every neuron of it (Mazur's b1, b2; its gradient is the sum
+            over the layer); ``none`` — no bias (the model's biases must be zero or absent).
+        update_bias: ``False`` keeps biases fixed (Mazur).
+        hidden_delta_weights: ``before`` — hidden δ use the weights before this step's
+            update (the correct rule); ``after`` — the already-updated weights of the layer
+            above (a common slip; the values then differ from the gradient and are not
+            checked against the engine).
+        layer_letters: weight letters, first layer first (the blog: ``("w", "v")`` =
+            W input→hidden, V hidden→output; Fausett: ``("v", "w")``). A network with
+            fewer layers uses the last letters; one with more layers uses the first
+            letter with the layer as a superscript, w⁽ˡ⁾.
+        indexing: ``per_layer`` — w_ij, i and j counted within their layers (0 = bias);
+            ``global`` — units numbered 1…n across the whole network, w_ij from unit i to
+            unit j (Han & Kamber); ``consecutive`` — w1, w2, … numbered by target unit,
+            then source unit, layer after layer (Mazur); ``matrix`` — w⁽ˡ⁾_ij, the entry
+            (i, j) of layer l's matrix, which is the engine's ``kernel[i−1, j−1]``.
+        decimals: printed decimals per quantity kind (``DECIMAL_KINDS``).
+        carry: ``full`` — print rounded, compute with full-precision values; ``rounded``
+            — every value is used as printed (rounded to its decimals) by later equations.
+        tie: the tie rule of rounding: ``half_away`` (half away from zero, as a calculator;
+            0.00295 → 0.0030) or ``half_even`` (banker's; 0.00295 → 0.0030, 0.00285 →
+            0.0028). Decided on the decimal digits (see ``formula.round_value``).
+        momentum: 0 for none; otherwise Δw(t) = momentum·Δw(t−1) − η·∂E/∂w (the engine's
+            SGD: v ← momentum·v − η·g, w ← w + v).
+        updates: ``online`` — the weights are updated after each example, in order.
+        show: which intermediate quantities get their own equation (``SHOWABLE``).
+        input_first: write products in net inputs as x·w (Fausett) instead of w·x.
+        bias_first: write the bias term first in net inputs (Fausett's v_0j + Σ x_i v_ij).
+        learning_rate_symbol: η (blog, Mazur), α (Fausett), l (Han & Kamber).
+    """
+
+    name: str = "blog"
+    notation: str = "blog"
+    error: str = "half_sse"
+    sign: str = "minus"
+    bias: str = "input"
+    update_bias: bool = True
+    hidden_delta_weights: str = "before"
+    layer_letters: tuple[str, ...] = ("w", "v")
+    indexing: str = "per_layer"
+    decimals: tuple[tuple[str, int], ...] = tuple((k, 4) for k in DECIMAL_KINDS)
+    carry: str = "full"
+    tie: str = "half_away"
+    momentum: float = 0.0
+    updates: str = "online"
+    show: frozenset[str] = frozenset({"dout", "backprop", "fprime", "gradient"})
+    input_first: bool = False
+    bias_first: bool = False
+    learning_rate_symbol: str = "η"
+
+    def __post_init__(self) -> None:
+        for switch, valid in _CHOICES.items():
+            value = getattr(self, switch)
+            if value not in valid:
+                raise ValueError(
+                    f"unknown value for convention switch {switch!r}. Received: "
+                    f"{switch}={value!r}; valid values: {', '.join(valid)}"
+                )
+        object.__setattr__(self, "decimals", _normalize_decimals(self.decimals))
+        object.__setattr__(self, "show", frozenset(self.show))
+        unknown = sorted(self.show - set(SHOWABLE))
+        if unknown:
+            raise ValueError(f"unknown quantities in show. Received: {unknown}; "
+                             f"valid: {', '.join(SHOWABLE)}")
+        if not self.layer_letters or not all(isinstance(s, str) and s
+                                             for s in self.layer_letters):
+            raise ValueError(f"layer_letters must be non-empty strings. "
+                             f"Received: layer_letters={self.layer_letters!r}")
+        if not 0.0 <= float(self.momentum) < 1.0:
+            raise ValueError(f"momentum must be in [0, 1). Received: momentum={self.momentum}")
+
+    def decimals_for(self, kind: str) -> int:
+        """Printed decimals of quantities of ``kind`` (a ``DECIMAL_KINDS`` entry)."""
+        return dict(self.decimals)[kind]
+
+    def shows(self, quantity: str) -> bool:
+        """Whether ``quantity`` (a ``SHOWABLE`` entry) gets its own equation."""
+        if quantity == "change" and self.momentum:
+            return True  # the velocity is carried to the next step, so it must be written
+        return quantity in self.show
+
+    def replace(self, **switches: Any) -> Conventions:
+        """A copy with some switches changed; unknown switch names raise ``ValueError``."""
+        unknown = sorted(set(switches) - set(SWITCHES))
+        if unknown:
+            raise ValueError(
+                f"unknown convention switch. Received: {', '.join(unknown)}; "
+                f"valid switches: {', '.join(SWITCHES)}"
+            )
+        if "layer_letters" in switches:
+            switches["layer_letters"] = tuple(switches["layer_letters"])
+        return dataclasses.replace(self, **switches)
+
+    # --- description ------------------------------------------------------------------------
+    def summary(self) -> tuple[tuple[str, str], ...]:
+        """(switch, plain-text description) pairs, in the order of the conventions line."""
+        from chainrule.derive.describe import summary
+
+        return summary(self)
+
+    def describe(self) -> str:
+        """The one-line statement of the conventions in force, for the top of a solution."""
+        return "; ".join(text for _, text in self.summary())
+
+
+def _normalize_decimals(decimals: Any) -> tuple[tuple[str, int], ...]:
+    if isinstance(decimals, int) and not isinstance(decimals, bool):
+        table = {k: decimals for k in DECIMAL_KINDS}
+    else:
+        table = {k: 4 for k in DECIMAL_KINDS}
+        items = decimals.items() if isinstance(decimals, Mapping) else decimals
+        for kind, n in items:
+            if kind not in DECIMAL_KINDS:
+                raise ValueError(f"unknown quantity kind in decimals. Received: {kind!r}; "
+                                 f"valid kinds: {', '.join(DECIMAL_KINDS)}")
+            table[kind] = n
+    for kind, n in table.items():
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 15:
+            raise ValueError(f"decimals must be integers from 0 to 15. "
+                             f"Received: decimals[{kind!r}]={n!r}")
+    return tuple((k, table[k]) for k in DECIMAL_KINDS)
+
+
+SWITCHES = tuple(f.name for f in dataclasses.fields(Conventions) if f.name != "name")
+
+_ALL_FACTORS = frozenset({"dout", "backprop", "fprime", "gradient"})
+
+#: The notation profiles: name → conventions.
+PROFILES: Mapping[str, Conventions] = {
+    "blog": Conventions(),
+    "fausett": Conventions(
+        name="fausett", notation="fausett", sign="plus", bias="separate",
+        layer_letters=("v", "w"), show=frozenset({"backprop", "change"}), input_first=True,
+        bias_first=True, learning_rate_symbol="α",
+    ),
+    "mazur": Conventions(
+        name="mazur", notation="mazur", bias="shared", update_bias=False,
+        layer_letters=("w",), indexing="consecutive", decimals=9,
+        show=_ALL_FACTORS | {"error_term", "backprop_terms"},
+    ),
+    "han": Conventions(
+        name="han", notation="han", sign="plus", bias="separate", layer_letters=("w",),
+        indexing="global", carry="rounded", show=frozenset(), learning_rate_symbol="l",
+        decimals={"net": 3, "out": 3, "update": 3, "change": 4, "delta": 4, "error": 4},
+    ),
+    "layered": Conventions(
+        name="layered", notation="layered", bias="separate", layer_letters=("w",),
+        indexing="matrix",
+    ),
+}
+
+
+def names() -> list[str]:
+    """The profile names."""
+    return list(PROFILES)
+
+
+def get(convention: str | Conventions = "blog", **switches: Any) -> Conventions:
+    """The conventions of profile ``convention`` with ``switches`` overriding its fields.
+
+    ``switches`` with the value ``None`` are ignored (so callers can pass optional
+    arguments straight through).
+
+    Raises:
+        ValueError: unknown profile (the message lists the valid ones), unknown switch or
+            invalid value.
+    """
+    if isinstance(convention, Conventions):
+        base = convention
+    else:
+        key = convention.lower() if isinstance(convention, str) else convention
+        if key not in PROFILES:
+            raise ValueError(
+                f"unknown convention. Received: convention={convention!r}; "
+                f"valid conventions: {', '.join(PROFILES)}"
+            )
+        base = PROFILES[key]
+    switches = {k: v for k, v in switches.items() if v is not None}
+    return base.replace(**switches) if switches else base

@@ -1,0 +1,358 @@
+"""The derivation: a network, examples and conventions → an ordered list of quantities.
+
+Each quantity is one would-be equation: an id, a symbol, a formula over other quantities'
+ids and constants. Nothing here evaluates or prints; ``assemble`` evaluates the formulas
+(full precision and rounded carry), inlines the quantities the convention does not write
+out, and makes the ``Equation`` records. Per example (online updates, in order):
+
+- forward: net = Σ w·x + bias term; out = f(net)
+- error: E (and each output's share when the convention lists them)
+- backward, from the output layer down: ∂E/∂out (or the error signal), f′(net), δ; hidden
+  units: Σ_k δ_k·w_jk (weights before the update) · f′(net); then ∂E/∂w = δ·x per parameter
+  (in the ``plus`` sign form Δw = η·δ·x instead)
+- update: w⁺ = w − η·∂E/∂w (or w + Δw)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chainrule.calculus.activations import ACTIVATIONS
+from chainrule.calculus.formula import (
+    HALF,
+    ONE,
+    Add,
+    Call,
+    Const,
+    Div,
+    Mul,
+    Neg,
+    Node,
+    Ref,
+    Sub,
+    Sym,
+    bind,
+    simplify,
+)
+from chainrule.calculus.losses import LOSSES, fuses
+from chainrule.derive.conventions import Conventions
+from chainrule.derive.network import Network, param_id, param_keys
+from chainrule.derive.notation import Notation
+from chainrule.derive.symbol import Partial, Symbol
+
+__all__ = ["Quantity", "Builder"]
+
+MINUS_ONE = Const(-1.0)
+
+
+@dataclass
+class Quantity:
+    """A would-be equation. ``shown=False``: written inside the formulas that use it."""
+
+    id: str
+    key: tuple
+    kind: str
+    symbol: object
+    formula: Node | None
+    section: str
+    label: str = ""
+    shown: bool = True
+    value: float | None = None  # given values only
+    expansion: Node | None = None
+    step: str | None = None
+
+
+def _sum(nodes: list[Node]) -> Node:
+    return nodes[0] if len(nodes) == 1 else Add(tuple(nodes))
+
+
+class Builder:
+    """Collects the quantities of a whole run, step by step."""
+
+    def __init__(self, network: Network, conventions: Conventions, notation: Notation,
+                 params: dict[tuple, float], learning_rate: float) -> None:
+        self.net, self.c, self.n = network, conventions, notation
+        self.sizes = network.sizes
+        self.depth = network.depth
+        self.keys = param_keys(self.sizes, conventions.bias)
+        self.params = params
+        self.learning_rate = learning_rate
+        self.loss = LOSSES[conventions.error]
+        self.quantities: dict[str, Quantity] = {}
+        self.step_ids: list[str] = []
+
+    def add(self, q: Quantity) -> Ref:
+        assert q.id not in self.quantities, q.id
+        self.quantities[q.id] = q
+        return Ref(q.id)
+
+    def updated(self, key: tuple) -> bool:
+        return key[0] == "w" or self.c.update_bias
+
+    # --- given values ---------------------------------------------------------------------
+    def givens(self) -> None:
+        self.add(Quantity("eta", ("eta",), "given", self.n.learning_rate(), None, "given",
+                          "learning rate", value=self.learning_rate))
+        if self.c.momentum:
+            self.add(Quantity("mu", ("mu",), "given", self.n.momentum(), None, "given",
+                              "momentum", value=float(self.c.momentum)))
+        for key in self.keys:
+            self.add(Quantity(param_id(key), key, "given", self.n.param(key), None, "given",
+                              "initial value", value=self.params[key]))
+
+    # --- one step ---------------------------------------------------------------------------
+    def step(self, x: list[float], t: list[float]) -> str:
+        s = f"s{len(self.step_ids) + 1}"
+        previous = self.step_ids[-1] if self.step_ids else None
+        self.step_ids.append(s)
+        self._given(s, previous, x, t)
+        self._forward(s)
+        self._error(s, t)
+        for layer in range(self.depth, 0, -1):
+            for j in range(1, self.sizes[layer] + 1):
+                self._delta(s, layer, j, t)
+            for key in self.keys:
+                if key[1] == layer and self.updated(key):
+                    self._gradient(s, key)
+        for key in self.keys:
+            if self.updated(key):
+                self._update(s, previous, key)
+        return s
+
+    def q(self, s: str, name: str, key: tuple, kind: str, symbol: object, formula: Node,
+          section: str, label: str = "", shown: bool = True,
+          expansion: Node | None = None) -> Ref:
+        qid = f"{s}.{name}"
+        return self.add(Quantity(qid, key, kind, symbol, formula, section, label, shown,
+                                 expansion=expansion, step=s))
+
+    def _given(self, s: str, previous: str | None, x: list[float], t: list[float]) -> None:
+        for i, value in enumerate(x, start=1):
+            self.add(Quantity(f"{s}.x.{i}", ("x", i), "input", self.n.input(i), None, "given",
+                              f"input {i}", value=value, step=s))
+        for k, value in enumerate(t, start=1):
+            self.add(Quantity(f"{s}.t.{k}", ("t", k), "target", self.n.target(k), None,
+                              "given", f"target {k}", value=value, step=s))
+        for key in self.keys:
+            pid = param_id(key)
+            if previous is None:
+                source = pid
+            elif self.updated(key):
+                source = f"{previous}.new.{pid}"
+            else:
+                source = f"{previous}.{pid}"
+            self.q(s, pid, key, "weight", self.n.param(key), Ref(source), "given",
+                   "value at the start of the step")
+
+    def x(self, s: str, layer: int, i: int) -> Ref:
+        return Ref(f"{s}.x.{i}") if layer == 0 else Ref(f"{s}.out.{layer}.{i}")
+
+    def _forward(self, s: str) -> None:
+        for layer in range(1, self.depth + 1):
+            act = self.net.activations[layer - 1]
+            for j in range(1, self.sizes[layer] + 1):
+                unit = self.n.unit(layer, j).flat_text()
+                self.q(s, f"net.{layer}.{j}", ("net", layer, j), "net", self.n.net(layer, j),
+                       self._net_formula(s, layer, j), "forward", f"net input of {unit}")
+            for j in range(1, self.sizes[layer] + 1):
+                unit = self.n.unit(layer, j).flat_text()
+                if act == "softmax":
+                    nets = tuple(Ref(f"{s}.net.{layer}.{m}")
+                                 for m in range(1, self.sizes[layer] + 1))
+                    formula: Node = Call("softmax", nets, index=j - 1)
+                else:
+                    formula = Call(act, (Ref(f"{s}.net.{layer}.{j}"),))
+                self.q(s, f"out.{layer}.{j}", ("out", layer, j), "out", self.n.out(layer, j),
+                       formula, "forward", f"output of {unit}")
+
+    def _net_formula(self, s: str, layer: int, j: int) -> Node:
+        terms: list[Node] = []
+        for i in range(1, self.sizes[layer - 1] + 1):
+            w, x = Ref(f"{s}.w.{layer}.{i}.{j}"), self.x(s, layer - 1, i)
+            terms.append(Mul((x, w)) if self.c.input_first else Mul((w, x)))
+        form = self.c.bias
+        if form != "none":
+            b = Ref(f"{s}.b.{layer}" if form == "shared" else f"{s}.b.{layer}.{j}")
+            bias = {"input": Mul((b, ONE)), "shared": Mul((b, ONE)), "separate": b,
+                    "threshold": Neg(b)}[form]
+            terms = [bias] + terms if self.c.bias_first else terms + [bias]
+        return _sum(terms)
+
+    # --- error --------------------------------------------------------------------------------
+    def _term(self, s: str, k: int) -> Node:
+        """Output k's share of E, without the loss's ½, 1/K or sign."""
+        t, y = Ref(f"{s}.t.{k}"), Ref(f"{s}.out.{self.depth}.{k}")
+        return bind(self.loss.term, t=t, y=y)
+
+    def _scaled(self, node: Node) -> Node:
+        """``node`` (a term or a sum of terms) times the loss's 1/K, ½ and sign."""
+        outputs = self.sizes[-1]
+        if self.loss.mean and outputs > 1:
+            node = Div(node, Const(float(outputs)))
+        if self.loss.half:
+            node = Mul((HALF, node))
+        return Neg(node) if self.loss.negated else node
+
+    def _error(self, s: str, t: list[float]) -> None:
+        outputs = self.sizes[-1]
+        terms = [self._term(s, k) for k in range(1, outputs + 1)]
+        if outputs > 1 and self.c.shows("error_term"):
+            parts = [self.q(s, f"E.{k}", ("E", k), "error_term", self.n.error_term(k),
+                            self._scaled(term), "error", f"error of output {k}")
+                     for k, term in enumerate(terms, start=1)]
+            formula = _sum(list(parts))
+        else:
+            formula = self._scaled(_sum(terms))
+        self.q(s, "E", ("E",), "error", self.n.error(), formula, "error", "error")
+
+    # --- backward pass ------------------------------------------------------------------------
+    def _delta(self, s: str, layer: int, j: int, t: list[float]) -> None:
+        unit = self.n.unit(layer, j).flat_text()
+        act = self.net.activations[layer - 1]
+        out, net = Ref(f"{s}.out.{layer}.{j}"), Ref(f"{s}.net.{layer}.{j}")
+        if layer == self.depth and fuses(self.c.error, act):
+            formula = self._fused_delta(s, j, t)
+        else:
+            if layer == self.depth:
+                dout = self._output_dout(s, j, t)
+                shown = self.c.shows("dout")
+            else:
+                dout = self._backprop(s, layer, j)
+                shown = self.c.shows("backprop")
+            d = self.q(s, f"dout.{layer}.{j}", ("dout", layer, j), "dout",
+                       self.n.dout(layer, j), dout, "backward",
+                       f"error at the output of {unit}", shown)
+            fp = self.q(s, f"fp.{layer}.{j}", ("fp", layer, j), "fprime",
+                        self.n.fprime(layer, j), _fprime(act, out, net), "backward",
+                        f"derivative of the activation of {unit}", self.c.shows("fprime"))
+            formula = Mul((fp, d)) if self.n.fprime_first else Mul((d, fp))
+        self.q(s, f"delta.{layer}.{j}", ("delta", layer, j), "delta", self.n.delta(layer, j),
+               formula, "backward", f"delta of {unit}")
+
+    def _bound(self, node: Node, s: str, k: int, t: list[float]) -> Node:
+        """A definition of the loss table bound to output k of step s."""
+        return simplify(bind(node, t=Ref(f"{s}.t.{k}"), y=Ref(f"{s}.out.{self.depth}.{k}"),
+                             K=Const(float(self.sizes[-1])), sum_t=Const(float(sum(t)))))
+
+    def _output_dout(self, s: str, k: int, t: list[float]) -> Node:
+        """The error signal −∂E/∂y_k (t − y for ½Σ(t − y)²); ∂E/∂y_k in the minus form."""
+        assert self.loss.signal is not None, self.loss.name
+        signal = self._bound(self.loss.signal, s, k, t)
+        return Neg(signal) if self.c.sign == "minus" else signal
+
+    def _fused_delta(self, s: str, k: int, t: list[float]) -> Node:
+        """δ written in one go (σ(z) − t), the loss's and the activation's factors cancelled;
+        in the plus form its negation, written t − y."""
+        delta = self._bound(self.loss.fused[self.net.activations[-1]], s, k, t)
+        return delta if self.c.sign == "minus" else _negated(delta)
+
+    def _backprop(self, s: str, layer: int, j: int) -> Node:
+        """Σ_k δ_k·w_jk over the units k the unit feeds (weights before the update, unless
+        the convention asks for the slip)."""
+        prefix = f"{s}.new.w" if self.c.hidden_delta_weights == "after" else f"{s}.w"
+        terms: list[Node] = [Mul((Ref(f"{s}.delta.{layer + 1}.{k}"),
+                                  Ref(f"{prefix}.{layer + 1}.{j}.{k}")))
+                             for k in range(1, self.sizes[layer + 1] + 1)]
+        if (self.c.shows("backprop_terms") and self.c.sign == "minus" and len(terms) > 1
+                and layer + 1 == self.depth):
+            # Mazur: ∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1, each δ_k·w_jk
+            out = self.n.out(layer, j)
+            terms = [self.q(s, f"dout.{layer}.{j}.{k}", ("dout", layer, j, k), "dout",
+                            Partial(self.n.error_term(k), out), term, "backward",
+                            f"error at the output of {out} through output {k}")
+                     for k, term in enumerate(terms, start=1)]
+        return _sum(terms)
+
+    def _dnet(self, s: str, key: tuple) -> Node | None:
+        """∂net/∂parameter: x_i for a weight, 1 or −1 for a bias, None for an added bias."""
+        if key[0] == "w":
+            return self.x(s, key[1] - 1, key[2])
+        return {"input": ONE, "shared": ONE, "threshold": MINUS_ONE}.get(self.c.bias)
+
+    def _delta_times_dnet(self, s: str, key: tuple) -> Node:
+        layer = key[1]
+        shared = key[0] == "b" and len(key) == 2
+        units = list(range(1, self.sizes[layer] + 1)) if shared else [key[-1]]
+        deltas = [Ref(f"{s}.delta.{layer}.{j}") for j in units]
+        dnet = self._dnet(s, key)
+        if len(deltas) > 1:  # shared bias: the sum over the layer
+            return _sum(deltas)
+        return deltas[0] if dnet is None else Mul((deltas[0], dnet))
+
+    def _gradient(self, s: str, key: tuple) -> None:
+        pid = param_id(key)
+        product = self._delta_times_dnet(s, key)
+        formula = product if self.c.sign == "minus" else Neg(product)
+        self.q(s, f"grad.{pid}", ("grad",) + key, "gradient", self.n.gradient(key), formula,
+               "backward", "gradient", self.c.shows("gradient"), self._chain(key))
+        if self.c.sign == "plus":
+            self._change(s, key, "backward")
+
+    def _chain(self, key: tuple) -> Node | None:
+        """The chain rule ∂E/∂out·∂out/∂net·∂net/∂w, for the ``minus`` form's gradients."""
+        if self.c.sign != "minus" or len(key) < 3:
+            return None
+        layer, j = key[1], key[-1]
+        n, net = self.n, self.n.net(layer, j)
+        dnet = Sym(Partial(net, n.param(key)))
+        act = self.net.activations[layer - 1]
+        if layer == self.depth and fuses(self.c.error, act):
+            return Mul((Sym(Partial(n.error(), net)), dnet))
+        return Mul((Sym(Partial(n.error(), n.out(layer, j))),
+                    Sym(Partial(n.out(layer, j), net)), dnet))
+
+    def _change(self, s: str, key: tuple, section: str) -> None:
+        pid = param_id(key)
+        eta = Ref("eta")
+        if self.c.sign == "minus":
+            step: Node = Neg(Mul((eta, Ref(f"{s}.grad.{pid}"))))
+        else:
+            product = self._delta_times_dnet(s, key)
+            factors = product.factors if isinstance(product, Mul) else (product,)
+            step = Mul((eta,) + tuple(factors))
+        previous = self.step_ids[-2] if len(self.step_ids) > 1 else None
+        if self.c.momentum and previous is not None:
+            step = Add((Mul((Ref("mu"), Ref(f"{previous}.change.{pid}"))), step))
+        self.q(s, f"change.{pid}", ("change",) + key, "change", self.n.change(key), step,
+               section, "change", self.c.shows("change"))
+
+    def _update(self, s: str, previous: str | None, key: tuple) -> None:
+        pid = param_id(key)
+        if self.c.sign == "minus":
+            self._change(s, key, "update")
+        w = Ref(f"{s}.{pid}")
+        if self.c.sign == "minus" and not self.c.shows("change"):
+            formula: Node = Sub(w, Mul((Ref("eta"), Ref(f"{s}.grad.{pid}"))))
+        else:
+            formula = Add((w, Ref(f"{s}.change.{pid}")))
+        self.q(s, f"new.{pid}", ("new",) + key, "update", self.n.updated(key), formula,
+               "update", "value after the update")
+
+    # --- epochs -------------------------------------------------------------------------------
+    def epoch_loss(self, epoch: int, steps: list[str]) -> None:
+        e = self.n.error()
+        errors = [Ref(f"{s}.E", Symbol(e.base, e.sub, f"({i})") if len(steps) > 1 else None)
+                  for i, s in enumerate(steps, start=1)]
+        formula = errors[0] if len(errors) == 1 else Div(Add(tuple(errors)),
+                                                         Const(float(len(errors))))
+        self.add(Quantity(f"loss.{epoch}", ("loss", epoch), "loss", self.n.loss(epoch),
+                          formula, "loss", f"mean error of epoch {epoch}"))
+
+
+def _fprime(act: str, out: Ref, net: Ref) -> Node:
+    """f′(net) as the calculus table writes it: in the unit's output where textbooks do
+    (out·(1 − out)), else as the call f′(net) (ReLU)."""
+    entry = ACTIVATIONS[act]
+    if entry.written_as_call:
+        return Call(act, (net,), derivative=True)
+    assert entry.derivative is not None, act
+    return bind(entry.derivative, a=out, z=net, alpha=Const(entry.alpha))
+
+
+def _negated(node: Node) -> Node:
+    """−node as a student writes it: a − b becomes b − a (also inside a quotient)."""
+    if isinstance(node, Sub):
+        return Sub(node.right, node.left)
+    if isinstance(node, Div):
+        return Div(_negated(node.num), node.den)
+    return Neg(node)

@@ -1,0 +1,80 @@
+"""Plain-text statements of conventions: the line at the top of every worked solution."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chainrule._util.text import counted
+from chainrule.derive.rounding import format_exact
+
+if TYPE_CHECKING:  # pragma: no cover
+    from chainrule.derive.conventions import Conventions
+
+__all__ = ["summary", "ERROR_TEXT", "BIAS_TEXT"]
+
+ERROR_TEXT = {
+    "half_sse": "E = ½Σ(t − y)² per example",
+    "sse": "E = Σ(t − y)² per example",
+    "mse": "E = (1/K)Σ(t − y)² per example (mean over the K outputs)",
+    "binary_crossentropy": "E = −(1/K)Σ[t·ln y + (1 − t)·ln(1 − y)] per example",
+    "categorical_crossentropy": "E = −Σ t·ln y per example",
+}
+
+BIAS_TEXT = {
+    "input": "bias as a constant input of 1 with its own weight",
+    "threshold": "bias as a threshold θ on an input of −1 (net = Σ w·x − θ)",
+    "separate": "a bias per neuron added to the net input",
+    "shared": "one bias per layer, shared by its neurons",
+    "none": "no bias",
+}
+
+_INDEXING_TEXT = {
+    "per_layer": "w_ij from unit i to unit j of the next layer (0 = bias)",
+    "global": "units numbered across the network, w_ij from unit i to unit j",
+    "consecutive": "weights numbered consecutively, by target unit then source unit",
+    "matrix": "w⁽ˡ⁾_ij = entry (i, j) of layer l's weight matrix",
+}
+
+_TIE_TEXT = {"half_away": "ties rounded half away from zero",
+             "half_even": "ties rounded half to even"}
+
+
+def summary(c: Conventions) -> tuple[tuple[str, str], ...]:
+    """(switch, description) pairs for the conventions line, in reading order."""
+    eta = c.learning_rate_symbol
+    if c.sign == "minus":
+        sign = f"w⁺ = w − {eta}·∂E/∂w, δ = ∂E/∂net"
+    else:
+        sign = f"w⁺ = w + {eta}·δ·x, δ = −∂E/∂net = (t − y)·f′(net) at the outputs"
+    bias = BIAS_TEXT[c.bias]
+    if c.bias != "none":
+        bias += ", updated" if c.update_bias else ", kept fixed"
+    hidden = ("hidden δ from the weights before the update" if c.hidden_delta_weights == "before"
+              else "hidden δ from the already-updated weights (not the gradient)")
+    letters = ", ".join(c.layer_letters)
+    notation = f"{c.notation} notation (weight letters {letters}; {_INDEXING_TEXT[c.indexing]})"
+    carry = ("values carried at full precision" if c.carry == "full"
+             else "each value used as printed (rounded carry)")
+    training = "online updates"
+    training += (f", momentum {format_exact(c.momentum)}" if c.momentum else ", no momentum")
+    return (
+        ("error", ERROR_TEXT[c.error]),
+        ("sign", sign),
+        ("bias", bias),
+        ("hidden_delta_weights", hidden),
+        ("notation", notation),
+        ("decimals", _decimals_text(c)),
+        ("carry", carry),
+        ("tie", _TIE_TEXT[c.tie]),
+        ("updates", training),
+    )
+
+
+def _decimals_text(c: Conventions) -> str:
+    counts = dict(c.decimals)
+    values = set(counts.values())
+    if len(values) == 1:
+        return counted(values.pop(), "decimal")
+    common = max(values, key=lambda n: (list(counts.values()).count(n), n))
+    special = ", ".join(f"{k} {n}" for k, n in counts.items() if n != common)
+    return f"{counted(common, 'decimal')} ({special})"

@@ -1,0 +1,308 @@
+"""Symbols of every quantity in the notation of a convention.
+
+Layers are numbered 1…L (layer 0 is the input); units from 1 inside a layer; a parameter is
+``("w", l, i, j)`` (from unit i of layer l−1 to unit j of layer l), ``("b", l, j)`` or
+``("b", l)`` (a shared layer bias). The families differ in unit names and letters:
+
+==========  ==================  ==========  =============  ===========  ==========
+family      units               net / out   weights        biases       δ
+==========  ==================  ==========  =============  ===========  ==========
+blog        x_1, h1, o          net, out    w_ij, v_j      w_0j         δ_h1, δ_o
+fausett     x_1, z_1, y         z_in, z     v_ij, w_j      v_0j, w_0    δ_1, δ
+mazur       i_1, h1, o1         net, out    w_1 … w_8      b_1, b_2     δ_o1
+han         x_1, 4, 6           I_4, O_4    w_14           θ_4          Err_4
+layered     x_1, a⁽¹⁾_1         z⁽ˡ⁾, a⁽ˡ⁾  w⁽ˡ⁾_ij        b⁽ˡ⁾_j       δ⁽ˡ⁾_j
+==========  ==================  ==========  =============  ===========  ==========
+
+Letters and indexing follow ``Conventions.layer_letters`` and ``Conventions.indexing``;
+the family only names units. A layer with a single unit drops its index where the family
+does (the blog's output ``o`` and weights ``v_1``; Fausett's ``y`` and ``w_1``).
+"""
+
+from __future__ import annotations
+
+from chainrule.derive.conventions import Conventions
+from chainrule.derive.symbol import Applied, Partial, Symbol
+
+__all__ = ["Notation", "notation_for", "Param"]
+
+Param = tuple  # ("w", l, i, j) | ("b", l, j) | ("b", l)
+
+
+class Notation:
+    """The blog's notation; the other families override what differs."""
+
+    compact = True        # drop the index of a layer with a single unit
+    fprime_first = False  # write f′ before the error factor: Han's O_j(1 − O_j)(T_j − O_j)
+    hidden = "h"
+    output = "o"
+    input_letter = "x"
+
+    def __init__(self, conventions: Conventions, sizes: tuple[int, ...]) -> None:
+        self.c = conventions
+        self.sizes = tuple(sizes)
+        self.depth = len(sizes) - 1
+
+    # --- units ----------------------------------------------------------------------------
+    def _single(self, layer: int) -> bool:
+        return self.compact and self.sizes[layer] == 1
+
+    def _index(self, layer: int, j: int) -> tuple[str, ...]:
+        return () if self._single(layer) else (str(j),)
+
+    def _layer_sup(self, layer: int) -> str:
+        return f"({layer})" if self.depth > 2 and 0 < layer < self.depth else ""
+
+    def unit(self, layer: int, j: int) -> Symbol:
+        """The name of unit j of layer l (layer 0: the inputs)."""
+        if layer == 0:
+            return self.input(j)
+        letter = self.output if layer == self.depth else self.hidden
+        return Symbol(letter, self._index(layer, j), self._layer_sup(layer))
+
+    def input(self, i: int) -> Symbol:
+        return Symbol(self.input_letter, (str(i),))
+
+    def net(self, layer: int, j: int) -> Symbol:
+        return Symbol("net", (self.unit(layer, j),))
+
+    def out(self, layer: int, j: int) -> Symbol:
+        return self.input(j) if layer == 0 else Symbol("out", (self.unit(layer, j),))
+
+    def target(self, k: int) -> Symbol:
+        return Symbol("t", self._index(self.depth, k))
+
+    # --- parameters ----------------------------------------------------------------------
+    def letter(self, layer: int) -> tuple[str, str]:
+        """(letter, superscript) of the weights of layer l."""
+        letters = self.c.layer_letters
+        if self.c.indexing == "matrix":
+            return letters[0], f"({layer})"
+        if self.depth <= len(letters):
+            return letters[len(letters) - self.depth + layer - 1], ""
+        if self.c.indexing == "per_layer":
+            return letters[0], f"({layer})"
+        return letters[0], ""  # global and consecutive numbers are unique across layers
+
+    def weight(self, layer: int, i: int, j: int) -> Symbol:
+        """w_ij of layer l; i = 0 is the bias input (bias form ``input``)."""
+        letter, sup = self.letter(layer)
+        indexing = self.c.indexing
+        if indexing == "consecutive":
+            return Symbol(letter, (str(self._consecutive(layer, i, j)),))
+        if indexing == "global":
+            source = "0" if i == 0 else str(self._global(layer - 1, i))
+            return Symbol(letter, (source, str(self._global(layer, j))))
+        if indexing == "per_layer" and self._single(layer):
+            return Symbol(letter, (str(i),), sup)
+        return Symbol(letter, (str(i), str(j)), sup)
+
+    def _global(self, layer: int, j: int) -> int:
+        return sum(self.sizes[:layer]) + j
+
+    def _consecutive(self, layer: int, i: int, j: int) -> int:
+        letter = self.letter(layer)
+        with_bias = self.c.bias == "input"
+        offset = 0
+        for m in range(1, layer):
+            if self.letter(m) == letter:
+                offset += (self.sizes[m - 1] + with_bias) * self.sizes[m]
+        per_unit = self.sizes[layer - 1] + with_bias
+        return offset + (j - 1) * per_unit + i + with_bias
+
+    def bias(self, layer: int, j: int | None) -> Symbol:
+        """The bias of unit j of layer l (``None``: the layer's shared bias)."""
+        form = self.c.bias
+        if form == "input":
+            assert j is not None
+            return self.weight(layer, 0, j)
+        if j is None:
+            return Symbol("b", (str(layer),))
+        letter = "θ" if form == "threshold" else "b"
+        return Symbol(letter, (self.unit(layer, j),))
+
+    def param(self, key: Param) -> Symbol:
+        if key[0] == "w":
+            return self.weight(*key[1:])
+        return self.bias(key[1], key[2] if len(key) > 2 else None)
+
+    # --- error and backward pass ----------------------------------------------------------
+    def error(self) -> Symbol:
+        return Symbol("E")
+
+    def error_term(self, k: int) -> Symbol:
+        return Symbol("E", (self.unit(self.depth, k),))
+
+    def delta(self, layer: int, j: int) -> Symbol:
+        return Symbol("δ", (self.unit(layer, j),))
+
+    def dout(self, layer: int, j: int) -> Symbol | Partial:
+        """∂E/∂out (sign ``minus``); the error signal e (output) or δ_in (hidden) (``plus``)."""
+        if self.c.sign == "minus":
+            return Partial(self.error(), self.out(layer, j))
+        if layer == self.depth:
+            return Symbol("e", (self.unit(layer, j),))
+        return Symbol("δ_in", (self.unit(layer, j),))
+
+    def fprime(self, layer: int, j: int) -> Symbol | Partial | Applied:
+        if self.c.sign == "minus":
+            return Partial(self.out(layer, j), self.net(layer, j))
+        return Applied("f′", self.net(layer, j))
+
+    def gradient(self, key: Param) -> Partial:
+        return Partial(self.error(), self.param(key))
+
+    def change(self, key: Param) -> Symbol:
+        p = self.param(key)
+        return Symbol("Δ" + p.base, p.sub, p.sup)
+
+    def updated(self, key: Param) -> Symbol:
+        return self.param(key).updated()
+
+    def learning_rate(self) -> Symbol:
+        return Symbol(self.c.learning_rate_symbol)
+
+    def momentum(self) -> Symbol:
+        return Symbol("μ" if self.c.learning_rate_symbol == "α" else "α")
+
+    def loss(self, epoch: int) -> Symbol:
+        return Symbol("Ē", (str(epoch),))
+
+
+class FausettNotation(Notation):
+    hidden = "z"
+    output = "y"
+
+    def unit(self, layer: int, j: int) -> Symbol:
+        if layer == 0:
+            return self.input(j)
+        letter = self.output if layer == self.depth else self.hidden
+        return Symbol(letter, self._index(layer, j), self._layer_sup(layer))
+
+    def net(self, layer: int, j: int) -> Symbol:
+        u = self.unit(layer, j)
+        return Symbol(u.base + "_in", u.sub, u.sup)
+
+    def out(self, layer: int, j: int) -> Symbol:
+        return self.unit(layer, j)
+
+    def bias(self, layer: int, j: int | None) -> Symbol:
+        if self.c.bias == "separate" and j is not None:
+            return self.weight(layer, 0, j)  # Fausett's v_0j, w_0k: added, written like a weight
+        return super().bias(layer, j)
+
+    def delta(self, layer: int, j: int) -> Symbol:
+        if layer == self.depth and self.sizes[layer] > 1:
+            return Symbol("δ", (self.unit(layer, j),))  # δ_y1: never the same as a hidden δ_1
+        return Symbol("δ", self._index(layer, j), self._layer_sup(layer))
+
+    def dout(self, layer: int, j: int) -> Symbol | Partial:
+        if self.c.sign == "plus" and layer < self.depth:
+            return Symbol("δ_in", self._index(layer, j), self._layer_sup(layer))
+        return super().dout(layer, j)
+
+
+class MazurNotation(Notation):
+    compact = False
+    input_letter = "i"
+
+    def error(self) -> Symbol:
+        return Symbol("E", ("total",))
+
+    def target(self, k: int) -> Symbol:
+        return Symbol("target", (self.unit(self.depth, k),))
+
+
+class HanNotation(Notation):
+    compact = False
+    fprime_first = True
+
+    def unit(self, layer: int, j: int) -> Symbol:
+        return self.input(j) if layer == 0 else Symbol(str(self._global(layer, j)))
+
+    def net(self, layer: int, j: int) -> Symbol:
+        return Symbol("I", (str(self._global(layer, j)),))
+
+    def out(self, layer: int, j: int) -> Symbol:
+        return self.input(j) if layer == 0 else Symbol("O", (str(self._global(layer, j)),))
+
+    def target(self, k: int) -> Symbol:
+        return Symbol("T", (str(self._global(self.depth, k)),))
+
+    def bias(self, layer: int, j: int | None) -> Symbol:
+        if j is not None and self.c.bias in ("separate", "threshold"):
+            return Symbol("θ", (str(self._global(layer, j)),))
+        return super().bias(layer, j)
+
+    def delta(self, layer: int, j: int) -> Symbol:
+        return Symbol("Err", (str(self._global(layer, j)),))
+
+    def error_term(self, k: int) -> Symbol:
+        return Symbol("E", (str(self._global(self.depth, k)),))
+
+
+class LayeredNotation(Notation):
+    compact = False
+
+    def unit(self, layer: int, j: int) -> Symbol:
+        return self.input(j) if layer == 0 else Symbol("a", (str(j),), f"({layer})")
+
+    def net(self, layer: int, j: int) -> Symbol:
+        return Symbol("z", (str(j),), f"({layer})")
+
+    def out(self, layer: int, j: int) -> Symbol:
+        return self.unit(layer, j)
+
+    def target(self, k: int) -> Symbol:
+        return Symbol("t", (str(k),))
+
+    def bias(self, layer: int, j: int | None) -> Symbol:
+        if self.c.bias == "input" and j is not None:
+            return self.weight(layer, 0, j)
+        letter = "θ" if self.c.bias == "threshold" else "b"
+        return Symbol(letter, () if j is None else (str(j),), f"({layer})")
+
+    def delta(self, layer: int, j: int) -> Symbol:
+        return Symbol("δ", (str(j),), f"({layer})")
+
+    def dout(self, layer: int, j: int) -> Symbol | Partial:
+        if self.c.sign == "plus" and layer < self.depth:
+            return Symbol("δ_in", (str(j),), f"({layer})")
+        return super().dout(layer, j)
+
+    def error_term(self, k: int) -> Symbol:
+        return Symbol("E", (str(k),))
+
+
+_FAMILIES = {
+    "blog": Notation, "fausett": FausettNotation, "mazur": MazurNotation,
+    "han": HanNotation, "layered": LayeredNotation,
+}
+
+
+class _Cached:
+    """A notation whose symbols are made once: they are immutable, and every step of a run
+    asks for the same ones."""
+
+    def __init__(self, notation: Notation) -> None:
+        self._notation = notation
+        self._cache: dict[tuple, object] = {}
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._notation, name)
+        if not callable(attr):
+            return attr
+        cache = self._cache
+
+        def cached(*args: object) -> object:
+            key = (name, args)
+            if key not in cache:
+                cache[key] = attr(*args)
+            return cache[key]
+
+        return cached
+
+
+def notation_for(conventions: Conventions, sizes: tuple[int, ...]) -> Notation:
+    """The notation of ``conventions`` for a network with layer sizes ``sizes``."""
+    return _Cached(_FAMILIES[conventions.notation](conventions, sizes))  # type: ignore[return-value]

@@ -1,0 +1,171 @@
+"""The engine's numbers for the same run, and the check that the derivation matches them.
+
+The same online training is run on ``chainrule.engine`` Tensors: forward activations layer
+by layer, the loss from ``chainrule.engine.losses`` (the fused stable form for a sigmoid output
+with binary cross-entropy and a softmax output with categorical cross-entropy), autodiff
+``backward()`` for every gradient — including ∂E/∂net and ∂E/∂out of every unit, which the
+engine keeps on intermediate tensors — and the calculus floor's SGD rule for the update.
+Parameters follow the convention's bias form: a threshold θ is the engine bias −θ; a shared
+bias is one scalar parameter broadcast over its layer; a frozen bias is not given to the
+optimizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from chainrule.calculus import optimizers
+from chainrule.calculus.losses import LOSSES
+from chainrule.derive.conventions import Conventions
+from chainrule.derive.network import Network, param_id, param_keys
+from chainrule.engine import Tensor, losses
+from chainrule.engine import functional as F
+
+__all__ = ["ConsistencyError", "engine_values", "check", "TOLERANCE"]
+
+#: Largest accepted difference from the engine, relative to max(1, |engine value|).
+TOLERANCE = 1e-12
+
+
+class ConsistencyError(RuntimeError):
+    """A derived value differs from the engine's: the derivation has a bug."""
+
+
+def _parameters(network: Network, c: Conventions) -> tuple[list[Tensor], list[Tensor | None]]:
+    kernels = [Tensor(k.copy(), requires_grad=True) for k in network.kernels]
+    biases: list[Tensor | None] = []
+    for kernel, b in zip(network.kernels, network.biases):
+        b = np.zeros(kernel.shape[1]) if b is None else b.copy()
+        if c.bias == "none":
+            biases.append(None)
+        elif c.bias == "shared":
+            biases.append(Tensor(np.array(b[0]), requires_grad=True))
+        else:
+            biases.append(Tensor(b, requires_grad=True))
+    return kernels, biases
+
+
+def _param_value(key: tuple, kernels: list[Tensor], biases: list[Tensor | None],
+                 c: Conventions, attr: str) -> float:
+    """Parameter ``key``'s value (attr "data") or gradient (attr "grad") in the convention's
+    terms (θ = −bias)."""
+    layer = key[1] - 1
+    if key[0] == "w":
+        return float(getattr(kernels[layer], attr)[key[2] - 1, key[3] - 1])
+    tensor = biases[layer]
+    assert tensor is not None
+    array = getattr(tensor, attr)
+    value = float(array) if array.ndim == 0 else float(array[key[2] - 1])
+    return -value if c.bias == "threshold" else value
+
+
+def _fprime(act: str, net: np.ndarray) -> np.ndarray:
+    z = Tensor(net.copy(), requires_grad=True)
+    F.activation(z, act).sum().backward()
+    return z.grad
+
+
+def _set_param(key: tuple, value: float, kernels: list[Tensor], biases: list[Tensor | None],
+               c: Conventions) -> None:
+    """Write parameter ``key`` (in the convention's terms) into the engine's tensors."""
+    layer = key[1] - 1
+    if key[0] == "w":
+        kernels[layer].data[key[2] - 1, key[3] - 1] = value
+        return
+    tensor = biases[layer]
+    assert tensor is not None
+    value = -value if c.bias == "threshold" else value
+    if tensor.data.ndim == 0:
+        tensor.data[...] = value
+    else:
+        tensor.data[key[2] - 1] = value
+
+
+def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndarray]],
+                  c: Conventions, learning_rate: float, steps: list[str],
+                  epochs: list[list[str]],
+                  start: Callable[[str], float] | None = None) -> dict[str, float]:
+    """The engine's value for every id that has one (see ``docs/explain.md``, section 4).
+
+    ``start(id)``, if given, supplies each step's starting parameters (``s3.w.1.1.1``): the
+    engine then computes every step from the same inputs as the derivation, so rounding
+    differences never compound over a long (or diverging) run. The optimizer keeps its
+    own state (the momentum velocity) from step to step."""
+    kernels, biases = _parameters(network, c)
+    keys = param_keys(network.sizes, c.bias)
+    trained = [p for p in kernels] + ([b for b in biases if b is not None]
+                                      if c.update_bias else [])
+    velocities = {id(p): np.zeros_like(p.data) for p in trained}  # SGD's, step to step
+    sign = 1.0 if c.sign == "minus" else -1.0
+    values: dict[str, float] = {}
+    for s, (x, t) in zip(steps, examples):
+        for key in keys:
+            if start is not None:
+                _set_param(key, start(f"{s}.{param_id(key)}"), kernels, biases, c)
+            values[f"{s}.{param_id(key)}"] = _param_value(key, kernels, biases, c, "data")
+        nets, outs, error = _forward(network, kernels, biases, x, t, c)
+        for p in kernels + biases:
+            if p is not None:
+                p.zero_grad()
+        error.backward()
+        values[f"{s}.E"] = error.item()
+        for layer, (net, out) in enumerate(zip(nets, outs), start=1):
+            act = network.activations[layer - 1]
+            fp = None if act == "softmax" else _fprime(act, net.data)[0]
+            for j in range(net.shape[1]):
+                values[f"{s}.net.{layer}.{j + 1}"] = float(net.data[0, j])
+                values[f"{s}.out.{layer}.{j + 1}"] = float(out.data[0, j])
+                values[f"{s}.delta.{layer}.{j + 1}"] = sign * float(net.grad[0, j])
+                if out.grad is not None:
+                    values[f"{s}.dout.{layer}.{j + 1}"] = sign * float(out.grad[0, j])
+                if fp is not None:
+                    values[f"{s}.fp.{layer}.{j + 1}"] = float(fp[j])
+        before = {key: _param_value(key, kernels, biases, c, "data") for key in keys}
+        for key in keys:
+            values[f"{s}.grad.{param_id(key)}"] = _param_value(key, kernels, biases, c, "grad")
+        for p in trained:
+            p.data[...], velocities[id(p)][...] = optimizers.sgd(
+                p.data, p.grad, velocities[id(p)], learning_rate, float(c.momentum), False)
+        for key in keys:
+            after = _param_value(key, kernels, biases, c, "data")
+            values[f"{s}.new.{param_id(key)}"] = after
+            values[f"{s}.change.{param_id(key)}"] = after - before[key]
+    for number, epoch_steps in enumerate(epochs, start=1):
+        values[f"loss.{number}"] = float(np.mean([values[f"{s}.E"] for s in epoch_steps]))
+    return values
+
+
+def _forward(network: Network, kernels: list[Tensor], biases: list[Tensor | None],
+             x: np.ndarray, t: np.ndarray, c: Conventions) -> tuple[list, list, Tensor]:
+    a = Tensor(x[None, :])
+    nets, outs = [], []
+    for kernel, bias, act in zip(kernels, biases, network.activations):
+        net = F.matmul(a, kernel)
+        if bias is not None:
+            net = F.add(net, bias)
+        a = F.activation(net, act)
+        nets.append(net)
+        outs.append(a)
+    target = Tensor(t[None, :])
+    entry = LOSSES[c.error]
+    fused = losses.fused(entry, network.activations[-1])
+    per_example = (fused(target, nets[-1]) if fused is not None
+                   else losses.loss(entry, target, outs[-1]))
+    return nets, outs, per_example.sum()
+
+
+def check(full: dict[str, float], engine: dict[str, float], symbols: dict[str, str],
+          skip: set[str] | None = None) -> None:
+    """Raise ``ConsistencyError`` naming the first derived value that differs from the
+    engine's by more than ``TOLERANCE`` (relative to max(1, |engine value|))."""
+    for qid, value in full.items():
+        if qid not in engine or (skip and qid in skip):
+            continue
+        expected = engine[qid]
+        if abs(value - expected) > TOLERANCE * max(1.0, abs(expected)):
+            raise ConsistencyError(
+                f"{qid} ({symbols.get(qid, '?')}): the derivation gives {value!r} but the "
+                f"engine computes {expected!r} (difference {abs(value - expected):.3g})"
+            )
