@@ -40,6 +40,11 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "check": ("chainrule.teach", "check"),
     "teach": ("chainrule.teach", None),
     "viz": ("chainrule.viz", None),
+    "render": ("chainrule.render", None),
+    "calculus": ("chainrule.calculus", None),
+    "derive": ("chainrule.derive", None),
+    "data": ("chainrule.data", None),
+    "Conventions": ("chainrule.derive", "Conventions"),
 }
 
 __all__ = ["__version__", *_LAZY]
@@ -63,18 +68,22 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from chainrule import (
         activations,
+        calculus,
         callbacks,
+        data,
         datasets,
+        derive,
         engine,
         initializers,
         layers,
         losses,
         nn,
         optimizers,
+        render,
         teach,
         viz,
     )
-    from chainrule.derive import WorkedSolution, explain
+    from chainrule.derive import Conventions, WorkedSolution, explain
     from chainrule.engine import Tensor, gradcheck, no_grad
     from chainrule.nn.io import load
     from chainrule.nn.model import Sequential

@@ -14,8 +14,7 @@ described in ``docs/explain.md``.
 
 from __future__ import annotations
 
-from typing import Any
-
+from chainrule.derive.api import explain
 from chainrule.derive.conventions import PROFILES, Conventions
 from chainrule.derive.conventions import get as get_conventions
 from chainrule.derive.solution import (
@@ -29,23 +28,11 @@ from chainrule.derive.solution import (
     WorkedSolution,
 )
 from chainrule.derive.symbol import Partial, Symbol
+from chainrule.derive.truth import ConsistencyError
 
 __all__ = [
-    "explain", "ConsistencyError", "load_problem", "Problem", "Conventions", "PROFILES",
+    "explain", "ConsistencyError", "Conventions", "PROFILES",
     "get_conventions",
     "WorkedSolution", "Step", "Section", "Equation", "DerivationLine", "NetworkInfo",
     "LayerInfo", "WeightRow", "Symbol", "Partial",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # explain() pulls in the engine; keep importing the data model cheap
-    if name in ("explain", "ConsistencyError"):
-        from chainrule.derive import api, truth
-
-        return api.explain if name == "explain" else truth.ConsistencyError
-    if name in ("load_problem", "Problem"):
-        from chainrule.teach.problems import files as problem
-
-        return getattr(problem, name)
-    raise AttributeError(f"module 'chainrule.derive' has no attribute {name!r}")

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._util.text import counted
+from chainrule.calculus import losses
 from chainrule.calculus.losses import fuses
 from chainrule.derive import truth
 from chainrule.derive.assemble import Evaluator
@@ -200,11 +201,10 @@ def _diverges(learning_rate: Any, epochs: int, detail: str) -> ValueError:
 
 # --- argument checks -----------------------------------------------------------------------
 def _loss_name(loss: Any) -> str | None:
+    """A loss of the table by name, or one of ``chainrule.losses``' functions (named so)."""
     if loss is None:
         return None
-    from chainrule.nn import losses
-
-    return losses.info(loss).name
+    return losses.get(getattr(loss, "__name__", loss) if callable(loss) else loss).name
 
 
 def _positive(name: str, value: Any) -> float:

@@ -257,51 +257,53 @@ class WorkedSolution:
     def epochs(self) -> int:
         return len(self.losses)
 
-    # --- rendering --------------------------------------------------------------------------
+    # --- rendering: thin delegations to chainrule.render, the floor above ---------------
+    # Each imports the renderers when called, the one way a data object can offer them
+    # without the floors importing each other (the import contract lists this edge).
     def to_text(self) -> str:
-        """The solution as plain Unicode text (byte-identical across runs)."""
-        from chainrule.render._text import render
+        """The solution as plain Unicode text: ``chainrule.render.text(self)``."""
+        from chainrule import render
 
-        return render(self)
+        return render.text(self)
 
     def to_markdown(self) -> str:
-        """Markdown with LaTeX math (``chainrule.render._markdown``)."""
-        from chainrule.render._markdown import render
+        """Markdown with LaTeX math: ``chainrule.render.markdown(self)``."""
+        from chainrule import render
 
-        return render(self)
+        return render.markdown(self)
 
     def to_latex(self) -> str:
-        """A complete LaTeX document (``chainrule.render._latex``)."""
-        from chainrule.render._latex import render
+        """A complete LaTeX document: ``chainrule.render.latex(self)``."""
+        from chainrule import render
 
-        return render(self)
+        return render.latex(self)
 
     def to_json(self) -> str:
-        """The solution as JSON (``chainrule.render._json``)."""
-        from chainrule.render._json import render
+        """The solution as JSON: ``chainrule.render.json(self)``."""
+        from chainrule import render
 
-        return render(self)
+        return render.json(self)
 
     def to_html(self) -> str:
-        """A self-contained, offline HTML walk-through (``chainrule.viz.render_html``)."""
-        from chainrule.viz import render_html
+        """A self-contained, offline HTML walk-through: ``chainrule.render.html(self)``."""
+        from chainrule import render
 
-        return render_html(self)
+        return render.html(self)
 
     def diagram(self, *, show_updates: bool = False, step: str | None = None) -> str:
-        """The annotated network as SVG (``chainrule.render._svg``): weights on the edges
+        """The annotated network as SVG (``chainrule.render.diagram``): weights on the edges
         (before → after with ``show_updates``), net, out and δ on the neurons."""
-        from chainrule.viz import diagram
+        from chainrule import render
 
-        return diagram(self, show_updates=show_updates, step=step)
+        return render.diagram(self, show_updates=show_updates, step=step)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        from chainrule.viz import render_fragment
+        from chainrule import render
 
-        return render_fragment(self)
+        return render.fragment(self)
 
     def __str__(self) -> str:
         return self.to_text()

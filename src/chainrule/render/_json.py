@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chainrule.derive.solution import Equation, Section, Step, WorkedSolution
 from chainrule.render._text import equation_line
 from chainrule.render.latex_math import formula_latex, latex_text, symbol_latex
 from chainrule.render.printing import to_text
+
+if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
+    from chainrule.derive.solution import Equation, Section, Step, WorkedSolution
 
 __all__ = ["render", "document", "FORMAT", "VERSION"]
 

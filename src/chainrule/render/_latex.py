@@ -12,7 +12,8 @@ are shared with the Markdown renderer, whose ``$…$`` spans are this same LaTeX
 
 from __future__ import annotations
 
-from chainrule.derive.solution import Equation, Step, WorkedSolution
+from typing import TYPE_CHECKING
+
 from chainrule.render._text import hidden_steps
 from chainrule.render.latex_math import (
     Entry,
@@ -24,6 +25,9 @@ from chainrule.render.latex_math import (
     symbol_latex,
     width,
 )
+
+if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
+    from chainrule.derive.solution import Equation, Step, WorkedSolution
 
 __all__ = ["render", "PREAMBLE"]
 

@@ -12,8 +12,8 @@ User text (title, notes, names in tables) has Markdown's special characters esca
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from chainrule.derive.solution import Equation, Step, WorkedSolution
 from chainrule.render._text import hidden_steps
 from chainrule.render.latex_math import (
     Entry,
@@ -23,6 +23,9 @@ from chainrule.render.latex_math import (
     number,
     symbol_latex,
 )
+
+if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
+    from chainrule.derive.solution import Equation, Step, WorkedSolution
 
 __all__ = ["render", "escape"]
 

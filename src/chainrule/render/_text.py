@@ -5,9 +5,14 @@ The output is a pure function of the solution, so it is byte-identical across ru
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from chainrule._util.text import counted, text_number
-from chainrule.derive.solution import Equation, Section, Step, WorkedSolution
 from chainrule.render.printing import equation_parts, to_text
+
+if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
+    from chainrule.derive.solution import Equation, Section, Step, WorkedSolution
 
 __all__ = ["render", "equation_line", "equation_forms", "hidden_steps"]
 
@@ -42,8 +47,8 @@ def _section(section: Section, solution: WorkedSolution, title: str | None = Non
     return lines
 
 
-def _given_values(section: Section) -> str:
-    return ", ".join(f"{eq.symbol.text} = {text_number(eq.printed)}" for eq in section)
+def _given_values(equations: Iterable[Equation]) -> str:
+    return ", ".join(f"{eq.symbol.text} = {text_number(eq.printed)}" for eq in equations)
 
 
 def _step(step: Step, solution: WorkedSolution) -> list[str]:
@@ -51,10 +56,10 @@ def _step(step: Step, solution: WorkedSolution) -> list[str]:
     given = step.section("given")
     examples = [eq for eq in given if eq.kind in ("input", "target")]
     weights = [eq for eq in given if eq.kind == "weight"]
-    lines.append(f"{_INDENT}Given: " + _given_values(Section("x", "", tuple(examples))))
+    lines.append(f"{_INDENT}Given: " + _given_values(examples))
     if step.index > 1 and weights:
         lines.append(f"{_INDENT}Weights at the start: "
-                     + _given_values(Section("w", "", tuple(weights))))
+                     + _given_values(weights))
     for name in ("forward", "error", "backward", "update"):
         lines += _section(step.section(name), solution)
     return lines
