@@ -444,17 +444,18 @@ class Sequential:
 
         save(self, path)
 
+    # --- thin delegations to the floors above (the import contract lists these edges) ---
     def explain(self, x: Any, t: Any, *, learning_rate: float, **kwargs: Any) -> Any:
-        """The worked solution of training steps: ``chainrule.derive.explain(self, ...)``."""
-        from chainrule.derive import explain
+        """The worked solution of training steps: ``chainrule.explain(self, x, t, ...)``."""
+        from chainrule.derive import api
 
-        return explain(self, x, t, learning_rate=learning_rate, **kwargs)
+        return api.explain(self, x, t, learning_rate=learning_rate, **kwargs)
 
     def diagram(self) -> str:
-        """The network with its current weights as SVG: ``chainrule.render._svg(self)``."""
-        from chainrule.viz import diagram
+        """The network with its current weights as SVG: ``chainrule.render.diagram(self)``."""
+        from chainrule import render
 
-        return diagram(self)
+        return render.diagram(self)
 
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
