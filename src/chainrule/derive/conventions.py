@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chainrule.derive.describe import summary
+
 __all__ = [
     "Conventions", "PROFILES", "SWITCHES", "DECIMAL_KINDS", "SHOWABLE", "get", "names",
 ]
@@ -173,8 +175,6 @@ class Conventions:
     # --- description ------------------------------------------------------------------------
     def summary(self) -> tuple[tuple[str, str], ...]:
         """(switch, plain-text description) pairs, in the order of the conventions line."""
-        from chainrule.derive.describe import summary
-
         return summary(self)
 
     def describe(self) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 from chainrule._util.text import text_number
 from chainrule.calculus.formula import Node
 from chainrule.render._svg import diagram
-from chainrule.render.printing import to_mathml
+from chainrule.render.printing import equation_parts, to_mathml
 
 __all__ = ["render_html", "render_fragment", "equation_mathml", "wrapping_math", "page",
            "json_script", "DERIVATION_KINDS"]
@@ -90,8 +90,6 @@ def _number(printed: str) -> str:
 def equation_mathml(eq: Any, solution: Any, *, display: bool = True) -> str:
     """``symbol = expansion = formula = numbers = value`` as one ``<math>`` element,
     each distinct form once (``printing.equation_parts``)."""
-    from chainrule.render.printing import equation_parts
-
     kept = equation_parts(eq, solution, symbol=lambda s: f"<mrow>{s.mathml}</mrow>",
                           formula=to_mathml, number=_number)
     mode = ' display="block"' if display else ""

@@ -17,6 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chainrule.derive.conventions import get
+from chainrule.derive.network import Network
+from chainrule.derive.notation import notation_for
+from chainrule.derive.rounding import format_value
 from chainrule.derive.symbol import Symbol
 
 __all__ = ["Value", "Unit", "Edge", "View", "from_solution", "from_model", "view_of"]
@@ -190,11 +194,6 @@ def _with_bias(unit: Unit, value: Value | None) -> Unit:
 def from_model(model: Any) -> View:
     """The units and weights of a ``Sequential`` of Dense layers (or a list of
     ``(kernel, bias, activation)``), named in the blog's notation; weights to 4 decimals."""
-    from chainrule.derive.conventions import get
-    from chainrule.derive.network import Network
-    from chainrule.derive.notation import notation_for
-    from chainrule.derive.rounding import format_value
-
     network = Network.from_any(model)
     sizes = network.sizes
     depth = len(sizes) - 1

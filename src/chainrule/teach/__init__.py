@@ -12,25 +12,16 @@ See ``docs/checking.md``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from chainrule.teach.grading.answers import Answer, AnswerSheet, parse_answers, read_answers
-from chainrule.teach.grading.grade import check  # the function shadows its module's name here
+from chainrule.teach.grading.grade import check
 from chainrule.teach.grading.marks import DEFAULT_MARKS, MarkScheme
 from chainrule.teach.grading.report import CheckReport, SlipFinding, ValueResult
+from chainrule.teach.problems.files import Problem, load_problem
+from chainrule.teach.problems.generate import GeneratedProblem, generate_problem, generate_problems
 from chainrule.teach.slips.catalogue import SLIPS
 
 __all__ = [
     "check", "CheckReport", "ValueResult", "SlipFinding", "SLIPS", "MarkScheme",
     "DEFAULT_MARKS", "Answer", "AnswerSheet", "read_answers", "parse_answers",
-    "generate_problem", "GeneratedProblem",
+    "generate_problem", "generate_problems", "GeneratedProblem", "load_problem", "Problem",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # generating explains problems, which pulls in the engine: only when used
-    if name in ("generate_problem", "GeneratedProblem"):
-        from chainrule.teach.problems import generate
-
-        return getattr(generate, name)
-    raise AttributeError(f"module 'chainrule.teach' has no attribute {name!r}")

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._util.files import atomic_writer
 from chainrule.nn.callbacks import Callback
 
 __all__ = [
@@ -268,7 +269,6 @@ def save_figure(fig: Any, path: Any) -> Path:
     path."""
     import matplotlib
 
-    from chainrule._util.files import atomic_writer
 
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")

@@ -27,6 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.render._html import page
+from chainrule.render._svg import diagram
+from chainrule.viz import plots
+from chainrule.viz.plots import _output_activation, figure_svg, predicted_classes, target_classes
+
 __all__ = ["report_html", "history_json", "read_history", "read_history_text", "MAX_ROWS"]
 
 #: Rows of the predictions table; the rest are counted, not listed.
@@ -107,8 +112,6 @@ def read_history(path: Any) -> tuple[dict[str, list[float]], dict[str, list[floa
 
 # --- the page -------------------------------------------------------------------------------------
 def _image(fig: Any, caption: str) -> str:
-    from chainrule.viz.plots import figure_svg
-
     data = base64.b64encode(figure_svg(fig).encode("utf-8")).decode("ascii")
     return (f'<figure><img alt="{escape(caption, quote=True)}" '
             f'src="data:image/svg+xml;base64,{data}"><figcaption>{escape(caption)}'
@@ -116,8 +119,6 @@ def _image(fig: Any, caption: str) -> str:
 
 
 def _plots(model: Any, history: Any, x: Any, y: Any, gradients: Any) -> str:
-    from chainrule.viz import plots  # noqa: F401 (module)
-
     figures = []
     if history:
         figures.append(_image(plots.plot_history(history), "loss and metrics per epoch"))
@@ -138,8 +139,6 @@ def _is_classes(y: np.ndarray) -> bool:
 
 
 def _predictions(model: Any, x: Any, y: Any, names: list[str] | None) -> str:
-    from chainrule.viz.plots import _output_activation, predicted_classes, target_classes
-
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64).reshape(len(x), -1)
     out = model.predict(x)
@@ -181,8 +180,6 @@ def report_html(model: Any, *, history: Any = None, x: Any = None, y: Any = None
     the gradient sizes per layer (``gradients``: a ``GradientNorms`` or mapping) and the
     predictions on ``x`` against the targets ``y``. Plots are inline SVG images
     (``data:`` URIs); nothing is fetched."""
-    from chainrule.render._html import page
-    from chainrule.render._svg import diagram
 
     record = getattr(history, "history", history) or {}
     norms = getattr(gradients, "norms", gradients) or None

@@ -39,9 +39,13 @@ from typing import Any
 import numpy as np
 
 from chainrule._util.text import counted
+from chainrule.calculus import losses
+from chainrule.derive import explain
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.problems import schema as schema
+from chainrule.teach.problems import weights as problem_weights
+from chainrule.teach.slips import replay
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -128,7 +132,6 @@ class Problem:
               carry: str | None = None) -> WorkedSolution:
         """The worked solution, with the source's notes and a note on every published
         number that does not follow from the source's own rules (``replay``)."""
-        from chainrule.teach.slips import replay
 
         c = self.conventions(convention, decimals=decimals, carry=carry)
         solution = self.explain(c)
@@ -142,8 +145,6 @@ class Problem:
 
     def explain(self, conventions: Conventions, epochs: int | None = None) -> WorkedSolution:
         """``chainrule.derive.explain`` on this problem, without notes or replay."""
-        from chainrule.derive import explain
-
         try:
             return explain(list(self.layers), self.x, self.t, learning_rate=self.learning_rate,
                            convention=conventions, epochs=epochs or self.epochs,
@@ -247,10 +248,9 @@ def _network(network: Mapping[str, Any]) -> tuple[list[int], list[str]]:
 def _loss(loss: Any) -> str | None:
     if loss is None:
         return None
-    from chainrule.nn import losses
 
     try:
-        return losses.info(schema.text(loss, "[training] loss")).name
+        return losses.get(schema.text(loss, "[training] loss")).name
     except ValueError as exc:
         raise ValueError(f"[training] loss: {exc}") from None
 
@@ -339,6 +339,4 @@ def _examples(value: Any, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _weights(table: Mapping[str, Any], base: Problem) -> tuple[Layer, ...]:
-    from chainrule.teach.problems import weights as problem_weights
-
     return problem_weights.assemble(table, base, _file_conventions(base))

@@ -35,6 +35,7 @@ import numpy as np
 
 from chainrule.calculus import activations
 from chainrule.calculus.evaluate import evaluate
+from chainrule.derive import explain
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.grading.marks import MarkScheme
@@ -115,7 +116,6 @@ def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *, activation: str =
         ValueError: bad arguments, or no well-posed problem found (the message says why the
             last draw failed).
     """
-    from chainrule.derive import explain
 
     sizes = parse_arch(arch) if isinstance(arch, str) else tuple(arch)
     acts = _activations(activation, len(sizes) - 1)

@@ -30,6 +30,9 @@ from chainrule._util.files import write_text_atomic
 from chainrule._util.text import counted
 from chainrule.derive.conventions import PROFILES, Conventions
 from chainrule.derive.solution import Equation
+from chainrule.render._html import page
+from chainrule.render._latex import PREAMBLE
+from chainrule.render._markdown import escape as md_escape
 from chainrule.render.latex_math import latex_text, number, symbol_latex
 from chainrule.teach.grading.report import SECTION_TITLES
 from chainrule.teach.problems.generate import GeneratedProblem
@@ -98,8 +101,6 @@ def question_markdown(problems: Sequence[GeneratedProblem]) -> str:
 
 
 def _md_text(text: str) -> str:
-    from chainrule.render._markdown import escape as md_escape
-
     return md_escape(text)
 
 
@@ -124,8 +125,6 @@ def _l(eq: Equation) -> str:
 
 
 def question_latex(problems: Sequence[GeneratedProblem]) -> str:
-    from chainrule.render._latex import PREAMBLE
-
     lines = [PREAMBLE.rstrip("\n"), r"\begin{document}", r"\section*{Backpropagation: questions}"]
     for p in problems:
         lines += [rf"\subsection*{{Problem {p.number}}}",
@@ -144,8 +143,6 @@ def question_latex(problems: Sequence[GeneratedProblem]) -> str:
 
 
 def answers_latex(problems: Sequence[GeneratedProblem]) -> str:
-    from chainrule.render._latex import PREAMBLE
-
     lines = [PREAMBLE.rstrip("\n"), r"\begin{document}"]
     for p in problems:
         document = p.solution.to_latex()
@@ -157,8 +154,6 @@ def answers_latex(problems: Sequence[GeneratedProblem]) -> str:
 
 # --- HTML ------------------------------------------------------------------------------------
 def question_html(problems: Sequence[GeneratedProblem]) -> str:
-    from chainrule.render._html import page
-
     def sym(eq: Equation) -> str:
         return f'<math display="inline">{eq.symbol.mathml}</math>'
 

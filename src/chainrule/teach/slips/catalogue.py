@@ -39,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from chainrule.calculus.formula import Const, Node, Ref
 from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.slips.rewrites import REWRITES, Context, plain
+from chainrule.teach.slips.world import rederive
 
 __all__ = ["SLIPS", "Slip", "Variant", "variants", "frozen_bias_variant"]
 
@@ -125,7 +126,6 @@ def frozen_bias_variant(solution: WorkedSolution) -> tuple[Variant, dict[str, Eq
     c = solution.conventions
     if c.update_bias or c.bias == "none":
         return None
-    from chainrule.teach.slips.world import rederive
 
     updated = rederive(solution, update_bias=True)
     extra = {i: eq for i, eq in updated.equations.items() if i not in solution.equations}

@@ -26,6 +26,7 @@ import numpy as np
 
 from chainrule.calculus.evaluate import evaluate, evaluate_interval
 from chainrule.calculus.formula import Node
+from chainrule.derive import explain
 from chainrule.derive.rounding import format_exact, format_value, round_value
 from chainrule.derive.solution import Equation, WorkedSolution
 
@@ -218,8 +219,6 @@ def rederive(solution: WorkedSolution, **switches: Any) -> WorkedSolution:
 
         rederive(solution, update_bias=True)      # the frozen biases updated after all
     """
-    from chainrule.derive import explain
-
     eqs = solution.equations
     c = solution.conventions
     sizes = solution.network.sizes
