@@ -9,31 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HELP = "check a hand calculation against a problem's worked solution and name the slip"
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "check", help=HELP, description=HELP + ". Each value is right (within the tolerance "
-        "its written decimals allow), follow-through (computed correctly from your own earlier "
-        "values) or wrong; the report names the first wrong value, the most likely slip and "
-        "the marks. Names as the worked solution prints them, or an ASCII spelling "
-        "(delta_o, w_11+, dE/dw_11); see docs/checking.md.",
-    )
-    p.add_argument("problem", metavar="PROBLEM",
-                   help="a problem file (.toml) or the name of a bundled example")
-    p.add_argument("answers", metavar="ANSWERS", nargs="?",
-                   help="the answers: a TOML file (symbol = value) or a CSV file (symbol,value)")
-    p.add_argument("--published", action="store_true",
-                   help="check the source's own printed numbers ([published] in the problem)")
-    p.add_argument("--marks", metavar="FILE",
-                   help="a mark scheme: a TOML file with [marks] and [marks.symbols] tables")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+from chainrule.teach import check, parse_answers, read_answers
+from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
+from chainrule.teach.grading.names import split_step
+from chainrule.teach.problems import files as problems
 
 
 def run(args: Any) -> int:
-    from chainrule.teach import check, parse_answers, read_answers
-
     if (args.answers is None) == (not args.published):
         raise ValueError("give an ANSWERS file or --published (not both)")
     problem = _load(args.problem)
@@ -53,8 +35,6 @@ def run(args: Any) -> int:
 
 
 def _load(name: str) -> Any:
-    from chainrule.teach.problems import files as problems
-
     if os.path.exists(name) or name.endswith(".toml"):
         return problems.load_problem(name)
     return problems.bundled(name)
@@ -62,8 +42,6 @@ def _load(name: str) -> Any:
 
 def _epochs(problem: Any, sheet: Any) -> int:
     """Enough epochs for every step the answers name (``s3.net_h1``, ``[s3]``)."""
-    from chainrule.teach.grading.names import split_step
-
     steps = [answer.step or split_step(answer.name)[0] for answer in sheet.answers]
     last = max([int(s[1:]) for s in steps if s] + [1])
     return max(problem.epochs, math.ceil(last / len(problem.x)))
@@ -88,9 +66,6 @@ def _published_sheet(problem: Any) -> str:
 
 def _marks(marks_file: str | None, problem: Any, problem_file: str, sheet: Any) -> Any:
     """The mark scheme: --marks over the problem file's [marks] over the sheet's own."""
-    from chainrule.teach import parse_answers
-    from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
-
     scheme = MarkScheme().merged(sheet.marks)
     table = problem.marks if hasattr(problem, "marks") else _problem_marks(problem_file)
     if table:

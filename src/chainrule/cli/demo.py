@@ -11,30 +11,19 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-HELP = ("explain the blog's XOR backpropagation step, then train the network until its four "
-        "outputs are correct")
+import chainrule as cr
+from chainrule._util.text import counted
+from chainrule.cli.train import format_table
+from chainrule.teach.problems.files import bundled
+
 PROBLEM = "blog_xor"
-MAX_EPOCHS = 20_000
 LOST = ("The weights are chainrule's own choice: the post's weights were published as images "
         "that are lost, so no weight set here is the post's.")
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "demo", help=HELP, description=HELP + ". The problem is the bundled blog_xor.toml; "
-        "`chainrule explain blog_xor` prints its solution alone.",
-    )
-    p.add_argument("--max-epochs", type=int, default=MAX_EPOCHS, metavar="N",
-                   help=f"give up after N epochs (default: {MAX_EPOCHS})")
 
 
 def train(problem: Any, max_epochs: int) -> tuple[str, bool]:
     """Train ``problem``'s network on the four XOR patterns, online and in order, from its
     initial weights until every output is correct; the results table and a summary line."""
-    import chainrule as cr
-    from chainrule._util.text import counted
-    from chainrule.cli.train import format_table
-
     model = cr.Sequential([cr.layers.Dense(k.shape[1], activation=act, input_dim=k.shape[0])
                            for k, _, act in problem.layers])
     model.build(problem.sizes[0])
@@ -55,9 +44,6 @@ def train(problem: Any, max_epochs: int) -> tuple[str, bool]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chainrule._util.text import counted
-    from chainrule.teach.problems.files import bundled
-
     if args.max_epochs < 1:
         raise ValueError(f"--max-epochs must be a positive integer. Received: {args.max_epochs}")
     problem = bundled(PROBLEM)

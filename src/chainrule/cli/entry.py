@@ -1,9 +1,9 @@
 """The ``chainrule`` command line: a thin layer over the public API.
 
-Each subcommand lives in ``chainrule.cli.<name>`` and exposes two functions:
-
-- ``register(subparsers)`` adds its parser (help text, arguments) and nothing heavier;
-- ``run(args) -> int`` does the work through the public API and returns the exit code.
+Each subcommand has its parser in ``chainrule.cli.parsers`` (help text and arguments, nothing
+heavier) and its work in ``chainrule.cli.<name>``, whose ``run(args) -> int`` goes through
+the public API and returns the exit code; only the module of the command being run is
+imported.
 
 Bad input raises ``ValueError`` (or ``OSError`` for files); ``main`` turns it into one line on
 stderr and exit code 2, never a traceback.
@@ -17,9 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from chainrule._util.version import __version__
-
-# order is the order shown in --help
-COMMANDS = ("demo", "train", "explain", "check", "problem", "examples", "report")
+from chainrule.cli import parsers
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"chainrule {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        importlib.import_module(f"chainrule.cli.{name}").register(sub)
+    for name in parsers.COMMANDS:
+        getattr(parsers, name)(sub)
     return parser
 
 

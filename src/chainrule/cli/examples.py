@@ -5,28 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule._util.files import write_output
-
-HELP = "list the bundled published examples, or explain one beside the source's printed numbers"
+from chainrule.render._markdown import escape
+from chainrule.render.latex_math import number
+from chainrule.teach.problems import files as problems
+from chainrule.teach.slips import replay
 
 _VERDICT = {"ok": "follows", "rounded_carry": "follows, carried as printed"}
 
 
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "examples", help=HELP, description=HELP + ". With NAME: the worked solution under the "
-        "source's own conventions, then each number the source prints beside the value its "
-        "own rules give, and for a printed number that does not follow, the rule it does "
-        "follow.",
-    )
-    p.add_argument("name", metavar="NAME", nargs="?", help="an example (see the list)")
-    p.add_argument("--format", choices=("text", "markdown"), default="text",
-                   help="output format (default: text)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
-
-
 def run(args: Any) -> int:
-    from chainrule.teach.problems import files as problems
-
     if args.name is None:
         text = _listing(problems)
     else:
@@ -44,8 +31,6 @@ def _listing(problems: Any) -> str:
 
 
 def _replay(problem: Any, fmt: str) -> str:
-    from chainrule.teach.slips import replay
-
     solution = problem.solve()
     rows = [[c.label, c.printed, c.ours, c.full, _verdict(c)]
             for c in replay.compare(problem, solution)]
@@ -83,9 +68,6 @@ def _text_table(heading: str, header: list[str], rows: list[list[str]]) -> str:
 
 
 def _markdown_table(heading: str, header: list[str], rows: list[list[str]]) -> str:
-    from chainrule.render._markdown import escape
-    from chainrule.render.latex_math import number
-
     lines = [f"## {escape(heading)}", "", "| " + " | ".join(header) + " |",
              "| --- | --: | --: | --: | --- |"]
     lines += ["| " + " | ".join(f"${number(v)}$" if i in (1, 2, 3) else escape(v)

@@ -7,40 +7,11 @@ import os
 from typing import Any
 
 from chainrule._util.files import write_output
-
-HELP = "explain the training step(s) of a problem file as an exam-style worked solution"
-FORMATS = ("text", "markdown", "latex", "json", "svg", "html")
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "explain", help=HELP, description=HELP + ": forward pass, error, every δ, every "
-        "gradient, every update, in the notation and rounding of the file's convention. The "
-        "format of problem files is described in docs/problem-format.md.",
-    )
-    p.add_argument("file", metavar="FILE",
-                   help="a problem file (.toml), or the name of a problem shipped with "
-                   "chainrule: blog_xor, mazur_2015, han_kamber, fausett_binary, "
-                   "fausett_bipolar, negnevitsky_xor, hagan_ch11")
-    p.add_argument("--format", choices=FORMATS, default="text",
-                   help="output format (default: text); svg is the annotated network "
-                   "(weights before → after), html an offline step-through page")
-    p.add_argument("--convention", metavar="NAME",
-                   help="write the solution in another notation profile: blog, fausett, "
-                   "mazur, han or layered (default: the file's)")
-    p.add_argument("--decimals", type=int, metavar="N",
-                   help="print every quantity with N decimals (default: the convention's)")
-    p.add_argument("--carry", choices=("full", "rounded"),
-                   help="full: compute exactly, print rounded; rounded: use each value as "
-                   "printed, as by hand (default: the convention's)")
-    p.add_argument("-o", "--output", metavar="OUT",
-                   help="write to OUT (atomically) instead of standard output")
+from chainrule.teach.problems import files as problem
 
 
 def load(file: str) -> Any:
     """The problem in ``file``, or the bundled problem of that name."""
-    from chainrule.teach.problems import files as problem
-
     if os.path.exists(file):
         return problem.load_problem(file)
     bare = "/" not in file and os.sep not in file

@@ -8,27 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HELP = "turn a saved model (train --save) and its history into an HTML page with plots"
-
-
-def register(subparsers: Any) -> None:
-    p = subparsers.add_parser(
-        "report", help=HELP, description=HELP + ": the network, loss curves, the decision "
-        "regions of a 2-input model, gradient sizes per layer and the final predictions. "
-        "The page fetches nothing.",
-    )
-    p.add_argument("run", metavar="RUN.npz", help="a model saved by chainrule train --save")
-    p.add_argument("--history", metavar="HISTORY.json",
-                   help="the run's history (default: RUN.history.json when it exists, as "
-                   "chainrule train --save writes it)")
-    p.add_argument("--data", help="the training data, to list predictions: a dataset name "
-                   "or a .csv/.npy/.npz file (default: the one the history names)")
-    p.add_argument("--target", help="the target column of a CSV file (default: the last)")
-    p.add_argument("--seed", type=int, default=None,
-                   help="seed of a generated dataset (default: the history's, else 0)")
-    p.add_argument("--title", default=None, help="the page's title")
-    p.add_argument("-o", "--output", default="report.html",
-                   help="where to write the page (default: report.html)")
+import chainrule as cr
+from chainrule import data
+from chainrule._util.files import write_text_atomic
+from chainrule.cli.train import history_path
+from chainrule.viz.report import read_history, report_html
 
 
 def _data_file(name: str, history_file: str | None) -> str | None:
@@ -45,7 +29,6 @@ def _data(args: argparse.Namespace, spec: dict[str, Any] | None,
           history_file: str | None) -> tuple[Any, Any, Any]:
     """(x, y, feature names) from --data, else from the history's data description;
     (None, None, None) when neither names data."""
-    from chainrule import data
 
     spec = dict(spec or {})
     name = args.data or spec.get("name") or spec.get("path")
@@ -75,11 +58,6 @@ def _existing(path: str, option: str = "") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import chainrule as cr
-    from chainrule._util.files import write_text_atomic
-    from chainrule.cli.train import history_path
-    from chainrule.viz.report import read_history, report_html
-
     model = cr.load(_existing(args.run))
     history_file = args.history
     if history_file is None and os.path.isfile(history_path(args.run)):
