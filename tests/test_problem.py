@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chainrule.teach.problems import replay
 from chainrule.teach.problems import schema as schema
 from chainrule.teach.problems.files import bundled, bundled_names, load_problem
-from chainrule.teach.slips import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from chainrule.derive.rounding import format_value
+from chainrule.teach.problems import replay
 from chainrule.teach.problems.files import bundled
-from chainrule.teach.slips import replay
 
 
 def as_printed(solution, qid: str, printed: str, exact: bool = False) -> str:

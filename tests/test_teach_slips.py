@@ -260,8 +260,20 @@ def test_mazur_printed_last_digit_is_rounding_drift():
     assert report.slip.explains == ("s1.dout.1.1.2",)
 
 
+def test_a_tie_rounded_half_to_even_is_rounding_drift_and_costs_nothing():
+    # net = 0.25·0.5 = 0.125 exactly: 0.13 half away from zero (the convention), 0.12 to even
+    solution = explain([([[0.25]], [0.0], "linear")], [0.5], [1.0], learning_rate=0.1,
+                       decimals=2)
+    assert solution.equation("s1.net.1.1").printed == "0.13"
+    report = check(solution, {"net_o": "0.12"})
+    assert report.count("right") == 1 and report.first_wrong is None
+    assert report.slip is not None and report.slip.name == "tie", report.to_text()
+    assert report.slip.explains == ("s1.net.1.1",)
+    assert report.results[0].marks == report.results[0].out_of > 0  # drift costs nothing
+
+
 def test_every_listed_slip_has_a_test():
-    assert set(PLANTED) | {"bias_updated", "carry"} == set(SLIPS)
+    assert set(PLANTED) | {"bias_updated", "carry", "tie"} == set(SLIPS)
 
 
 def test_the_oracle_agrees_with_the_solution_without_a_slip():

@@ -8,7 +8,7 @@ from chainrule._util.files import write_output
 from chainrule.render._markdown import escape
 from chainrule.render.latex_math import number
 from chainrule.teach.problems import files as problems
-from chainrule.teach.slips import replay
+from chainrule.teach.problems import replay
 
 _VERDICT = {"ok": "follows", "rounded_carry": "follows, carried as printed"}
 

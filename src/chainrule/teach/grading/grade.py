@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from chainrule._util.text import counted
@@ -36,7 +37,14 @@ from chainrule.teach.grading.answers import Answer, AnswerSheet, answers_from_ma
 from chainrule.teach.grading.marks import MarkScheme
 from chainrule.teach.grading.names import NameTable
 from chainrule.teach.grading.report import CheckReport, SlipFinding, ValueResult
-from chainrule.teach.slips.catalogue import SLIPS, Variant, frozen_bias_variant, variants
+from chainrule.teach.slips.catalogue import (
+    ROUNDING,
+    SLIPS,
+    Variant,
+    frozen_bias_variant,
+    variants,
+    world_of,
+)
 from chainrule.teach.slips.world import Pin, World, agrees
 
 __all__ = ["check", "CheckReport", "ValueResult", "SlipFinding"]
@@ -172,15 +180,14 @@ def _diagnose(solution: WorkedSolution, results: list[ValueResult], pins: dict[s
     wrong = [r for r in results if r.status == "wrong"]
     if not wrong:
         return None
-    candidates = [v for v in variants(solution) if v.slip != "carry"]
-    candidates += [frozen] if frozen else []
+    tried = [v for v in variants(solution) if v.slip not in ROUNDING]
+    tried += [frozen] if frozen else []
     best: tuple[tuple, Variant, list[str], list[str]] | None = None
-    for rank, variant in enumerate(candidates):
-        extra = {**key_extra, **variant.extra}
-        world = World(solution, formulas=variant.formulas, extra=extra, carry=variant.carry,
-                      tie=variant.tie, pinned=pins)
+    for rank, variant in enumerate(tried):
+        world = world_of(solution, variant, extra=key_extra, pinned=pins)
         explained = [r.id for r in wrong if _explains(world, r, pins[r.id][1])]
-        alone_world = World(solution, formulas=variant.formulas, extra=extra)
+        alone_world = world_of(solution, replace(variant, carry=None, tie=None),
+                               extra=key_extra)
         alone = [r.id for r in wrong if r.id not in explained
                  and _explains(alone_world, r, pins[r.id][1])]
         if not explained and not alone:
@@ -205,20 +212,21 @@ def _order(slip: str) -> int:
 def _drift(solution: WorkedSolution, results: list[ValueResult], pins: dict[str, Pin],
            key_extra: Mapping[str, Equation]) -> SlipFinding | None:
     """Right values whose last digits differ from the key: rounding drift, when the other
-    carry rule gives exactly the student's digits."""
+    carry rule (or, failing that, the other tie rule) gives exactly the student's digits."""
     tie = solution.conventions.tie
     differ = [r for r in results if r.status == "right" and r.key != "nan"
               and _rounded(float(r.key), pins[r.id][1], tie) != r.value]
     if not differ:
         return None
-    variant = next(v for v in variants(solution) if v.slip == "carry")
-    world = World(solution, extra=key_extra, carry=variant.carry)
-    explained = [r.id for r in differ
-                 if _rounded(world.value(r.id), pins[r.id][1], tie) == r.value]
-    if not explained:
-        return None
-    return SlipFinding("carry", SLIPS["carry"].title, SLIPS["carry"].rule, variant.where,
-                       tuple(explained), True)
+    for variant in (v for v in variants(solution) if v.slip in ROUNDING):
+        world = world_of(solution, variant, extra=key_extra)
+        explained = [r.id for r in differ
+                     if _rounded(world.value(r.id), pins[r.id][1], world.tie) == r.value]
+        if explained:
+            slip = SLIPS[variant.slip]
+            return SlipFinding(variant.slip, slip.title, slip.rule, variant.where,
+                               tuple(explained), True)
+    return None
 
 
 def _rounded(value: float, decimals: int, tie: str) -> float:

@@ -43,9 +43,9 @@ from chainrule.calculus import losses
 from chainrule.derive import explain
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import WorkedSolution
+from chainrule.teach.problems import replay
 from chainrule.teach.problems import schema as schema
 from chainrule.teach.problems import weights as problem_weights
-from chainrule.teach.slips import replay
 
 if sys.version_info >= (3, 11):
     import tomllib

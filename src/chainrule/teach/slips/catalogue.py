@@ -25,66 +25,97 @@ slip                      the rewritten equations
 ``update_sign``           w⁺ = w + η·∂E/∂w (the step taken uphill)
 ``carry``                 the other carry rule: values carried rounded instead of at full
                           precision, or the reverse (rounding drift, no marks lost)
+``tie``                   the other tie rule: half to even instead of half away from zero,
+                          or the reverse (rounding drift, no marks lost)
 ========================  =============================================================
 
-The f′ factor is recognised as the derivation writes it (``out·(1 − out)`` for the
-sigmoid, ``½(1 + out)(1 − out)`` bipolar, ``1 − out²`` tanh, ``f′(net)`` for ReLU) or as a
-reference to the f′ equation when the convention writes one.
+The f′ factor is recognised as the calculus table writes it (``out·(1 − out)`` for the
+sigmoid, ``½(1 + out)(1 − out)`` bipolar, ``1 − out²`` tanh, ``relu′(net)`` for ReLU) or as
+a reference to the f′ equation when the convention writes one.
+
+This one mechanism serves both the grading of a student's sheet (``grading.grade``) and the
+replay of a source's printed numbers (``problems.replay``): a variant is evaluated by
+``world_of``, alone or combined with others (``combine``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from chainrule.calculus.formula import Const, Node, Ref
 from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.slips.rewrites import REWRITES, Context, plain
-from chainrule.teach.slips.world import rederive
+from chainrule.teach.slips.world import Pin, World, rederive
 
-__all__ = ["SLIPS", "Slip", "Variant", "variants", "frozen_bias_variant"]
+__all__ = [
+    "SLIPS", "ROUNDING", "Slip", "Variant", "variants", "candidates", "combine", "world_of",
+    "frozen_bias_variant",
+]
 
 
 @dataclass(frozen=True)
 class Slip:
-    """A named mistake: ``title`` for a heading, ``rule`` says what the student did."""
+    """A named mistake: ``title`` for a heading, ``rule`` says what the student did,
+    ``phrase`` names the rule followed (a number "follows from …")."""
 
     name: str
     title: str
     rule: str
+    phrase: str = ""
 
 
 #: Every slip ``check`` looks for, the more common first (the order breaks ties).
 SLIPS: dict[str, Slip] = {s.name: s for s in (
     Slip("fprime_missing", "derivative factor f′ missing",
-         "δ was computed without the factor f′(net) = ∂out/∂net"),
+         "δ was computed without the factor f′(net) = ∂out/∂net",
+         "δ computed without the factor f′(net)"),
     Slip("error_sign", "sign of the error flipped",
-         "the output error was taken as (y − t) instead of (t − y)"),
+         "the output error was taken as (y − t) instead of (t − y)",
+         "the output error taken as (y − t)"),
     Slip("half_dropped", "the ½ dropped",
-         "the ½ of E = ½Σ(t − y)² was dropped, doubling E and ∂E/∂out"),
+         "the ½ of E = ½Σ(t − y)² was dropped, doubling E and ∂E/∂out",
+         "the ½ of E dropped"),
     Slip("half_doubled", "the ½ doubled",
-         "an extra ½ halves E or ∂E/∂out (the 2 from the square should cancel the ½)"),
+         "an extra ½ halves E or ∂E/∂out (the 2 from the square should cancel the ½)",
+         "an extra ½ in E and ∂E/∂out"),
     Slip("updated_weights", "hidden δ from the updated weights",
-         "hidden δ used the output weights after this step's update instead of before"),
+         "hidden δ used the output weights after this step's update instead of before",
+         "hidden δ computed from the already-updated weights of the layer above"),
     Slip("eta_missing", "learning rate not applied",
-         "the change Δw was not multiplied by the learning rate"),
+         "the change Δw was not multiplied by the learning rate",
+         "Δw not multiplied by the learning rate"),
     Slip("eta_twice", "learning rate applied twice",
-         "the learning rate was applied twice (η² instead of η)"),
+         "the learning rate was applied twice (η² instead of η)",
+         "the learning rate applied twice"),
     Slip("net_for_out", "net used where out belongs",
-         "a unit's net input was used where its output belongs"),
+         "a unit's net input was used where its output belongs",
+         "a net input used where the output belongs"),
     Slip("out_for_net", "out used where net belongs",
-         "f′ was evaluated at the unit's output instead of its net input"),
+         "f′ was evaluated at the unit's output instead of its net input",
+         "f′ evaluated at the output instead of the net input"),
     Slip("index_swap", "indices of a weight swapped",
-         "w_ji was used where w_ij belongs"),
+         "w_ji was used where w_ij belongs",
+         "w_ji used where w_ij belongs"),
     Slip("bias_frozen", "bias not updated",
-         "a bias was left at its old value, but this convention updates biases"),
+         "a bias was left at its old value, but this convention updates biases",
+         "the biases left at their old values"),
     Slip("bias_updated", "bias updated though frozen",
-         "a bias was updated, but this convention keeps biases fixed"),
+         "a bias was updated, but this convention keeps biases fixed",
+         "the biases updated"),
     Slip("update_sign", "update in the wrong direction",
-         "the weight change was applied with the wrong sign (w + η·∂E/∂w)"),
+         "the weight change was applied with the wrong sign (w + η·∂E/∂w)",
+         "the weight change applied with the wrong sign"),
     Slip("carry", "rounding drift",
          "values were carried the other way (rounded instead of full precision, or the "
          "reverse), which moves the last digits"),
+    Slip("tie", "tie rule",
+         "values lying exactly on a half were rounded the other way (half to even instead "
+         "of half away from zero, or the reverse), which moves a last digit"),
 )}
+
+#: The slips that only move last digits: the same method, rounded another way.
+ROUNDING = ("carry", "tie")
 
 
 @dataclass(frozen=True)
@@ -98,6 +129,12 @@ class Variant:
     extra: dict[str, Equation] = field(default_factory=dict)
     carry: str | None = None
     tie: str | None = None
+    phrase: str = ""
+
+    @property
+    def follows(self) -> str:
+        """The rule a number computed this way follows, for "follows from …"."""
+        return self.phrase or SLIPS[self.slip].phrase
 
 
 def variants(solution: WorkedSolution) -> list[Variant]:
@@ -113,11 +150,48 @@ def variants(solution: WorkedSolution) -> list[Variant]:
             found.append(Variant(slip, where, formulas))
     other = "full" if ctx.c.carry == "rounded" else "rounded"
     where = f"values carried {_CARRY[other]}, not {_CARRY[ctx.c.carry]} as the solution does"
-    found.append(Variant("carry", where, {}, carry=other))
+    found.append(Variant("carry", where, {}, carry=other, phrase=_CARRY_RULE[other]))
+    tie = "half_even" if ctx.c.tie == "half_away" else "half_away"
+    found.append(Variant("tie", f"ties rounded {_TIE[tie]}, not {_TIE[ctx.c.tie]}", {},
+                         tie=tie, phrase=f"ties rounded {_TIE[tie]}"))
     return found
 
 
 _CARRY = {"full": "at full precision", "rounded": "rounded as printed"}
+_CARRY_RULE = {"full": "full-precision carry",
+               "rounded": "rounded carry (each value used as printed)"}
+_TIE = {"half_away": "half away from zero", "half_even": "half to even"}
+
+
+def candidates(solution: WorkedSolution) -> list[Variant]:
+    """Every variant a number of ``solution`` may follow: the rewrites and rounding rules
+    of ``variants``, and the bias variant of a convention that keeps biases fixed."""
+    frozen = frozen_bias_variant(solution)
+    return variants(solution) + ([frozen[0]] if frozen else [])
+
+
+def combine(*parts: Variant) -> Variant:
+    """Several variants at once (their rewrites merged, the last rounding rule winning)."""
+    if len(parts) == 1:
+        return parts[0]
+    formulas: dict[str, Node] = {}
+    extra: dict[str, Equation] = {}
+    carry = tie = None
+    for v in parts:
+        formulas.update(v.formulas)
+        extra.update(v.extra)
+        carry, tie = v.carry or carry, v.tie or tie
+    return Variant("+".join(v.slip for v in parts), "; ".join(v.where for v in parts),
+                   formulas, extra, carry, tie, " with ".join(v.follows for v in parts))
+
+
+def world_of(solution: WorkedSolution, variant: Variant, *,
+             extra: Mapping[str, Equation] | None = None,
+             pinned: Mapping[str, Pin] | None = None) -> World:
+    """The values of ``solution``'s equations under ``variant`` (and a student's ``pinned``
+    values): the one place a variant derivation is evaluated."""
+    return World(solution, formulas=variant.formulas, extra={**(extra or {}), **variant.extra},
+                 carry=variant.carry, tie=variant.tie, pinned=pinned)
 
 
 def frozen_bias_variant(solution: WorkedSolution) -> tuple[Variant, dict[str, Equation]] | None:

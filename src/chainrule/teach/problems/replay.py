@@ -3,9 +3,10 @@
 A problem file's ``[published]`` table holds numbers as the source prints them. Each is
 compared, at its printed precision, with the solution under the source's own rules (the
 file's conventions) and at full precision. A number that does not follow from the source's
-rules is a *slip*; the replay then tries the variant rules that explain published slips —
-the other carry, the other tie rule, hidden δ from already-updated weights — and says which
-one reproduces it. The findings become notes of the solution::
+rules is a *slip*; the replay then evaluates the variants of the slip catalogue — the very
+ones a student's sheet is graded against (``chainrule.teach.slips``): the other carry or tie
+rule first, then every slip, alone and in pairs — and says which one reproduces it. The
+findings become notes of the solution::
 
     Err_6 = 0.1311 as printed is the value carried as printed (rounded carry); at full
     precision it is 0.1312.
@@ -16,13 +17,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chainrule._util.text import text_number
-from chainrule.derive.conventions import Conventions
 from chainrule.derive.rounding import format_value
-from chainrule.derive.solution import Equation, WorkedSolution
+from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.problems.schema import name_key
+from chainrule.teach.slips.catalogue import ROUNDING, Variant, candidates, combine, world_of
+from chainrule.teach.slips.world import World
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainrule.teach.problems.files import Problem, Published
@@ -66,18 +68,21 @@ def compare(problem: Problem, solution: WorkedSolution | None = None) -> tuple[C
     conventions (``solution``, if already computed under them)."""
     if not problem.published:
         return ()
-    c = problem.conventions()
     epochs = _epochs_needed(problem)
     if solution is None or solution.epochs < epochs:
-        solution = problem.explain(c, epochs)
-    variants = _Variants(problem, c, epochs)
+        solution = problem.explain(problem.conventions(), epochs)
+    own, full = World(solution), World(solution, carry="full")
+    tried: list[Variant] | None = None
     out = []
     for entry in problem.published:
         ids, label = _resolve(problem.name, entry, solution)
-        ours = _printed(solution, ids, entry, c.carry, c.tie)
-        full = _printed(solution, ids, entry, "full", c.tie)
-        found = () if ours == entry.printed else variants.reproducing(ids, entry)
-        out.append(Comparison(entry.key, label, entry.printed, ours, full, found))
+        ours = _printed(own, ids, entry)
+        found: tuple[str, ...] = ()
+        if ours != entry.printed:
+            tried = tried if tried is not None else _candidates(solution)
+            found = _reproducing(solution, ids, entry, tried)
+        out.append(Comparison(entry.key, label, entry.printed, ours, _printed(full, ids, entry),
+                              found))
     return tuple(out)
 
 
@@ -155,64 +160,32 @@ def _symbols(solution: WorkedSolution, step: str) -> dict[str, set[str]]:
 
 
 # --- values at printed precision -----------------------------------------------------------
-def _printed(solution: WorkedSolution, ids: list[str], entry: Published, carry: str,
-             tie: str) -> str:
-    """The value of ``entry`` with ``carry`` (``full``: exact values; ``rounded``: the
-    solution's values, whose factors are used as printed) at the printed decimals."""
-    eqs = [solution.equation(i) for i in ids]
+def _printed(world: World, ids: list[str], entry: Published) -> str:
+    """The value of ``entry`` in ``world`` at the printed decimals; a product's factors are
+    used as the world carries them (as printed under rounded carry)."""
     if entry.product:
-        value = math.prod(_factor(eq, carry) for eq in eqs)
+        value = math.prod(world.carried(i) for i in ids)
     else:
-        value = eqs[0].exact if carry == "full" else eqs[0].value
-    return format_value(value, _decimals(entry.printed), tie)
-
-
-def _factor(eq: Equation, carry: str) -> float:
-    return eq.exact if carry == "full" else eq.rounded
+        value = world.value(ids[0])
+    return format_value(value, _decimals(entry.printed), world.tie)
 
 
 def _decimals(printed: str) -> int:
     return len(printed.partition(".")[2])
 
 
-class _Variants:
-    """The variant rules behind published slips, each solved once, tried alone then in
-    pairs."""
-
-    def __init__(self, problem: Problem, c: Conventions, epochs: int) -> None:
-        self.problem, self.c, self.epochs = problem, c, epochs
-        self.rules = _variant_rules(c)
-        self.solutions: dict[tuple[int, ...], tuple[Conventions, WorkedSolution]] = {}
-
-    def reproducing(self, ids: list[str], entry: Published) -> tuple[str, ...]:
-        for size in (1, 2):
-            for combo in combinations(range(len(self.rules)), size):
-                c, solution = self._solve(combo)
-                if _printed(solution, ids, entry, c.carry, c.tie) == entry.printed:
-                    return tuple(self.rules[i][0] for i in combo)
-        return ()
-
-    def _solve(self, combo: tuple[int, ...]) -> tuple[Conventions, WorkedSolution]:
-        if combo not in self.solutions:
-            switches: dict[str, Any] = {}
-            for i in combo:
-                switches.update(self.rules[i][1])
-            c = self.c.replace(**switches)
-            self.solutions[combo] = (c, self.problem.explain(c, self.epochs))
-        return self.solutions[combo]
+def _reproducing(solution: WorkedSolution, ids: list[str], entry: Published,
+                 tried: list[Variant]) -> tuple[str, ...]:
+    """The rules (one, else two together) under which the printed number comes out: the
+    slips' own variants, the rounding ones first (the same method, rounded another way)."""
+    for size in (1, 2):
+        for combo in combinations(tried, size):
+            if _printed(world_of(solution, combine(*combo)), ids, entry) == entry.printed:
+                return tuple(v.follows for v in combo)
+    return ()
 
 
-def _variant_rules(c: Conventions) -> list[tuple[str, dict[str, Any]]]:
-    rules: list[tuple[str, dict[str, Any]]] = []
-    if c.carry == "full":
-        rules.append(("rounded carry (each value used as printed)", {"carry": "rounded"}))
-    else:
-        rules.append(("full-precision carry", {"carry": "full"}))
-    if c.tie == "half_away":
-        rules.append(("ties rounded half to even", {"tie": "half_even"}))
-    else:
-        rules.append(("ties rounded half away from zero", {"tie": "half_away"}))
-    if c.hidden_delta_weights == "before":
-        rules.append(("hidden δ computed from the already-updated weights of the layer above",
-                      {"hidden_delta_weights": "after"}))
-    return rules
+def _candidates(solution: WorkedSolution) -> list[Variant]:
+    found = candidates(solution)
+    return ([v for v in found if v.slip in ROUNDING]
+            + [v for v in found if v.slip not in ROUNDING])
