@@ -11,12 +11,12 @@ import numpy as np
 from chainrule._util.text import counted
 from chainrule.calculus import losses
 from chainrule.calculus.losses import fuses
-from chainrule.derive import truth
+from chainrule.derive import ids, truth
 from chainrule.derive.assemble import Evaluator
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.derivation import Builder
 from chainrule.derive.general import general_derivation
-from chainrule.derive.network import Network, param_id, to_convention
+from chainrule.derive.network import Network, to_convention
 from chainrule.derive.notation import notation_for
 from chainrule.derive.solution import (
     LayerInfo,
@@ -109,7 +109,7 @@ def _solution(builder: Builder, evaluator: Evaluator, engine: dict[str, float],
     shown = builder.step_ids if len(per_epoch) == 1 else [builder.step_ids[0],
                                                           builder.step_ids[-1]]
     losses = Section("loss", "Loss per epoch", tuple(
-        evaluator.equation(f"loss.{e}", lookup) for e in range(1, len(per_epoch) + 1)))
+        evaluator.equation(ids.loss(e), lookup) for e in range(1, len(per_epoch) + 1)))
     sizes = builder.sizes
     layers = tuple(LayerInfo(sizes[layer], "input" if layer == 0 else
                              builder.net.activations[layer - 1],
@@ -128,11 +128,10 @@ def _solution(builder: Builder, evaluator: Evaluator, engine: dict[str, float],
 def _weight_table(builder: Builder, per_epoch: list[list[str]]) -> tuple[WeightRow, ...]:
     rows = []
     for key in builder.keys:
-        pid = param_id(key)
-        name = "new" if builder.updated(key) else None
-        after = tuple(f"{steps[-1]}.{name}.{pid}" if name else f"{steps[-1]}.{pid}"
-                      for steps in per_epoch)
-        rows.append(WeightRow(pid, builder.n.param(key), pid, after))
+        pid = ids.param(key)
+        last = ids.updated if builder.updated(key) else ids.weight
+        after = tuple(last(steps[-1], key) for steps in per_epoch)
+        rows.append(WeightRow(pid, builder.n.param(key), ids.weight(None, key), after))
     return tuple(rows)
 
 

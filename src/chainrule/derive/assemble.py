@@ -18,6 +18,7 @@ from chainrule.calculus.formula import (
     refs,
     substitute,
 )
+from chainrule.derive import ids
 from chainrule.derive.conventions import Conventions
 from chainrule.derive.derivation import Quantity
 from chainrule.derive.rounding import format_exact, format_value, round_value
@@ -63,7 +64,7 @@ class Evaluator:
         a weight prints — a trained model's 0.6627933157180583 — then a weight's decimals.
         Inputs, targets, η and μ are the problem's data and always print as given."""
         q = self.q[qid]
-        if q.kind != "given" or qid in ("eta", "mu") or q.value is None:
+        if q.kind != "given" or qid in (ids.ETA, ids.MU) or q.value is None:
             return None
         places = self.c.decimals_for("update")
         written = format_exact(float(q.value))

@@ -35,8 +35,9 @@ from chainrule.calculus.formula import (
     simplify,
 )
 from chainrule.calculus.losses import LOSSES, fuses
+from chainrule.derive import ids
 from chainrule.derive.conventions import Conventions
-from chainrule.derive.network import Network, param_id, param_keys
+from chainrule.derive.network import Network, param_keys
 from chainrule.derive.notation import Notation
 from chainrule.derive.symbol import Partial, Symbol
 
@@ -91,18 +92,18 @@ class Builder:
 
     # --- given values ---------------------------------------------------------------------
     def givens(self) -> None:
-        self.add(Quantity("eta", ("eta",), "given", self.n.learning_rate(), None, "given",
+        self.add(Quantity(ids.ETA, ("eta",), "given", self.n.learning_rate(), None, "given",
                           "learning rate", value=self.learning_rate))
         if self.c.momentum:
-            self.add(Quantity("mu", ("mu",), "given", self.n.momentum(), None, "given",
+            self.add(Quantity(ids.MU, ("mu",), "given", self.n.momentum(), None, "given",
                               "momentum", value=float(self.c.momentum)))
         for key in self.keys:
-            self.add(Quantity(param_id(key), key, "given", self.n.param(key), None, "given",
+            self.add(Quantity(ids.weight(None, key), key, "given", self.n.param(key), None, "given",
                               "initial value", value=self.params[key]))
 
     # --- one step ---------------------------------------------------------------------------
     def step(self, x: list[float], t: list[float]) -> str:
-        s = f"s{len(self.step_ids) + 1}"
+        s = ids.step(len(self.step_ids) + 1)
         previous = self.step_ids[-1] if self.step_ids else None
         self.step_ids.append(s)
         self._given(s, previous, x, t)
@@ -119,60 +120,58 @@ class Builder:
                 self._update(s, previous, key)
         return s
 
-    def q(self, s: str, name: str, key: tuple, kind: str, symbol: object, formula: Node,
+    def q(self, s: str, qid: str, key: tuple, kind: str, symbol: object, formula: Node,
           section: str, label: str = "", shown: bool = True,
           expansion: Node | None = None) -> Ref:
-        qid = f"{s}.{name}"
         return self.add(Quantity(qid, key, kind, symbol, formula, section, label, shown,
                                  expansion=expansion, step=s))
 
     def _given(self, s: str, previous: str | None, x: list[float], t: list[float]) -> None:
         for i, value in enumerate(x, start=1):
-            self.add(Quantity(f"{s}.x.{i}", ("x", i), "input", self.n.input(i), None, "given",
+            self.add(Quantity(ids.x(s, i), ("x", i), "input", self.n.input(i), None, "given",
                               f"input {i}", value=value, step=s))
         for k, value in enumerate(t, start=1):
-            self.add(Quantity(f"{s}.t.{k}", ("t", k), "target", self.n.target(k), None,
+            self.add(Quantity(ids.t(s, k), ("t", k), "target", self.n.target(k), None,
                               "given", f"target {k}", value=value, step=s))
         for key in self.keys:
-            pid = param_id(key)
             if previous is None:
-                source = pid
+                source = ids.weight(None, key)
             elif self.updated(key):
-                source = f"{previous}.new.{pid}"
+                source = ids.updated(previous, key)
             else:
-                source = f"{previous}.{pid}"
-            self.q(s, pid, key, "weight", self.n.param(key), Ref(source), "given",
+                source = ids.weight(previous, key)
+            self.q(s, ids.weight(s, key), key, "weight", self.n.param(key), Ref(source), "given",
                    "value at the start of the step")
 
     def x(self, s: str, layer: int, i: int) -> Ref:
-        return Ref(f"{s}.x.{i}") if layer == 0 else Ref(f"{s}.out.{layer}.{i}")
+        return Ref(ids.out(s, layer, i))
 
     def _forward(self, s: str) -> None:
         for layer in range(1, self.depth + 1):
             act = self.net.activations[layer - 1]
             for j in range(1, self.sizes[layer] + 1):
                 unit = self.n.unit(layer, j).flat_text()
-                self.q(s, f"net.{layer}.{j}", ("net", layer, j), "net", self.n.net(layer, j),
+                self.q(s, ids.net(s, layer, j), ("net", layer, j), "net", self.n.net(layer, j),
                        self._net_formula(s, layer, j), "forward", f"net input of {unit}")
             for j in range(1, self.sizes[layer] + 1):
                 unit = self.n.unit(layer, j).flat_text()
                 if act == "softmax":
-                    nets = tuple(Ref(f"{s}.net.{layer}.{m}")
+                    nets = tuple(Ref(ids.net(s, layer, m))
                                  for m in range(1, self.sizes[layer] + 1))
                     formula: Node = Call("softmax", nets, index=j - 1)
                 else:
-                    formula = Call(act, (Ref(f"{s}.net.{layer}.{j}"),))
-                self.q(s, f"out.{layer}.{j}", ("out", layer, j), "out", self.n.out(layer, j),
+                    formula = Call(act, (Ref(ids.net(s, layer, j)),))
+                self.q(s, ids.out(s, layer, j), ("out", layer, j), "out", self.n.out(layer, j),
                        formula, "forward", f"output of {unit}")
 
     def _net_formula(self, s: str, layer: int, j: int) -> Node:
         terms: list[Node] = []
         for i in range(1, self.sizes[layer - 1] + 1):
-            w, x = Ref(f"{s}.w.{layer}.{i}.{j}"), self.x(s, layer - 1, i)
+            w, x = Ref(ids.weight(s, ("w", layer, i, j))), self.x(s, layer - 1, i)
             terms.append(Mul((x, w)) if self.c.input_first else Mul((w, x)))
         form = self.c.bias
         if form != "none":
-            b = Ref(f"{s}.b.{layer}" if form == "shared" else f"{s}.b.{layer}.{j}")
+            b = Ref(ids.weight(s, ("b", layer) if form == "shared" else ("b", layer, j)))
             bias = {"input": Mul((b, ONE)), "shared": Mul((b, ONE)), "separate": b,
                     "threshold": Neg(b)}[form]
             terms = [bias] + terms if self.c.bias_first else terms + [bias]
@@ -181,7 +180,7 @@ class Builder:
     # --- error --------------------------------------------------------------------------------
     def _term(self, s: str, k: int) -> Node:
         """Output k's share of E, without the loss's ½, 1/K or sign."""
-        t, y = Ref(f"{s}.t.{k}"), Ref(f"{s}.out.{self.depth}.{k}")
+        t, y = Ref(ids.t(s, k)), Ref(ids.out(s, self.depth, k))
         return bind(self.loss.term, t=t, y=y)
 
     def _scaled(self, node: Node) -> Node:
@@ -197,19 +196,19 @@ class Builder:
         outputs = self.sizes[-1]
         terms = [self._term(s, k) for k in range(1, outputs + 1)]
         if outputs > 1 and self.c.shows("error_term"):
-            parts = [self.q(s, f"E.{k}", ("E", k), "error_term", self.n.error_term(k),
+            parts = [self.q(s, ids.error_term(s, k), ("E", k), "error_term", self.n.error_term(k),
                             self._scaled(term), "error", f"error of output {k}")
                      for k, term in enumerate(terms, start=1)]
             formula = _sum(list(parts))
         else:
             formula = self._scaled(_sum(terms))
-        self.q(s, "E", ("E",), "error", self.n.error(), formula, "error", "error")
+        self.q(s, ids.error(s), ("E",), "error", self.n.error(), formula, "error", "error")
 
     # --- backward pass ------------------------------------------------------------------------
     def _delta(self, s: str, layer: int, j: int, t: list[float]) -> None:
         unit = self.n.unit(layer, j).flat_text()
         act = self.net.activations[layer - 1]
-        out, net = Ref(f"{s}.out.{layer}.{j}"), Ref(f"{s}.net.{layer}.{j}")
+        out, net = Ref(ids.out(s, layer, j)), Ref(ids.net(s, layer, j))
         if layer == self.depth and fuses(self.c.error, act):
             formula = self._fused_delta(s, j, t)
         else:
@@ -219,19 +218,19 @@ class Builder:
             else:
                 dout = self._backprop(s, layer, j)
                 shown = self.c.shows("backprop")
-            d = self.q(s, f"dout.{layer}.{j}", ("dout", layer, j), "dout",
+            d = self.q(s, ids.dout(s, layer, j), ("dout", layer, j), "dout",
                        self.n.dout(layer, j), dout, "backward",
                        f"error at the output of {unit}", shown)
-            fp = self.q(s, f"fp.{layer}.{j}", ("fp", layer, j), "fprime",
+            fp = self.q(s, ids.fprime(s, layer, j), ("fp", layer, j), "fprime",
                         self.n.fprime(layer, j), _fprime(act, out, net), "backward",
                         f"derivative of the activation of {unit}", self.c.shows("fprime"))
             formula = Mul((fp, d)) if self.n.fprime_first else Mul((d, fp))
-        self.q(s, f"delta.{layer}.{j}", ("delta", layer, j), "delta", self.n.delta(layer, j),
+        self.q(s, ids.delta(s, layer, j), ("delta", layer, j), "delta", self.n.delta(layer, j),
                formula, "backward", f"delta of {unit}")
 
     def _bound(self, node: Node, s: str, k: int, t: list[float]) -> Node:
         """A definition of the loss table bound to output k of step s."""
-        return simplify(bind(node, t=Ref(f"{s}.t.{k}"), y=Ref(f"{s}.out.{self.depth}.{k}"),
+        return simplify(bind(node, t=Ref(ids.t(s, k)), y=Ref(ids.out(s, self.depth, k)),
                              K=Const(float(self.sizes[-1])), sum_t=Const(float(sum(t)))))
 
     def _output_dout(self, s: str, k: int, t: list[float]) -> Node:
@@ -249,15 +248,15 @@ class Builder:
     def _backprop(self, s: str, layer: int, j: int) -> Node:
         """Σ_k δ_k·w_jk over the units k the unit feeds (weights before the update, unless
         the convention asks for the slip)."""
-        prefix = f"{s}.new.w" if self.c.hidden_delta_weights == "after" else f"{s}.w"
-        terms: list[Node] = [Mul((Ref(f"{s}.delta.{layer + 1}.{k}"),
-                                  Ref(f"{prefix}.{layer + 1}.{j}.{k}")))
+        weight = ids.updated if self.c.hidden_delta_weights == "after" else ids.weight
+        terms: list[Node] = [Mul((Ref(ids.delta(s, layer + 1, k)),
+                                  Ref(weight(s, ("w", layer + 1, j, k)))))
                              for k in range(1, self.sizes[layer + 1] + 1)]
         if (self.c.shows("backprop_terms") and self.c.sign == "minus" and len(terms) > 1
                 and layer + 1 == self.depth):
             # Mazur: ∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1, each δ_k·w_jk
             out = self.n.out(layer, j)
-            terms = [self.q(s, f"dout.{layer}.{j}.{k}", ("dout", layer, j, k), "dout",
+            terms = [self.q(s, ids.dout_term(s, layer, j, k), ("dout", layer, j, k), "dout",
                             Partial(self.n.error_term(k), out), term, "backward",
                             f"error at the output of {out} through output {k}")
                      for k, term in enumerate(terms, start=1)]
@@ -273,17 +272,16 @@ class Builder:
         layer = key[1]
         shared = key[0] == "b" and len(key) == 2
         units = list(range(1, self.sizes[layer] + 1)) if shared else [key[-1]]
-        deltas = [Ref(f"{s}.delta.{layer}.{j}") for j in units]
+        deltas = [Ref(ids.delta(s, layer, j)) for j in units]
         dnet = self._dnet(s, key)
         if len(deltas) > 1:  # shared bias: the sum over the layer
             return _sum(deltas)
         return deltas[0] if dnet is None else Mul((deltas[0], dnet))
 
     def _gradient(self, s: str, key: tuple) -> None:
-        pid = param_id(key)
         product = self._delta_times_dnet(s, key)
         formula = product if self.c.sign == "minus" else Neg(product)
-        self.q(s, f"grad.{pid}", ("grad",) + key, "gradient", self.n.gradient(key), formula,
+        self.q(s, ids.gradient(s, key), ("grad",) + key, "gradient", self.n.gradient(key), formula,
                "backward", "gradient", self.c.shows("gradient"), self._chain(key))
         if self.c.sign == "plus":
             self._change(s, key, "backward")
@@ -302,40 +300,38 @@ class Builder:
                     Sym(Partial(n.out(layer, j), net)), dnet))
 
     def _change(self, s: str, key: tuple, section: str) -> None:
-        pid = param_id(key)
-        eta = Ref("eta")
+        eta = Ref(ids.ETA)
         if self.c.sign == "minus":
-            step: Node = Neg(Mul((eta, Ref(f"{s}.grad.{pid}"))))
+            step: Node = Neg(Mul((eta, Ref(ids.gradient(s, key)))))
         else:
             product = self._delta_times_dnet(s, key)
             factors = product.factors if isinstance(product, Mul) else (product,)
             step = Mul((eta,) + tuple(factors))
         previous = self.step_ids[-2] if len(self.step_ids) > 1 else None
         if self.c.momentum and previous is not None:
-            step = Add((Mul((Ref("mu"), Ref(f"{previous}.change.{pid}"))), step))
-        self.q(s, f"change.{pid}", ("change",) + key, "change", self.n.change(key), step,
+            step = Add((Mul((Ref(ids.MU), Ref(ids.change(previous, key)))), step))
+        self.q(s, ids.change(s, key), ("change",) + key, "change", self.n.change(key), step,
                section, "change", self.c.shows("change"))
 
     def _update(self, s: str, previous: str | None, key: tuple) -> None:
-        pid = param_id(key)
         if self.c.sign == "minus":
             self._change(s, key, "update")
-        w = Ref(f"{s}.{pid}")
+        w = Ref(ids.weight(s, key))
         if self.c.sign == "minus" and not self.c.shows("change"):
-            formula: Node = Sub(w, Mul((Ref("eta"), Ref(f"{s}.grad.{pid}"))))
+            formula: Node = Sub(w, Mul((Ref(ids.ETA), Ref(ids.gradient(s, key)))))
         else:
-            formula = Add((w, Ref(f"{s}.change.{pid}")))
-        self.q(s, f"new.{pid}", ("new",) + key, "update", self.n.updated(key), formula,
+            formula = Add((w, Ref(ids.change(s, key))))
+        self.q(s, ids.updated(s, key), ("new",) + key, "update", self.n.updated(key), formula,
                "update", "value after the update")
 
     # --- epochs -------------------------------------------------------------------------------
     def epoch_loss(self, epoch: int, steps: list[str]) -> None:
         e = self.n.error()
-        errors = [Ref(f"{s}.E", Symbol(e.base, e.sub, f"({i})") if len(steps) > 1 else None)
+        errors = [Ref(ids.error(s), Symbol(e.base, e.sub, f"({i})") if len(steps) > 1 else None)
                   for i, s in enumerate(steps, start=1)]
         formula = errors[0] if len(errors) == 1 else Div(Add(tuple(errors)),
                                                          Const(float(len(errors))))
-        self.add(Quantity(f"loss.{epoch}", ("loss", epoch), "loss", self.n.loss(epoch),
+        self.add(Quantity(ids.loss(epoch), ("loss", epoch), "loss", self.n.loss(epoch),
                           formula, "loss", f"mean error of epoch {epoch}"))
 
 

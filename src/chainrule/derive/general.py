@@ -27,8 +27,8 @@ from chainrule.calculus.formula import (
     walk,
 )
 from chainrule.calculus.losses import fuses
+from chainrule.derive import ids
 from chainrule.derive.derivation import Builder, Quantity
-from chainrule.derive.network import param_id
 from chainrule.derive.solution import DerivationLine
 from chainrule.derive.symbol import Partial
 
@@ -66,7 +66,7 @@ def _nested_error(b: Builder, s: str) -> Node | None:
             return substitute(q[r.id].formula, unfold)  # type: ignore[arg-type]
         return Sym(q[r.id].symbol)  # type: ignore[arg-type]
 
-    error = q[f"{s}.E"].formula
+    error = q[ids.error(s)].formula
     assert error is not None
     nested = substitute(error, unfold)
     leaves = sum(1 for n in walk(nested) if isinstance(n, Sym))
@@ -77,7 +77,7 @@ def general_derivation(b: Builder) -> tuple[DerivationLine, ...]:
     """The derivation lines for the network of ``b`` (after its first step was built)."""
     s = b.step_ids[0]
     q, n, c = b.quantities, b.n, b.c
-    error = q[f"{s}.E"]
+    error = q[ids.error(s)]
     lines = [DerivationLine(Sym(n.error()), (_symbolic(error.formula, q),),  # type: ignore
                             "the error of one example")]
     if len(b.net.activations) > 1 or b.sizes[-1] == 1:
@@ -101,11 +101,11 @@ def _layer_lines(b: Builder, s: str, layer: int) -> list[DerivationLine]:
     q, n, c = b.quantities, b.n, b.c
     j, lines = 1, []
     net, out = n.net(layer, j), n.out(layer, j)
-    delta = q[f"{s}.delta.{layer}.{j}"]
+    delta = q[ids.delta(s, layer, j)]
     dnet_sign = "" if c.sign == "minus" else "−"
     act = b.net.activations[layer - 1]
     if layer < b.depth:
-        dout = q[f"{s}.dout.{layer}.{j}"]
+        dout = q[ids.dout(s, layer, j)]
         chain = [Mul((Sym(Partial(n.error(), n.net(layer + 1, k))),
                       Sym(Partial(n.net(layer + 1, k), out))))
                  for k in range(1, b.sizes[layer + 1] + 1)]
@@ -127,8 +127,8 @@ def _layer_lines(b: Builder, s: str, layer: int) -> list[DerivationLine]:
     lines.append(DerivationLine(Sym(delta.symbol), forms,  # type: ignore[arg-type]
                                 f"δ = {dnet_sign}∂E/∂net: {note}"))
     key = ("w", layer, 1, j)
-    grad = q[f"{s}.grad.{param_id(key)}"]
-    x = Sym(q[f"{s}.x.1"].symbol if layer == 1 else q[f"{s}.out.{layer - 1}.1"].symbol)
+    grad = q[ids.gradient(s, key)]
+    x = Sym(q[ids.out(s, layer - 1, 1)].symbol)
     weight = n.weight(*key[1:])
     chain = Mul((Sym(Partial(n.error(), net)), Sym(Partial(net, weight))))
     if c.sign == "minus":

@@ -18,7 +18,7 @@ import numpy as np
 from chainrule._util.text import counted
 from chainrule.calculus import activations
 
-__all__ = ["Network", "ACTIVATIONS", "param_keys", "param_id", "to_convention"]
+__all__ = ["Network", "ACTIVATIONS", "param_keys", "to_convention"]
 
 #: Activations a worked solution can explain: every one of the calculus table.
 ACTIVATIONS = tuple(activations.names())
@@ -139,11 +139,6 @@ def _activation(name: Any, number: int) -> str:
 
 
 # --- parameters in a convention's terms ----------------------------------------------------
-def param_id(key: tuple) -> str:
-    """``("w", 1, 2, 1)`` → ``"w.1.2.1"``."""
-    return ".".join(str(p) for p in key)
-
-
 def param_keys(sizes: Sequence[int], bias: str) -> list[tuple]:
     """Every parameter, layer by layer, by target unit, then source unit; the bias of a
     unit after its weights (a shared bias after the layer's weights)."""

@@ -18,8 +18,9 @@ import numpy as np
 
 from chainrule.calculus import optimizers
 from chainrule.calculus.losses import LOSSES
+from chainrule.derive import ids
 from chainrule.derive.conventions import Conventions
-from chainrule.derive.network import Network, param_id, param_keys
+from chainrule.derive.network import Network, param_keys
 from chainrule.engine import Tensor, losses
 from chainrule.engine import functional as F
 
@@ -103,37 +104,37 @@ def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndar
     for s, (x, t) in zip(steps, examples):
         for key in keys:
             if start is not None:
-                _set_param(key, start(f"{s}.{param_id(key)}"), kernels, biases, c)
-            values[f"{s}.{param_id(key)}"] = _param_value(key, kernels, biases, c, "data")
+                _set_param(key, start(ids.weight(s, key)), kernels, biases, c)
+            values[ids.weight(s, key)] = _param_value(key, kernels, biases, c, "data")
         nets, outs, error = _forward(network, kernels, biases, x, t, c)
         for p in kernels + biases:
             if p is not None:
                 p.zero_grad()
         error.backward()
-        values[f"{s}.E"] = error.item()
+        values[ids.error(s)] = error.item()
         for layer, (net, out) in enumerate(zip(nets, outs), start=1):
             act = network.activations[layer - 1]
             fp = None if act == "softmax" else _fprime(act, net.data)[0]
             for j in range(net.shape[1]):
-                values[f"{s}.net.{layer}.{j + 1}"] = float(net.data[0, j])
-                values[f"{s}.out.{layer}.{j + 1}"] = float(out.data[0, j])
-                values[f"{s}.delta.{layer}.{j + 1}"] = sign * float(net.grad[0, j])
+                values[ids.net(s, layer, j + 1)] = float(net.data[0, j])
+                values[ids.out(s, layer, j + 1)] = float(out.data[0, j])
+                values[ids.delta(s, layer, j + 1)] = sign * float(net.grad[0, j])
                 if out.grad is not None:
-                    values[f"{s}.dout.{layer}.{j + 1}"] = sign * float(out.grad[0, j])
+                    values[ids.dout(s, layer, j + 1)] = sign * float(out.grad[0, j])
                 if fp is not None:
-                    values[f"{s}.fp.{layer}.{j + 1}"] = float(fp[j])
+                    values[ids.fprime(s, layer, j + 1)] = float(fp[j])
         before = {key: _param_value(key, kernels, biases, c, "data") for key in keys}
         for key in keys:
-            values[f"{s}.grad.{param_id(key)}"] = _param_value(key, kernels, biases, c, "grad")
+            values[ids.gradient(s, key)] = _param_value(key, kernels, biases, c, "grad")
         for p in trained:
             p.data[...], velocities[id(p)][...] = optimizers.sgd(
                 p.data, p.grad, velocities[id(p)], learning_rate, float(c.momentum), False)
         for key in keys:
             after = _param_value(key, kernels, biases, c, "data")
-            values[f"{s}.new.{param_id(key)}"] = after
-            values[f"{s}.change.{param_id(key)}"] = after - before[key]
+            values[ids.updated(s, key)] = after
+            values[ids.change(s, key)] = after - before[key]
     for number, epoch_steps in enumerate(epochs, start=1):
-        values[f"loss.{number}"] = float(np.mean([values[f"{s}.E"] for s in epoch_steps]))
+        values[ids.loss(number)] = float(np.mean([values[ids.error(s)] for s in epoch_steps]))
     return values
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from chainrule._util.text import text_number
 from chainrule.calculus.formula import Node
+from chainrule.derive import ids
 from chainrule.render._svg import diagram
 from chainrule.render.printing import equation_parts, to_mathml
 
@@ -189,8 +190,8 @@ def _step_data(step: Any, solution: Any, example_names: list[str]) -> dict[str, 
     for eq in step.section("given"):
         if eq.kind != "weight":
             continue
-        param = ".".join(str(p) for p in eq.key)
-        start = next((i for i in (f"{step.id}.new.{param}", f"{step.id}.grad.{param}")
+        param = ids.param(eq.key)
+        start = next((i for i in (ids.updated(step.id, eq.key), ids.gradient(step.id, eq.key))
                       if i in solution.equations), None)
         derivations[param] = _derivation(step, solution, start) if start else []
         names[param] = eq.symbol.text

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chainrule.derive import ids
 from chainrule.derive.conventions import get
 from chainrule.derive.network import Network
 from chainrule.derive.notation import notation_for
@@ -136,23 +137,23 @@ def from_solution(solution: Any, *, step: str | None = None) -> View:
 
 def _solution_unit(eqs: Any, s: str, layer: int, j: int, name: Symbol, kind: str) -> Unit:
     if layer == 0:
-        names = [f"{s}.x.{j}"]
+        names = [ids.x(s, j)]
     else:
-        names = [f"{s}.{q}.{layer}.{j}" for q in ("net", "out", "dout", "fp", "delta")]
+        names = [f(s, layer, j) for f in (ids.net, ids.out, ids.dout, ids.fprime, ids.delta)]
         if kind == "output":
-            names[2:2] = [f"{s}.t.{j}", f"{s}.E.{j}", f"{s}.E"]
+            names[2:2] = [ids.t(s, j), ids.error_term(s, j), ids.error(s)]
     present = tuple(i for i in names if i in eqs)
     shown = ("x", "net", "out", "t", "delta")
     values = tuple(Value(_label(eqs[i].symbol), eqs[i].symbol.text, eqs[i].printed, i)
-                   for i in present if i.split(".")[1] in shown)
+                   for i in present if ids.parse(i).name in shown)
     return Unit(layer, j, name, kind, values, present)
 
 
-def _param_eqs(eqs: Any, s: str, param: str) -> tuple[tuple[str, ...], str | None]:
-    ids = tuple(i for i in (f"{s}.{param}", f"{s}.grad.{param}", f"{s}.change.{param}",
-                            f"{s}.new.{param}") if i in eqs)
-    after = f"{s}.new.{param}"
-    return ids, (after if after in eqs else None)
+def _param_eqs(eqs: Any, s: str, key: tuple) -> tuple[tuple[str, ...], str | None]:
+    found = tuple(i for i in (f(s, key) for f in (ids.weight, ids.gradient, ids.change,
+                                                  ids.updated)) if i in eqs)
+    after = ids.updated(s, key)
+    return found, (after if after in eqs else None)
 
 
 def _solution_edges(step: Any, eqs: Any, bias: str, layers: list[tuple[Unit, ...]]
@@ -163,22 +164,22 @@ def _solution_edges(step: Any, eqs: Any, bias: str, layers: list[tuple[Unit, ...
         if eq.kind != "weight":
             continue
         key = eq.key
-        param = ".".join(str(p) for p in key)
-        ids, after_eq = _param_eqs(eqs, step.id, param)
+        param = ids.param(key)
+        shown, after_eq = _param_eqs(eqs, step.id, key)
         after = eqs[after_eq].printed if after_eq else None
         if key[0] == "w":
             edges.append(Edge(param, key[1], key[2], key[3], eq.symbol, eq.printed, after,
-                              eq.value, ids, after_eq))
+                              eq.value, shown, after_eq))
         elif len(key) == 2:  # one shared bias, an edge from the bias unit to every neuron
             for j in range(1, len(layers[key[1]]) + 1):
                 edges.append(Edge(param, key[1], 0, j, eq.symbol, eq.printed, after,
-                                  eq.value, ids, after_eq))
+                                  eq.value, shown, after_eq))
         elif bias in BIAS_UNIT_FORMS:
             edges.append(Edge(param, key[1], 0, key[2], eq.symbol, eq.printed, after,
-                              eq.value, ids, after_eq))
+                              eq.value, shown, after_eq))
         else:
             separate[(key[1], key[2])] = Value(_label(eq.symbol), eq.symbol.text, eq.printed,
-                                               ids[0], after, after_eq, param)
+                                               shown[0], after, after_eq, param)
     return edges, separate
 
 
@@ -209,12 +210,12 @@ def from_model(model: Any) -> View:
             for i in range(1, kernel.shape[0] + 1):
                 key = ("w", layer, i, j)
                 w = float(kernel[i - 1, j - 1])
-                edges.append(Edge(f"w.{layer}.{i}.{j}", layer, i, j, notation.param(key),
+                edges.append(Edge(ids.param(key), layer, i, j, notation.param(key),
                                   format_value(w, 4), None, w))
             if b is not None:
                 bias_units[layer - 1] = Unit(layer - 1, 0, Symbol("1"), "bias")
                 value = float(b[j - 1])
-                edges.append(Edge(f"b.{layer}.{j}", layer, 0, j,
+                edges.append(Edge(ids.param(("b", layer, j)), layer, 0, j,
                                   notation.param(("b", layer, j)), format_value(value, 4),
                                   None, value))
     activations = ("input",) + network.activations

@@ -41,6 +41,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from chainrule.derive import ids
 from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
 
 if sys.version_info >= (3, 11):
@@ -160,7 +161,7 @@ def _table_name(name: str, where: str) -> str:
     if not match:
         raise ValueError(f"{where}: unknown table [{name}]; valid tables: [marks], "
                          "[marks.symbols] and steps such as [s2]")
-    return f"s{int(match.group(1))}"
+    return ids.step(int(match.group(1)))
 
 
 def _bad_line(line: str, where: str) -> ValueError:

@@ -22,6 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from chainrule.derive import ids
 from chainrule.derive.solution import Equation
 
 __all__ = ["canonical", "NameTable", "split_step"]
@@ -67,7 +68,7 @@ def split_step(name: str) -> tuple[str | None, str]:
     """``"s2.net_h1"`` → ``("s2", "net_h1")``; a name without a step → ``(None, name)``."""
     match = _STEP.match(name.strip())
     if match:
-        return f"s{int(match.group(1))}", match.group(2).strip()
+        return ids.step(int(match.group(1))), match.group(2).strip()
     return None, name.strip()
 
 

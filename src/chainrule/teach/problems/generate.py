@@ -35,7 +35,7 @@ import numpy as np
 
 from chainrule.calculus import activations
 from chainrule.calculus.evaluate import evaluate
-from chainrule.derive import explain
+from chainrule.derive import explain, ids
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.grading.marks import MarkScheme
@@ -210,8 +210,8 @@ def ill_posed(solution: WorkedSolution) -> str | None:
         if eq.decimals is not None and _near_tie(value, eq.decimals):
             return f"{eq.symbol.text} = {value!r} is a rounding tie"
     for k in range(1, solution.network.sizes[-1] + 1):
-        gap = abs(solution.equation(f"{step.id}.t.{k}").exact
-                  - solution.equation(f"{step.id}.out.{len(acts) - 1}.{k}").exact)
+        gap = abs(solution.equation(ids.t(step.id, k)).exact
+                  - solution.equation(ids.out(step.id, len(acts) - 1, k)).exact)
         if gap < 0.05:
             return "an output is already at its target"
     return None

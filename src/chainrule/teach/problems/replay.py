@@ -20,6 +20,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 from chainrule._util.text import text_number
+from chainrule.derive import ids
 from chainrule.derive.rounding import format_value
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.problems.schema import name_key
@@ -137,7 +138,7 @@ def _lookup(name: str, key: str, solution: WorkedSolution, step: int) -> str:
     if key in solution.equations:
         return key
     symbol = key.partition("@")[0]
-    found = _symbols(solution, f"s{step}").get(name_key(symbol), set())
+    found = _symbols(solution, ids.step(step)).get(name_key(symbol), set())
     if len(found) == 1:
         return next(iter(found))
     where = f"{name}: [published] {key!r}"

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule._util.text import counted
+from chainrule.derive import ids
 from chainrule.derive.conventions import Conventions
 from chainrule.teach.problems import schema as schema
 
@@ -124,7 +125,7 @@ class _Assembler:
         else:
             kernel = np.zeros((0, 0))
         for (i, j), value in np.ndenumerate(kernel):
-            self.set(f"w.{layer}.{i + 1}.{j + 1}", float(value), f"{where} kernel")
+            self.set(ids.param(("w", layer, i + 1, j + 1)), float(value), f"{where} kernel")
         for key, sign in (("bias", 1.0), ("threshold", -1.0)):
             if key in table:
                 self.layer_bias(schema.vector(table[key], f"{where} {key}"), sign, layer,
@@ -142,24 +143,26 @@ class _Assembler:
         if len(values) != len(bias):
             raise ValueError(f"{where}: expected {counted(len(bias), 'value')} (one per unit) "
                              f"or one shared value. Received: {values!r}")
-        self.once([f"b.{layer}.{j}" for j in range(1, len(bias) + 1)] + [f"b.{layer}"], where)
+        self.once([ids.param(("b", layer, j)) for j in range(1, len(bias) + 1)]
+                  + [ids.param(("b", layer))], where)
         bias[:] = [sign * v + 0.0 for v in values]
 
     def set(self, pid: str, value: float, where: str) -> None:
-        parts = pid.split(".")
-        layer = int(parts[1])
+        parts = ids.param_key(pid)
+        layer = parts[1]
         if parts[0] == "w":
             self.once([pid], where)
-            self.kernels[layer - 1][int(parts[2]) - 1, int(parts[3]) - 1] = value
+            self.kernels[layer - 1][parts[2] - 1, parts[3] - 1] = value
             return
         bias = self.biases[layer - 1]
         assert bias is not None, pid  # a convention without biases names no b.*
         if len(parts) == 2:  # the bias shared by the layer
-            self.once([pid] + [f"b.{layer}.{j}" for j in range(1, len(bias) + 1)], where)
+            self.once([pid] + [ids.param(("b", layer, j)) for j in range(1, len(bias) + 1)],
+                      where)
             bias[:] = value
         else:
             self.once([pid], where)
-            bias[int(parts[2]) - 1] = -value + 0.0 if self.c.bias == "threshold" else value
+            bias[parts[2] - 1] = -value + 0.0 if self.c.bias == "threshold" else value
 
     def once(self, pids: list[str], where: str) -> None:
         """Record that ``pids`` are given at ``where``; raise if one of them already was."""

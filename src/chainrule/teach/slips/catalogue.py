@@ -44,6 +44,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from chainrule.calculus.formula import Const, Node, Ref
+from chainrule.derive import ids
 from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.slips.rewrites import REWRITES, Context, plain
 from chainrule.teach.slips.world import Pin, World, rederive
@@ -209,7 +210,7 @@ def frozen_bias_variant(solution: WorkedSolution) -> tuple[Variant, dict[str, Eq
     key: dict[str, Equation] = {}
     for i, eq in extra.items():
         if eq.kind == "update":
-            formula: Node | None = Ref(f"{eq.step}.{i.split('.new.', 1)[1]}")
+            formula: Node | None = Ref(ids.weight(eq.step, ids.parse(i).index))
         elif eq.kind == "change":
             formula = Const(0.0)
         else:

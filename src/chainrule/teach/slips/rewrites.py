@@ -31,6 +31,7 @@ from chainrule.calculus.formula import (
     transform,
 )
 from chainrule.calculus.losses import fuses
+from chainrule.derive import ids
 from chainrule.derive.solution import Equation, WorkedSolution
 
 __all__ = ["Context", "REWRITES", "transform", "plain"]
@@ -81,14 +82,14 @@ class Context:
                 yield replace(eq, formula=plain(eq.formula))
 
     def shows_fprime(self, s: str, layer: int, j: int) -> bool:
-        return f"{s}.fp.{layer}.{j}" in self.eqs
+        return ids.fprime(s, layer, j) in self.eqs
 
     def fprime_run(self, s: str, layer: int, j: int) -> tuple[Node, ...]:
         """The factors f′(net) is written as inside a δ (see the module doc)."""
-        fp = f"{s}.fp.{layer}.{j}"
+        fp = ids.fprime(s, layer, j)
         if fp in self.eqs:
             return (Ref(fp),)
-        out, net = Ref(f"{s}.out.{layer}.{j}"), Ref(f"{s}.net.{layer}.{j}")
+        out, net = Ref(ids.out(s, layer, j)), Ref(ids.net(s, layer, j))
         entry = ACTIVATIONS[self.act(layer)]
         if entry.written_as_call:
             return (Call(entry.name, (net,), derivative=True),)
@@ -100,8 +101,8 @@ class Context:
     def signal_eq(self, s: str, layer: int, j: int) -> Equation | None:
         """The equation holding the error signal of a unit: its ∂E/∂out (or δ_in) when the
         convention writes it, its δ otherwise."""
-        for name in ("dout", "delta"):
-            eq = self.eqs.get(f"{s}.{name}.{layer}.{j}")
+        for signal in (ids.dout, ids.delta):
+            eq = self.eqs.get(signal(s, layer, j))
             if eq is not None and eq.formula is not None:
                 return replace(eq, formula=plain(eq.formula))
         return None
@@ -141,26 +142,27 @@ def _fprime_rewrite(ctx: Context, change: Callable[[str, int, int, Node], Node])
 
 def _net_for_out_fprime(ctx: Context) -> Rewrites:
     return _fprime_rewrite(ctx, lambda s, layer, j, node: _rename(
-        node, {f"{s}.out.{layer}.{j}": f"{s}.net.{layer}.{j}"}))
+        node, {ids.out(s, layer, j): ids.net(s, layer, j)}))
 
 
 def _out_for_net_fprime(ctx: Context) -> Rewrites:
     def at_out(s: str, layer: int, j: int, node: Node) -> Node:
-        out = f"{s}.out.{layer}.{j}"
+        out = ids.out(s, layer, j)
         applied = Call(ctx.act(layer), (Ref(out),))
         return substitute(node, lambda r: applied if r.id == out else
-                          Ref(out) if r.id == f"{s}.net.{layer}.{j}" else None)
+                          Ref(out) if r.id == ids.net(s, layer, j) else None)
     return _fprime_rewrite(ctx, at_out)
 
 
-def _hidden_outs(s: str, layer: int, units: int, to: str) -> dict[str, str]:
-    return {f"{s}.out.{layer}.{i}": f"{s}.{to}.{layer}.{i}" for i in range(1, units + 1)}
+def _hidden_nets(s: str, layer: int, units: int) -> dict[str, str]:
+    """Each unit's output id of ``layer`` mapped to its net input's id."""
+    return {ids.out(s, layer, i): ids.net(s, layer, i) for i in range(1, units + 1)}
 
 
 def _net_for_out_forward(ctx: Context) -> Rewrites:
     sizes = ctx.solution.network.sizes
-    return {eq.id: _rename(eq.formula, _hidden_outs(eq.step, eq.key[1] - 1,
-                                                    sizes[eq.key[1] - 1], "net"))
+    return {eq.id: _rename(eq.formula, _hidden_nets(eq.step, eq.key[1] - 1,
+                                                    sizes[eq.key[1] - 1]))
             for eq in ctx.step_eqs("net") if eq.key[1] > 1}
 
 
@@ -175,8 +177,8 @@ def _net_for_out_gradient(ctx: Context) -> Rewrites:
     for eq in ctx.step_eqs("gradient", "change", "update"):
         layer = _param_layer(eq)
         if layer and layer > 1:
-            out[eq.id] = _rename(eq.formula, _hidden_outs(eq.step, layer - 1,
-                                                          sizes[layer - 1], "net"))
+            out[eq.id] = _rename(eq.formula, _hidden_nets(eq.step, layer - 1,
+                                                          sizes[layer - 1]))
     return out
 
 
@@ -192,7 +194,7 @@ def _error_sign(ctx: Context) -> Rewrites:
     out = {}
     for eq in _output_signals(ctx):
         k = eq.key[2]
-        t, y = Ref(f"{eq.step}.t.{k}"), Ref(f"{eq.step}.out.{ctx.depth}.{k}")
+        t, y = Ref(ids.t(eq.step, k)), Ref(ids.out(eq.step, ctx.depth, k))
 
         def swap(node: Node, t: Ref = t, y: Ref = y) -> Node | None:
             if node == Sub(t, y):
@@ -226,9 +228,10 @@ def _updated_weights(ctx: Context) -> Rewrites:
     out = {}
     for eq in _hidden_signals(ctx):
         s, layer = eq.step, eq.key[1]
-        mapping = {r: f"{s}.new.{r[len(s) + 1:]}" for r in eq.refs
-                   if r.startswith(f"{s}.w.{layer + 1}.") and f"{s}.new.{r[len(s) + 1:]}"
-                   in ctx.eqs}
+        above = [ids.parse(r) for r in eq.refs]
+        mapping = {ids.unparse(p): ids.updated(s, p.index) for p in above
+                   if p.step == s and p.name == "param" and p.index[:2] == ("w", layer + 1)
+                   and ids.updated(s, p.index) in ctx.eqs}
         if mapping:
             out[eq.id] = _rename(eq.formula, mapping)
     return out
@@ -236,22 +239,26 @@ def _updated_weights(ctx: Context) -> Rewrites:
 
 def _eta(replacement: Node) -> Callable[[Context], Rewrites]:
     def rewrite(ctx: Context) -> Rewrites:
-        return {eq.id: substitute(eq.formula, lambda r: replacement if r.id == "eta" else None)
-                for eq in ctx.step_eqs("gradient", "change", "update") if "eta" in eq.refs}
+        return {eq.id: substitute(eq.formula, lambda r: replacement if r.id == ids.ETA
+                                  else None)
+                for eq in ctx.step_eqs("gradient", "change", "update") if ids.ETA in eq.refs}
     return rewrite
 
 
 def _swapped(ref: str) -> str:
-    head, _, tail = ref.rpartition(".w.")
-    parts = tail.split(".")
-    return f"{head}.w.{parts[0]}.{parts[2]}.{parts[1]}" if len(parts) == 3 else ref
+    """The id of the same quantity of w_ji for one of w_ij (any other id as it is)."""
+    parsed = ids.parse(ref)
+    key = parsed.index
+    if parsed.name not in ("param", "grad", "change", "new") or key[0] != "w":
+        return ref
+    return ids.unparse(parsed._replace(index=(key[0], key[1], key[3], key[2])))
 
 
 def _swap_weights(ctx: Context, eqs: Iterator[Equation]) -> Rewrites:
     out = {}
     for eq in eqs:
         mapping = {r: _swapped(r) for r in eq.refs
-                   if ".w." in r and _swapped(r) != r and _swapped(r) in ctx.eqs}
+                   if _swapped(r) != r and _swapped(r) in ctx.eqs}
         if mapping:
             out[eq.id] = _rename(eq.formula, mapping)
     return out
@@ -272,18 +279,18 @@ def _index_swap_gradient(ctx: Context) -> Rewrites:
         if _param_layer(eq) is None:
             continue
         _, l_, i, j = eq.key[1:]
-        partner = ctx.eqs.get(f"{eq.step}.{eq.key[0]}.w.{l_}.{j}.{i}")
+        partner = ctx.eqs.get(_swapped(eq.id))
         if partner is None or i == j or partner.formula is None:
             continue
-        own = {f"{eq.step}.{p}.w.{l_}.{j}.{i}": f"{eq.step}.{p}.w.{l_}.{i}.{j}"
-               for p in ("grad", "change", "new")}
-        own[f"{eq.step}.w.{l_}.{j}.{i}"] = f"{eq.step}.w.{l_}.{i}.{j}"
+        mine, theirs = ("w", l_, i, j), ("w", l_, j, i)
+        own = {f(eq.step, theirs): f(eq.step, mine)
+               for f in (ids.gradient, ids.change, ids.updated, ids.weight)}
         out[eq.id] = _rename(partner.formula, own)
     return out
 
 
 def _bias_frozen(ctx: Context) -> Rewrites:
-    return {eq.id: Ref(f"{eq.step}.{eq.id.split('.new.', 1)[1]}")
+    return {eq.id: Ref(ids.weight(eq.step, ids.parse(eq.id).index))
             for eq in ctx.step_eqs("update") if eq.key[1] == "b"}
 
 
@@ -310,7 +317,7 @@ REWRITES: tuple[tuple[str, str, Callable[[Context], Rewrites]], ...] = (
     ("half_doubled", "in E and ∂E/∂out", _half(0.5)),
     ("updated_weights", "in the hidden δ", _updated_weights),
     ("eta_missing", "in the updates", _eta(ONE)),
-    ("eta_twice", "in the updates", _eta(Mul((Ref("eta"), Ref("eta"))))),
+    ("eta_twice", "in the updates", _eta(Mul((Ref(ids.ETA), Ref(ids.ETA))))),
     ("net_for_out", "in the forward pass", _net_for_out_forward),
     ("net_for_out", "in f′", _net_for_out_fprime),
     ("net_for_out", "in ∂E/∂w", _net_for_out_gradient),

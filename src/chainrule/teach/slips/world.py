@@ -26,7 +26,7 @@ import numpy as np
 
 from chainrule.calculus.evaluate import evaluate, evaluate_interval
 from chainrule.calculus.formula import Node
-from chainrule.derive import explain
+from chainrule.derive import explain, ids
 from chainrule.derive.rounding import format_exact, format_value, round_value
 from chainrule.derive.solution import Equation, WorkedSolution
 
@@ -194,12 +194,12 @@ class World:
 
 def _ordered(equations: list[Equation], extra: list[Equation]) -> list[str]:
     """Ids in the solution's order, each extra equation after the last one of its step."""
-    ids = [eq.id for eq in equations if eq.id not in {e.id for e in extra}]
+    order = [eq.id for eq in equations if eq.id not in {e.id for e in extra}]
     for eq in extra:
-        last = max((n for n, qid in enumerate(ids)
-                    if qid.startswith(f"{eq.step}.")), default=len(ids) - 1)
-        ids.insert(last + 1, eq.id)
-    return ids
+        last = max((n for n, qid in enumerate(order)
+                    if ids.parse(qid).step == eq.step), default=len(order) - 1)
+        order.insert(last + 1, eq.id)
+    return order
 
 
 def _finite_or_nan(f: Any, qid: str) -> float:
@@ -224,13 +224,14 @@ def rederive(solution: WorkedSolution, **switches: Any) -> WorkedSolution:
     sizes = solution.network.sizes
     layers = []
     for layer in range(1, len(sizes)):
-        kernel = np.array([[eqs[f"w.{layer}.{i}.{j}"].value for j in range(1, sizes[layer] + 1)]
+        kernel = np.array([[eqs[ids.weight(None, ("w", layer, i, j))].value
+                            for j in range(1, sizes[layer] + 1)]
                            for i in range(1, sizes[layer - 1] + 1)], dtype=np.float64)
         layers.append((kernel, _bias(solution, layer), solution.network.layers[layer].activation))
     first = [s for s in solution.steps if s.epoch == 1]
-    xs = [[eqs[f"{s.id}.x.{i}"].value for i in range(1, sizes[0] + 1)] for s in first]
-    ts = [[eqs[f"{s.id}.t.{k}"].value for k in range(1, sizes[-1] + 1)] for s in first]
-    return explain(layers, xs, ts, learning_rate=eqs["eta"].value, convention=c.replace(
+    xs = [[eqs[ids.x(s.id, i)].value for i in range(1, sizes[0] + 1)] for s in first]
+    ts = [[eqs[ids.t(s.id, k)].value for k in range(1, sizes[-1] + 1)] for s in first]
+    return explain(layers, xs, ts, learning_rate=eqs[ids.ETA].value, convention=c.replace(
         **switches), epochs=solution.epochs, title=solution.title)
 
 
@@ -240,7 +241,8 @@ def _bias(solution: WorkedSolution, layer: int) -> np.ndarray | None:
     if form == "none":
         return None
     if form == "shared":
-        return np.full(units, eqs[f"b.{layer}"].value, dtype=np.float64)
+        return np.full(units, eqs[ids.weight(None, ("b", layer))].value, dtype=np.float64)
     sign = -1.0 if form == "threshold" else 1.0
-    return np.array([sign * eqs[f"b.{layer}.{j}"].value for j in range(1, units + 1)],
+    return np.array([sign * eqs[ids.weight(None, ("b", layer, j))].value
+                     for j in range(1, units + 1)],
                     dtype=np.float64)

@@ -1,0 +1,177 @@
+"""The one id scheme of a worked solution's equations: every id is built and read here.
+
+An id is stable, convention-independent and readable: the step (``s1`` … ``sN``), the
+quantity, then layer and unit numbers counted from 1 (layer 0 is the input)::
+
+    s1.x.2          input 2            s1.net.1.2      net input of unit 2 of layer 1
+    s1.t.1          target 1           s1.out.2.1      output of unit 1 of layer 2
+    s1.E            the error          s1.E.2          output 2's share of the error
+    s1.dout.1.2     ∂E/∂out (or δ_in)  s1.dout.1.2.1   its part through output 1 (Mazur)
+    s1.fp.1.2       f′(net)            s1.delta.1.2    δ
+    s1.w.2.1.1      a parameter at the start of the step (``w.l.i.j``, ``b.l.j``, ``b.l``)
+    s1.grad.w.2.1.1 ∂E/∂w              s1.change.w.2.1.1  Δw
+    s1.new.w.2.1.1  w⁺                 loss.1          the mean error of epoch 1
+    w.2.1.1         a given parameter  eta, mu         the learning rate, the momentum
+
+A parameter's key is ``("w", l, i, j)`` (from unit i of layer l − 1 to unit j of layer l),
+``("b", l, j)`` or ``("b", l)`` (a bias shared by layer l).
+
+>>> net("s1", 1, 2), updated("s2", ("w", 2, 1, 1)), parse("s2.new.w.2.1.1")
+('s1.net.1.2', 's2.new.w.2.1.1', Id(step='s2', name='new', index=('w', 2, 1, 1)))
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = [
+    "Id", "ETA", "MU", "step", "step_number", "param", "param_key", "x", "t", "net", "out",
+    "error", "error_term", "dout", "dout_term", "fprime", "delta", "weight", "gradient",
+    "change", "updated", "loss", "parse", "unparse", "with_step",
+]
+
+ETA, MU = "eta", "mu"
+_PARAMETER_KINDS = ("w", "b")
+#: Names of the quantities that follow a step id, in the order a step computes them.
+STEP_NAMES = ("x", "t", "w", "b", "net", "out", "E", "dout", "fp", "delta", "grad", "change",
+              "new")
+
+
+class Id(NamedTuple):
+    """A parsed id: ``step`` (``None`` for solution-level ids), the quantity's ``name``
+    (``param`` for a parameter's value), and its ``index`` (unit numbers, or a parameter key
+    for param, grad, change and new)."""
+
+    step: str | None
+    name: str
+    index: tuple
+
+
+def step(n: int) -> str:
+    """The id of step ``n`` (from 1)."""
+    return f"s{n}"
+
+
+def step_number(step_id: str) -> int | None:
+    """``"s3"`` → 3; ``None`` for anything that is not a step id."""
+    head, digits = step_id[:1], step_id[1:]
+    return int(digits) if head == "s" and digits.isdigit() else None
+
+
+def param(key: tuple) -> str:
+    """``("w", 1, 2, 1)`` → ``"w.1.2.1"``."""
+    return ".".join(str(p) for p in key)
+
+
+def param_key(pid: str) -> tuple:
+    """``"w.1.2.1"`` → ``("w", 1, 2, 1)``."""
+    kind, *numbers = pid.split(".")
+    return (kind, *(int(n) for n in numbers))
+
+
+def _join(step_id: str, name: str, *index: object) -> str:
+    return ".".join((step_id, name, *(str(i) for i in index)))
+
+
+def x(step_id: str, i: int) -> str:
+    return _join(step_id, "x", i)
+
+
+def t(step_id: str, k: int) -> str:
+    return _join(step_id, "t", k)
+
+
+def net(step_id: str, layer: int, j: int) -> str:
+    return _join(step_id, "net", layer, j)
+
+
+def out(step_id: str, layer: int, j: int) -> str:
+    """Output of unit j of ``layer``; layer 0 is the input x_j."""
+    return x(step_id, j) if layer == 0 else _join(step_id, "out", layer, j)
+
+
+def error(step_id: str) -> str:
+    return _join(step_id, "E")
+
+
+def error_term(step_id: str, k: int) -> str:
+    return _join(step_id, "E", k)
+
+
+def dout(step_id: str, layer: int, j: int) -> str:
+    return _join(step_id, "dout", layer, j)
+
+
+def dout_term(step_id: str, layer: int, j: int, k: int) -> str:
+    return _join(step_id, "dout", layer, j, k)
+
+
+def fprime(step_id: str, layer: int, j: int) -> str:
+    return _join(step_id, "fp", layer, j)
+
+
+def delta(step_id: str, layer: int, j: int) -> str:
+    return _join(step_id, "delta", layer, j)
+
+
+def weight(step_id: str | None, key: tuple) -> str:
+    """A parameter at the start of step ``step_id`` (``None``: its given value)."""
+    return param(key) if step_id is None else f"{step_id}.{param(key)}"
+
+
+def gradient(step_id: str, key: tuple) -> str:
+    return _join(step_id, "grad", param(key))
+
+
+def change(step_id: str, key: tuple) -> str:
+    return _join(step_id, "change", param(key))
+
+
+def updated(step_id: str, key: tuple) -> str:
+    return _join(step_id, "new", param(key))
+
+
+def loss(epoch: int) -> str:
+    return f"loss.{epoch}"
+
+
+def parse(qid: str) -> Id:
+    """An id's parts; raises ``ValueError`` for a string that is not an id."""
+    parts = qid.split(".")
+    head = parts[0]
+    if step_number(head) is None:
+        if head in _PARAMETER_KINDS:
+            return Id(None, "param", param_key(qid))
+        if head == "loss":
+            return Id(None, head, tuple(int(p) for p in parts[1:]))
+        if head in (ETA, MU) and len(parts) == 1:
+            return Id(None, head, ())
+        raise ValueError(f"not an equation id: {qid!r}")
+    if len(parts) < 2 or parts[1] not in STEP_NAMES:
+        raise ValueError(f"not an equation id: {qid!r}")
+    name = parts[1]
+    if name in ("grad", "change", "new"):
+        return Id(head, name, param_key(".".join(parts[2:])))
+    if name in _PARAMETER_KINDS:
+        return Id(head, "param", param_key(".".join(parts[1:])))
+    return Id(head, name, tuple(int(p) for p in parts[2:]))
+
+
+def unparse(parsed: Id) -> str:
+    """The id ``parse`` read ``parsed`` from."""
+    step_id, name, index = parsed
+    if name == "param":
+        return weight(step_id, index)
+    if step_id is None:
+        return ".".join((name, *(str(i) for i in index)))
+    if name in ("grad", "change", "new"):
+        return _join(step_id, name, param(index))
+    return _join(step_id, name, *index)
+
+
+def with_step(qid: str, step_id: str) -> str:
+    """The same quantity in step ``step_id``: ``with_step("s1.net.1.2", "s3")`` → s3.net.1.2."""
+    parsed = parse(qid)
+    if parsed.step is None:
+        raise ValueError(f"{qid!r} belongs to no step")
+    return step_id + qid[len(parsed.step):]
