@@ -276,7 +276,7 @@ def test_labels_of_a_worked_solution_clear_the_values_under_each_neuron(solution
     """Labels before → after and the rows under the neurons: the label boxes against the
     value rows' extent as the layout measures them (the browser test measures the real
     glyphs)."""
-    from chainrule.render._svg import symbol_width, text_width
+    from chainrule.render._svg_text import symbol_width, text_width
 
     root = parse(diagram(solution, show_updates=True))
     labels, circles = boxes(root)

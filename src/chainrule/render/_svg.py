@@ -28,10 +28,20 @@ import math
 from html import escape
 from typing import Any
 
-from chainrule.derive.symbol import Symbol
 from chainrule.render._netview import Edge, Unit, Value, View, view_of
+from chainrule.render._svg_text import (
+    STYLE,
+    Box,
+    attrs,
+    fmt,
+    number,
+    overlap,
+    symbol_tspans,
+    symbol_width,
+    text_width,
+)
 
-__all__ = ["diagram", "render_svg", "MAX_UNITS", "MAX_LABELLED", "text_width"]
+__all__ = ["diagram", "render_svg", "MAX_UNITS", "MAX_LABELLED"]
 
 #: Layers wider than this are summarised: the first HEAD neurons and the last are drawn.
 MAX_UNITS = 12
@@ -43,25 +53,10 @@ MAX_LABELLED = 40
 RADIUS = 22
 ROW = 13           # height of a value row under a neuron
 MARGIN = 40
-FONT = 11          # px, edge labels and value rows
 LABEL_PAD = 4      # px of white between a label's text and its box, each side
 MIN_GAP = 200.0    # px between two columns
 GAP_STEPS = 9      # a pair's gap grows by a quarter of its first width at most this often
 POSITIVE, NEGATIVE = "#1f5fa8", "#c0392b"
-
-STYLE = """
-.cr-diagram{font-family:"DejaVu Sans",Arial,sans-serif;font-size:11px}
-.cr-diagram text{fill:#222}
-.cr-diagram .cr-halo{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
-.cr-diagram .cr-edge line{stroke-linecap:round}
-.cr-diagram .cr-edge-label rect{fill:#fff;fill-opacity:.92;stroke:#ddd;stroke-width:.5px}
-.cr-diagram .cr-unit circle{fill:#fff;stroke:#444;stroke-width:1.5px}
-.cr-diagram .cr-bias-unit rect{fill:#f3f3f3;stroke:#888;stroke-width:1px}
-.cr-diagram .cr-more rect{fill:#f7f7f7;stroke:#aaa;stroke-dasharray:4 3}
-.cr-diagram .cr-name{font-size:13px;font-weight:600}
-.cr-diagram .cr-caption{font-size:12px;fill:#555}
-.cr-diagram .cr-after{fill:#0a7d3b}
-"""
 
 
 def diagram(solution_or_model: Any, *, show_updates: bool = False,
@@ -88,83 +83,7 @@ def render_svg(solution: Any, *, show_updates: bool = True, step: str | None = N
             + diagram(solution, show_updates=show_updates, step=step) + "\n")
 
 
-# --- text ------------------------------------------------------------------------------------
-def _number(printed: str) -> str:
-    return printed.replace("-", "−")
-
-
-def symbol_tspans(symbol: Symbol) -> str:
-    """A symbol as SVG text: base, then subscript and superscript in smaller, shifted
-    tspans (``w`` ``11`` ``+``); escaped."""
-    out = escape(symbol.base)
-    sup = symbol.sup + ("+" if symbol.mark == "+" else "")
-    sub = _sub_text(symbol)
-    if sup:
-        out += f'<tspan dy="-5" font-size="75%">{escape(sup)}</tspan><tspan dy="5"></tspan>'
-    if sub:
-        out += f'<tspan dy="3" font-size="75%">{escape(sub)}</tspan><tspan dy="-3"></tspan>'
-    if symbol.mark and symbol.mark != "+":
-        out += escape(symbol.mark)
-    return out
-
-
-def _sub_text(symbol: Symbol) -> str:
-    """The subscript as the text renderer joins it: ``11``, ``h1``, ``1,12``."""
-    parts = [p.flat_text() if isinstance(p, Symbol) else p for p in symbol.sub]
-    if len(parts) > 1 and any(len(p) > 1 for p in parts):
-        return ",".join(parts)
-    return "".join(parts)
-
-
-# DejaVu Sans advance widths in em (the diagram's first font); any other character is
-# taken as 0.79 em, as wide as its widest capitals, so estimates err on the wide side.
-_ADVANCE = {**dict.fromkeys(" .,:;'", 0.318), **dict.fromkeys("ijl|", 0.278),
-            **dict.fromkeys("()[]{}", 0.39), **dict.fromkeys("ftr-", 0.411),
-            **dict.fromkeys("0123456789", 0.636), **dict.fromkeys("=−→+±×<>", 0.838),
-            **dict.fromkeys("mwMW", 0.99), **dict.fromkeys("_sczIJ", 0.55),
-            **dict.fromkeys("abdeghknopquvxyθδηLFPTYk", 0.64)}
-
-
-def text_width(text: str, size: float = FONT) -> float:
-    """The width in px of ``text`` set in DejaVu Sans at ``size`` px (an upper estimate
-    for the diagram's other fonts' usual glyphs).
-
-    >>> round(text_width("0.5"), 1)
-    17.5
-    """
-    return size * sum(_ADVANCE.get(c, 0.79) for c in text)
-
-
-def symbol_width(symbol: Symbol, size: float = FONT) -> float:
-    """The width in px of :func:`symbol_tspans` of ``symbol``: base and mark at ``size``,
-    subscript and superscript at 75 %."""
-    sup = symbol.sup + ("+" if symbol.mark == "+" else "")
-    mark = symbol.mark if symbol.mark and symbol.mark != "+" else ""
-    return (text_width(symbol.base + mark, size)
-            + text_width(sup, 0.75 * size) + text_width(_sub_text(symbol), 0.75 * size))
-
-
-def _attrs(**attrs: Any) -> str:
-    parts = []
-    for name, value in attrs.items():
-        if value is None or value == "":
-            continue
-        parts.append(f'{name.rstrip("_").replace("_", "-")}="{escape(str(value), quote=True)}"')
-    return " ".join(parts)
-
-
-def _f(x: float) -> str:
-    return f"{x:.1f}"
-
-
-# --- layout ----------------------------------------------------------------------------------
-Box = tuple[float, float, float, float]  # centre x, centre y, half width, half height
-
-
-def _overlap(a: Box, b: Box, margin: float = 1.0) -> bool:
-    return abs(a[0] - b[0]) < a[2] + b[2] + margin and abs(a[1] - b[1]) < a[3] + b[3] + margin
-
-
+# --- layout ---------------------------------------------------------------------------------
 class _Drawing:
     def __init__(self, view: View, show_updates: bool) -> None:
         self.v = view
@@ -200,8 +119,8 @@ class _Drawing:
     def _label_text(self, e: Edge) -> tuple[str, str, str | None]:
         """(name, before, after) as they are printed on the edge."""
         name = e.symbol.text + " = " if self.symbols[e.layer] else ""
-        after = _number(e.after) if self.show_updates and e.after is not None else None
-        return name, _number(e.before), after
+        after = number(e.after) if self.show_updates and e.after is not None else None
+        return name, number(e.before), after
 
     def _label_width(self, e: Edge) -> float:
         """The width of the label's text (its box adds LABEL_PAD each side)."""
@@ -285,7 +204,7 @@ class _Drawing:
                         key=lambda t: (round(abs(t - preferred), 6), t))
             for t in ts:
                 box = (x0 + t * (x1 - x0), y0 + t * (y1 - y0), half, 8.0)
-                if not any(_overlap(box, other) for other in taken):
+                if not any(overlap(box, other) for other in taken):
                     break
             else:
                 return None
@@ -300,8 +219,8 @@ class _Drawing:
         return 0.22 + 0.48 * targets.index(e.target) / (len(targets) - 1)
 
     def _value_text(self, value: Value) -> tuple[str, str | None]:
-        after = _number(value.after) if value.after is not None and self.show_updates else None
-        return _number(value.printed), after
+        after = number(value.after) if value.after is not None and self.show_updates else None
+        return number(value.printed), after
 
     def _value_width(self, value: Value) -> float:
         printed, after = self._value_text(value)
@@ -317,10 +236,10 @@ class _Drawing:
         sizes = "-".join(str(n) for n in self.v.sizes)
         title = self.v.title or f"Network {sizes}"
         head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="cr-diagram" '
-                f'viewBox="0 0 {_f(width)} {_f(height)}" width="{_f(width)}" '
-                f'height="{_f(height)}" role="img" {_attrs(data_step=self.v.step)}>')
+                f'viewBox="0 0 {fmt(width)} {fmt(height)}" width="{fmt(width)}" '
+                f'height="{fmt(height)}" role="img" {attrs(data_step=self.v.step)}>')
         parts = [head, f"<title>{escape(title)}</title>", f"<style>{STYLE}</style>",
-                 f'<rect width="{_f(width)}" height="{_f(height)}" fill="#fff"/>']
+                 f'<rect width="{fmt(width)}" height="{fmt(height)}" fill="#fff"/>']
         parts += ['<g class="cr-edges">'] + self._edges() + ["</g>"]
         parts += ['<g class="cr-units">'] + self._units() + ["</g>"]
         parts += ['<g class="cr-labels">'] + self._edge_labels() + ["</g>"]
@@ -348,12 +267,12 @@ class _Drawing:
             colour, width = self._edge_style(e)
             x0, y0, x1, y1 = self._end_points(e)
             sign = "cr-neg" if e.value < 0 else "cr-pos"
-            tip = f"{e.symbol.text} = {_number(e.before)}"
+            tip = f"{e.symbol.text} = {number(e.before)}"
             if e.after is not None:
-                tip += f" → {_number(e.after)}"
-            out.append(f'<g class="cr-edge {sign}" {_attrs(data_param=e.param)} '
-                       f'{_attrs(data_eq=" ".join(e.eqs))}><title>{escape(tip)}</title>'
-                       f'<line x1="{_f(x0)}" y1="{_f(y0)}" x2="{_f(x1)}" y2="{_f(y1)}" '
+                tip += f" → {number(e.after)}"
+            out.append(f'<g class="cr-edge {sign}" {attrs(data_param=e.param)} '
+                       f'{attrs(data_eq=" ".join(e.eqs))}><title>{escape(tip)}</title>'
+                       f'<line x1="{fmt(x0)}" y1="{fmt(y0)}" x2="{fmt(x1)}" y2="{fmt(y1)}" '
                        f'stroke="{colour}" stroke-width="{width:.2f}"/></g>')
         out += self._more_edges()
         return out
@@ -368,8 +287,8 @@ class _Drawing:
                         continue
                     x0, y0 = self.xs[layer - 1] + RADIUS, self.ys[(layer - 1, src)]
                     x1, y1 = self.xs[layer] - RADIUS, self.ys[(layer, dst)]
-                    out.append(f'<line class="cr-edge-more" x1="{_f(x0)}" y1="{_f(y0)}" '
-                               f'x2="{_f(x1)}" y2="{_f(y1)}" stroke="#bbb" '
+                    out.append(f'<line class="cr-edge-more" x1="{fmt(x0)}" y1="{fmt(y0)}" '
+                               f'x2="{fmt(x1)}" y2="{fmt(y1)}" stroke="#bbb" '
                                f'stroke-dasharray="4 3"/>')
         return out
 
@@ -381,13 +300,14 @@ class _Drawing:
             text = (symbol_tspans(e.symbol) + " = ") if name else ""
             text += f"<tspan>{escape(before)}</tspan>"
             if after:
-                text += (f'<tspan class="cr-after" {_attrs(data_reveal=e.after_eq)}>'
+                text += (f'<tspan class="cr-after" {attrs(data_reveal=e.after_eq)}>'
                          f" → {escape(after)}</tspan>")
-            out.append(f'<g class="cr-edge-label" {_attrs(data_param=e.param)} '
-                       f'{_attrs(data_eq=" ".join(e.eqs))}><rect x="{_f(x - half)}" '
-                       f'y="{_f(y - half_height)}" width="{_f(2 * half)}" '
-                       f'height="{_f(2 * half_height)}" rx="3"/>'
-                       f'<text x="{_f(x)}" y="{_f(y + 4)}" text-anchor="middle">{text}</text></g>')
+            out.append(f'<g class="cr-edge-label" {attrs(data_param=e.param)} '
+                       f'{attrs(data_eq=" ".join(e.eqs))}><rect x="{fmt(x - half)}" '
+                       f'y="{fmt(y - half_height)}" width="{fmt(2 * half)}" '
+                       f'height="{fmt(2 * half_height)}" rx="3"/>'
+                       f'<text x="{fmt(x)}" y="{fmt(y + 4)}" text-anchor="middle">{text}'
+                       '</text></g>')
         return out
 
     def _units(self) -> list[str]:
@@ -408,37 +328,37 @@ class _Drawing:
         rows = []
         for k, value in enumerate(u.values):
             rows.append(self._value_row(value, x, y + RADIUS + 16 + k * ROW))
-        return (f'<g class="cr-unit cr-{u.kind}" {_attrs(data_unit=f"{u.layer}.{u.index}")} '
-                f'{_attrs(data_eq=" ".join(u.eqs))}><title>{escape(u.name.text)}</title>'
-                f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{RADIUS}"/>'
-                f'<text class="cr-name" x="{_f(x)}" y="{_f(y + 4.5)}" text-anchor="middle">'
+        return (f'<g class="cr-unit cr-{u.kind}" {attrs(data_unit=f"{u.layer}.{u.index}")} '
+                f'{attrs(data_eq=" ".join(u.eqs))}><title>{escape(u.name.text)}</title>'
+                f'<circle cx="{fmt(x)}" cy="{fmt(y)}" r="{RADIUS}"/>'
+                f'<text class="cr-name" x="{fmt(x)}" y="{fmt(y + 4.5)}" text-anchor="middle">'
                 f"{symbol_tspans(u.name)}</text>" + "".join(rows) + "</g>")
 
     def _value_row(self, value: Value, x: float, y: float) -> str:
         printed, after = self._value_text(value)
         text = f"{symbol_tspans(value.label)} = <tspan>{escape(printed)}</tspan>"
         if after:
-            text += (f'<tspan class="cr-after" {_attrs(data_reveal=value.after_eq)}>'
+            text += (f'<tspan class="cr-after" {attrs(data_reveal=value.after_eq)}>'
                      f" → {escape(after)}</tspan>")
         eqs = " ".join(i for i in (value.eq, value.after_eq) if i)
         cls = "cr-val cr-bias" if value.param else "cr-val"
-        return (f'<text class="{cls} cr-halo" {_attrs(data_eq=eqs, data_param=value.param)} '
-                f'x="{_f(x)}" y="{_f(y)}" text-anchor="middle"><title>'
+        return (f'<text class="{cls} cr-halo" {attrs(data_eq=eqs, data_param=value.param)} '
+                f'x="{fmt(x)}" y="{fmt(y)}" text-anchor="middle"><title>'
                 f"{escape(value.symbol)}</title>{text}</text>")
 
     def _bias_unit(self, u: Unit) -> str:
         x, y = self.xs[u.layer], self.ys[(u.layer, 0)]
-        return (f'<g class="cr-bias-unit" {_attrs(data_unit=f"{u.layer}.0")}>'
+        return (f'<g class="cr-bias-unit" {attrs(data_unit=f"{u.layer}.0")}>'
                 f"<title>bias unit: a constant input of {escape(u.name.text)}</title>"
-                f'<rect x="{_f(x - 14)}" y="{_f(y - 14)}" width="28" height="28" rx="4"/>'
-                f'<text class="cr-name" x="{_f(x)}" y="{_f(y + 4.5)}" text-anchor="middle">'
+                f'<rect x="{fmt(x - 14)}" y="{fmt(y - 14)}" width="28" height="28" rx="4"/>'
+                f'<text class="cr-name" x="{fmt(x)}" y="{fmt(y + 4.5)}" text-anchor="middle">'
                 f"{escape(u.name.text)}</text></g>")
 
     def _more(self, layer: int, hidden: int) -> str:
         x, y = self.xs[layer], self.ys[(layer, -1)]
-        return (f'<g class="cr-more" data-hidden="{hidden}"><rect x="{_f(x - 42)}" '
-                f'y="{_f(y - 18)}" width="84" height="36" rx="6"/><text x="{_f(x)}" '
-                f'y="{_f(y + 4)}" text-anchor="middle">⋮ {hidden} more</text></g>')
+        return (f'<g class="cr-more" data-hidden="{hidden}"><rect x="{fmt(x - 42)}" '
+                f'y="{fmt(y - 18)}" width="84" height="36" rx="6"/><text x="{fmt(x)}" '
+                f'y="{fmt(y + 4)}" text-anchor="middle">⋮ {hidden} more</text></g>')
 
     def _layer_name(self, layer: int) -> str:
         last = len(self.v.units) - 1
@@ -470,9 +390,9 @@ class _Drawing:
             else:
                 kind = "output" if layer == last else "hidden"
                 what = f"{kind} ({n}, {self.v.activations[layer]})"
-            out.append(f'<text class="cr-caption" x="{_f(x)}" y="{_f(height - 34)}" '
+            out.append(f'<text class="cr-caption" x="{fmt(x)}" y="{fmt(height - 34)}" '
                        f'text-anchor="middle">{escape(what)}</text>')
         for k, line in enumerate(legend):
             out.append(f'<text class="cr-caption cr-legend" x="{MARGIN}" '
-                       f'y="{_f(height - 12 + 16 * k)}">{escape(line)}</text>')
+                       f'y="{fmt(height - 12 + 16 * k)}">{escape(line)}</text>')
         return out

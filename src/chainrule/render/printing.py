@@ -20,7 +20,6 @@ bipolar → ``2/(1 + e^(−x)) − 1``, relu → ``max(0, x)``, softmax → ``e^
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from typing import TYPE_CHECKING
 
 from chainrule._util.text import text_number
@@ -42,7 +41,18 @@ from chainrule.calculus.formula import (
     Sym,
 )
 from chainrule.derive.rounding import format_exact
-from chainrule.derive.symbol import Partial, Symbol, superscript
+from chainrule.derive.symbol import Partial, Symbol
+from chainrule.render._dialects import (
+    ATOM,
+    POWER,
+    PRODUCT,
+    SIGNED,
+    SUM,
+    Dialect,
+    Latex,
+    MathML,
+    Text,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainrule.derive.solution import Equation, WorkedSolution
@@ -53,193 +63,10 @@ __all__ = ["to_text", "to_latex", "to_mathml", "Lookup", "equation_parts"]
 Lookup = Callable[[str], tuple[Symbol | Partial, str]]
 
 # precedence: sums 1, signed terms 2, products and quotients 3, powers 4, atoms 5
-_SUM, _SIGNED, _PRODUCT, _POWER, _ATOM = 1, 2, 3, 4, 5
-
-
-class _Dialect:
-    """How one output language writes each construct (the walker decides parentheses)."""
-
-    div_precedence = _PRODUCT  # LaTeX and MathML fractions are atoms: no parentheses needed
-
-    def const(self, c: Const) -> str | None:
-        return c.text
-
-    def number(self, s: str) -> str:
-        raise NotImplementedError
-
-    def symbol(self, s: Symbol | Partial) -> str:
-        raise NotImplementedError
-
-    def paren(self, s: str) -> str:
-        raise NotImplementedError
-
-    def plus(self) -> str:
-        raise NotImplementedError
-
-    def minus(self) -> str:
-        raise NotImplementedError
-
-    def neg(self, s: str) -> str:
-        raise NotImplementedError
-
-    def times(self) -> str:
-        raise NotImplementedError
-
-    def juxtapose(self, a: str, b: str) -> str:
-        return a + b
-
-    def div(self, a: str, b: str) -> str:
-        raise NotImplementedError
-
-    def pow(self, a: str, b: str, small: str | None) -> str:
-        raise NotImplementedError
-
-    def exp(self, a: str) -> str:
-        raise NotImplementedError
-
-    def func(self, name: str, args: list[str]) -> str:
-        raise NotImplementedError
-
-    def sigma(self, index: str, body: str) -> str:
-        raise NotImplementedError
-
-
-class _Text(_Dialect):
-    def number(self, s):
-        return text_number(s)
-
-    def symbol(self, s):
-        return s.text
-
-    def paren(self, s):
-        return f"({s})"
-
-    def plus(self):
-        return " + "
-
-    def minus(self):
-        return " − "
-
-    def neg(self, s):
-        return f"−{s}"
-
-    def times(self):
-        return "·"
-
-    def div(self, a, b):
-        return f"{a}/{b}"
-
-    def pow(self, a, b, small):
-        return a + superscript(small) if small else f"{a}^({b})"
-
-    def exp(self, a):
-        return f"e^({a})"
-
-    def func(self, name, args):
-        return f"{_TEXT_NAMES.get(name, name)}({', '.join(args)})"
-
-    def sigma(self, index, body):
-        return f"Σ_{index} {body}"
-
-
-class _Latex(_Dialect):
-    div_precedence = _ATOM
-
-    def const(self, c):
-        return c.latex if c.latex is not None else c.text
-
-    def number(self, s):
-        return s
-
-    def symbol(self, s):
-        return s.latex
-
-    def paren(self, s):
-        return rf"\left({s}\right)"
-
-    def plus(self):
-        return " + "
-
-    def minus(self):
-        return " - "
-
-    def neg(self, s):
-        return f"-{s}"
-
-    def times(self):
-        return r" \cdot "
-
-    def juxtapose(self, a, b):
-        return f"{a} {b}"
-
-    def div(self, a, b):
-        return rf"\frac{{{a}}}{{{b}}}"
-
-    def pow(self, a, b, small):
-        # a base that has a superscript already (a layer's ``a^{(1)}_{1}``) is braced, as
-        # LaTeX refuses a double superscript
-        return f"{{{a}}}^{{{b}}}" if "^" in a else f"{a}^{{{b}}}"
-
-    def exp(self, a):
-        return f"e^{{{a}}}"
-
-    def func(self, name, args):
-        return rf"{_LATEX_NAMES.get(name, name)}\left({', '.join(args)}\right)"
-
-    def sigma(self, index, body):
-        return rf"\sum_{{{index}}} {body}"
-
-
-class _MathML(_Dialect):
-    div_precedence = _ATOM
-
-    def const(self, c):
-        return None if c.text is None else f"<mn>{escape(c.text)}</mn>"
-
-    def number(self, s):
-        return f"<mo>−</mo><mn>{s[1:]}</mn>" if s.startswith("-") else f"<mn>{s}</mn>"
-
-    def symbol(self, s):
-        return s.mathml
-
-    def paren(self, s):
-        return f"<mo>(</mo>{s}<mo>)</mo>"
-
-    def plus(self):
-        return "<mo>+</mo>"
-
-    def minus(self):
-        return "<mo>−</mo>"
-
-    def neg(self, s):
-        return f"<mo>−</mo>{s}"
-
-    def times(self):
-        return "<mo>·</mo>"
-
-    def div(self, a, b):
-        return f"<mfrac><mrow>{a}</mrow><mrow>{b}</mrow></mfrac>"
-
-    def pow(self, a, b, small):
-        return f"<msup><mrow>{a}</mrow><mrow>{b}</mrow></msup>"
-
-    def exp(self, a):
-        return f"<msup><mi>e</mi><mrow>{a}</mrow></msup>"
-
-    def func(self, name, args):
-        inner = "<mo>,</mo>".join(args)
-        return f"<mi>{escape(_TEXT_NAMES.get(name, name))}</mi><mo>(</mo>{inner}<mo>)</mo>"
-
-    def sigma(self, index, body):
-        return f"<munder><mo>∑</mo><mi>{escape(index)}</mi></munder>{body}"
-
-
-_TEXT_NAMES = {"relu'": "relu′", "tanh": "tanh", "ln": "ln", "max": "max"}
-_LATEX_NAMES = {"tanh": r"\tanh", "ln": r"\ln", "max": r"\max", "relu'": r"\operatorname{relu}'"}
 
 
 class _Printer:
-    def __init__(self, dialect: _Dialect, lookup: Lookup | None, numeric: bool) -> None:
+    def __init__(self, dialect: Dialect, lookup: Lookup | None, numeric: bool) -> None:
         self.d, self.lookup, self.numeric = dialect, lookup, numeric
 
     def __call__(self, node: Node) -> str:
@@ -250,26 +77,26 @@ class _Printer:
         return self.d.paren(text) if prec < need else text
 
     def leaf_number(self, printed: str) -> tuple[str, int]:
-        return self.d.number(printed), (_SIGNED if printed.startswith("-") else _ATOM)
+        return self.d.number(printed), (SIGNED if printed.startswith("-") else ATOM)
 
     def p(self, node: Node) -> tuple[str, int]:  # noqa: C901 - one branch per node type
         d = self.d
         if isinstance(node, Const):
             written = d.const(node)
-            return (written, _ATOM) if written else self.leaf_number(format_exact(node.value))
+            return (written, ATOM) if written else self.leaf_number(format_exact(node.value))
         if isinstance(node, Ref):
             if self.lookup is None:
                 raise ValueError(f"cannot print reference {node.id!r} without a lookup")
             symbol, printed = self.lookup(node.id)
             if self.numeric:
                 return self.leaf_number(printed)
-            return d.symbol(node.symbol or symbol), _ATOM
+            return d.symbol(node.symbol or symbol), ATOM
         if isinstance(node, Sym):
-            return d.symbol(node.symbol), _ATOM
+            return d.symbol(node.symbol), ATOM
         if isinstance(node, Add):
-            return self.add(node), _SUM
+            return self.add(node), SUM
         if isinstance(node, Sub):
-            return self.wrap(node.left, _SUM) + d.minus() + self.wrap(node.right, _SIGNED + 1), _SUM
+            return self.wrap(node.left, SUM) + d.minus() + self.wrap(node.right, SIGNED + 1), SUM
         if isinstance(node, Neg):
             return self.neg(node)
         if isinstance(node, Mul):
@@ -277,31 +104,31 @@ class _Printer:
             head = node.factors[0]
             if isinstance(head, Const) and head.text is not None and len(parts) > 1:
                 # a written coefficient is juxtaposed: ½(t − y)², not ½·(t − y)²
-                return d.juxtapose(parts[0], d.times().join(parts[1:])), _PRODUCT
-            return d.times().join(parts), _PRODUCT
+                return d.juxtapose(parts[0], d.times().join(parts[1:])), PRODUCT
+            return d.times().join(parts), PRODUCT
         if isinstance(node, Div):
-            if d.div_precedence == _ATOM:
-                return d.div(self(node.num), self(node.den)), _ATOM
-            return d.div(self.wrap(node.num, _PRODUCT), self.wrap(node.den, _POWER)), _PRODUCT
+            if d.div_precedence == ATOM:
+                return d.div(self(node.num), self(node.den)), ATOM
+            return d.div(self.wrap(node.num, PRODUCT), self.wrap(node.den, POWER)), PRODUCT
         if isinstance(node, Pow):
-            return self.pow(node), _POWER
+            return self.pow(node), POWER
         if isinstance(node, Exp):
-            return d.exp(self(node.arg)), _ATOM
+            return d.exp(self(node.arg)), ATOM
         if isinstance(node, Log):
-            return d.func("ln", [self(node.arg)]), _ATOM
+            return d.func("ln", [self(node.arg)]), ATOM
         if isinstance(node, Call):
             return self.call(node)
         if isinstance(node, Sigma):
-            return d.sigma(node.index, self.wrap(node.body, _PRODUCT)), _SIGNED
+            return d.sigma(node.index, self.wrap(node.body, PRODUCT)), SIGNED
         raise TypeError(f"cannot print {type(node).__name__}")
 
     def add(self, node: Add) -> str:
         out = []
         for i, term in enumerate(node.terms):
             if i and isinstance(term, Neg):  # x − θ, and x − (−0.1) when θ is negative
-                out.append(self.d.minus() + self.wrap(term.arg, _SIGNED + 1))
+                out.append(self.d.minus() + self.wrap(term.arg, SIGNED + 1))
                 continue
-            text = self.wrap(term, _SUM if i == 0 else _SIGNED + 1)
+            text = self.wrap(term, SUM if i == 0 else SIGNED + 1)
             out.append(text if i == 0 else self.d.plus() + text)
         return "".join(out)
 
@@ -309,10 +136,10 @@ class _Printer:
         """The precedence a factor needs to go without parentheses: a leading symbolic
         minus may stay bare (−(t − y)·f′), a negative number never does ((−0.3)·0.332)."""
         if position:
-            return _PRODUCT + 1
+            return PRODUCT + 1
         if isinstance(factor, Neg) and not self.negative_leaf(factor.arg):
-            return _SIGNED
-        return _PRODUCT
+            return SIGNED
+        return PRODUCT
 
     def negative_leaf(self, node: Node) -> bool:
         """Whether ``node`` prints as a negative number (only in numeric mode)."""
@@ -325,7 +152,7 @@ class _Printer:
     def neg(self, node: Neg) -> tuple[str, int]:
         if self.negative_leaf(node.arg):  # −(−0.7) is written 0.7
             return self.leaf_number(self._printed(node.arg)[1:])
-        return self.d.neg(self.wrap(node.arg, _PRODUCT)), _SIGNED
+        return self.d.neg(self.wrap(node.arg, PRODUCT)), SIGNED
 
     def _printed(self, node: Node) -> str:
         if isinstance(node, Const):
@@ -334,7 +161,7 @@ class _Printer:
         return self.lookup(node.id)[1]
 
     def pow(self, node: Pow) -> str:
-        base = self.wrap(node.base, _ATOM)
+        base = self.wrap(node.base, ATOM)
         exponent = node.exponent
         small = None
         if isinstance(exponent, Const) and exponent.text is None and exponent.value in (2, 3):
@@ -347,27 +174,27 @@ class _Printer:
             terms = tuple(Exp(a) for a in node.args)
             return self.p(Div(terms[node.index], Add(terms)))
         if node.derivative:
-            return self.d.func(f"{node.fn}'", [self(node.args[0])]), _ATOM
+            return self.d.func(f"{node.fn}'", [self(node.args[0])]), ATOM
         known = ACTIVATIONS.get(node.fn)  # an unknown name (the generic f, max) prints f(x)
         definition = None if known is None else known.definition
         if definition is None:
-            return self.d.func(node.fn, [self(a) for a in node.args]), _ATOM
+            return self.d.func(node.fn, [self(a) for a in node.args]), ATOM
         return self.p(definition(node.args[0]))
 
 
 def to_text(node: Node, lookup: Lookup | None = None, *, numeric: bool = False) -> str:
     """``node`` as plain Unicode text; references by symbol, or by value if ``numeric``."""
-    return _Printer(_Text(), lookup, numeric)(node)
+    return _Printer(Text(), lookup, numeric)(node)
 
 
 def to_latex(node: Node, lookup: Lookup | None = None, *, numeric: bool = False) -> str:
     """``node`` as LaTeX math (no ``$`` delimiters)."""
-    return _Printer(_Latex(), lookup, numeric)(node)
+    return _Printer(Latex(), lookup, numeric)(node)
 
 
 def to_mathml(node: Node, lookup: Lookup | None = None, *, numeric: bool = False) -> str:
     """``node`` as presentation MathML, wrapped in one ``<mrow>`` (no ``<math>``)."""
-    return f"<mrow>{_Printer(_MathML(), lookup, numeric)(node)}</mrow>"
+    return f"<mrow>{_Printer(MathML(), lookup, numeric)(node)}</mrow>"
 
 
 #: How a dialect prints a formula: ``to_text``, ``to_latex``, ``to_mathml`` or a wrapper.
