@@ -259,17 +259,22 @@ def load_npy(
             f"Received: shape {data.shape}"
         )
     columns = data.shape[1]
+    t = _target_column(path, target, columns)
+    check_finite(data, str(path))
+    features = [j for j in range(columns) if j != t]
+    info = DatasetInfo(tuple(str(j) for j in features), str(t))
+    return data[:, features].copy(), data[:, t : t + 1].copy(), info
+
+
+def _target_column(path: PathLike, target: object, columns: int) -> int:
+    """The target's column index, 0 … columns − 1 (``None``: the last; −1 allowed)."""
     t = columns - 1 if target is None else target
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not -columns <= t < columns:
         raise ValueError(
             f"{path}: expected target to be a column index in [-{columns}, {columns - 1}]. "
             f"Received: target={target!r}"
         )
-    t = int(t) % columns
-    check_finite(data, str(path))
-    features = [j for j in range(columns) if j != t]
-    info = DatasetInfo(tuple(str(j) for j in features), str(t))
-    return data[:, features].copy(), data[:, t : t + 1].copy(), info
+    return int(t) % columns
 
 
 def _load_npz(path: PathLike, x_key: str, y_key: str) -> tuple[np.ndarray, np.ndarray, DatasetInfo]:

@@ -72,19 +72,34 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
     epochs = _epochs(epochs)
     _check_pairs(network, c)
 
-    notation = notation_for(c, network.sizes)
-    builder = Builder(network, c, notation, to_convention(network, c.bias), rate)
+    builder, per_epoch = _derive(network, c, xs, ts, rate, epochs)
+    evaluator, engine = _checked(builder, network, xs, ts, per_epoch, learning_rate)
+    return _solution(builder, evaluator, engine, per_epoch, title, notes)
+
+
+def _derive(network: Network, c: Conventions, xs: np.ndarray, ts: np.ndarray, rate: float,
+            epochs: int) -> tuple[Builder, list[list[str]]]:
+    """The quantities of every step of every epoch, and each epoch's step ids."""
+    builder = Builder(network, c, notation_for(c, network.sizes),
+                      to_convention(network, c.bias), rate)
     builder.givens()
     per_epoch: list[list[str]] = []
     for epoch in range(1, epochs + 1):
         per_epoch.append([builder.step(list(a), list(b)) for a, b in zip(xs, ts)])
         builder.epoch_loss(epoch, per_epoch[-1])
+    return builder, per_epoch
 
+
+def _checked(builder: Builder, network: Network, xs: np.ndarray, ts: np.ndarray,
+             per_epoch: list[list[str]], learning_rate: Any) -> tuple[Evaluator, dict]:
+    """Every quantity's value, checked against the engine's for the same run
+    (``ConsistencyError`` if one differs; ``ValueError`` if the run diverges)."""
+    c, epochs = builder.c, len(per_epoch)
     examples = [(a, b) for _ in range(epochs) for a, b in zip(xs, ts)]
     try:
         evaluator = Evaluator(builder.quantities, c)
-        engine = truth.engine_values(network, examples, c, rate, builder.step_ids, per_epoch,
-                                     start=evaluator.full_value)
+        engine = truth.engine_values(network, examples, c, builder.learning_rate,
+                                     builder.step_ids, per_epoch, start=evaluator.full_value)
     except (OverflowError, FloatingPointError) as exc:
         raise _diverges(learning_rate, epochs, str(exc)) from None
     infinite = next((qid for qid, v in evaluator.full.items() if not math.isfinite(v)), None)
@@ -92,7 +107,7 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
         raise _diverges(learning_rate, epochs, f"{infinite} is {evaluator.full[infinite]}")
     symbols = {qid: str(q.symbol) for qid, q in builder.quantities.items()}
     truth.check(evaluator.full, engine, symbols, _unchecked(builder, c))
-    return _solution(builder, evaluator, engine, per_epoch, title, notes)
+    return evaluator, engine
 
 
 def _solution(builder: Builder, evaluator: Evaluator, engine: dict[str, float],

@@ -112,17 +112,7 @@ def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndar
                 p.zero_grad()
         error.backward()
         values[ids.error(s)] = error.item()
-        for layer, (net, out) in enumerate(zip(nets, outs), start=1):
-            act = network.activations[layer - 1]
-            fp = None if act == "softmax" else _fprime(act, net.data)[0]
-            for j in range(net.shape[1]):
-                values[ids.net(s, layer, j + 1)] = float(net.data[0, j])
-                values[ids.out(s, layer, j + 1)] = float(out.data[0, j])
-                values[ids.delta(s, layer, j + 1)] = sign * float(net.grad[0, j])
-                if out.grad is not None:
-                    values[ids.dout(s, layer, j + 1)] = sign * float(out.grad[0, j])
-                if fp is not None:
-                    values[ids.fprime(s, layer, j + 1)] = float(fp[j])
+        values.update(_unit_values(s, network, nets, outs, sign))
         before = {key: _param_value(key, kernels, biases, c, "data") for key in keys}
         for key in keys:
             values[ids.gradient(s, key)] = _param_value(key, kernels, biases, c, "grad")
@@ -135,6 +125,25 @@ def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndar
             values[ids.change(s, key)] = after - before[key]
     for number, epoch_steps in enumerate(epochs, start=1):
         values[ids.loss(number)] = float(np.mean([values[ids.error(s)] for s in epoch_steps]))
+    return values
+
+
+def _unit_values(s: str, network: Network, nets: list[Tensor], outs: list[Tensor],
+                 sign: float) -> dict[str, float]:
+    """net, out, δ, ∂E/∂out and f′ of every unit in step ``s``, from the engine's forward
+    values and the gradients autodiff left on them (``sign`` −1: the plus form's δ)."""
+    values = {}
+    for layer, (net, out) in enumerate(zip(nets, outs), start=1):
+        act = network.activations[layer - 1]
+        fp = None if act == "softmax" else _fprime(act, net.data)[0]
+        for j in range(net.shape[1]):
+            values[ids.net(s, layer, j + 1)] = float(net.data[0, j])
+            values[ids.out(s, layer, j + 1)] = float(out.data[0, j])
+            values[ids.delta(s, layer, j + 1)] = sign * float(net.grad[0, j])
+            if out.grad is not None:
+                values[ids.dout(s, layer, j + 1)] = sign * float(out.grad[0, j])
+            if fp is not None:
+                values[ids.fprime(s, layer, j + 1)] = float(fp[j])
     return values
 
 

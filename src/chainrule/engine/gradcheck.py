@@ -74,37 +74,18 @@ def gradcheck(
     """
     arrays = [as_array(x).astype(np.float64) for x in inputs]
     rng = np.random.default_rng(seed)
-    probe = None
-
-    def scalar(*xs: np.ndarray, track: bool) -> tuple[float, list[Tensor]]:
-        nonlocal probe
-        tensors = [Tensor(x.copy(), requires_grad=track) for x in xs]
-        out = f(*tensors)
-        if not isinstance(out, Tensor):
-            raise ValueError(f"f must return a Tensor. Received: {type(out).__name__}")
-        if probe is None:
-            probe = rng.standard_normal(out.shape)
-        total = (out * probe).sum()
-        if track:
-            total.backward()
-        return total.item(), tensors
-
-    _, tracked = scalar(*arrays, track=True)
+    probe = _Probe(f, rng)
+    tracked = probe(arrays)
     errors, where = [], []
     for i, x in enumerate(arrays):
         analytic = tracked[i].grad if tracked[i].grad is not None else np.zeros_like(x)
 
         def at(x_i: np.ndarray, i: int = i) -> float:
             with no_grad():
-                return scalar(*arrays[:i], x_i, *arrays[i + 1:], track=False)[0]
+                return probe.value([*arrays[:i], x_i, *arrays[i + 1:]])
 
         if x.size <= max_elements:
-            numeric = np.zeros_like(x)
-            for idx in np.ndindex(x.shape):
-                step = np.zeros_like(x)
-                step[idx] = eps
-                numeric[idx] = (at(x + step) - at(x - step)) / (2 * eps)
-            a, n = analytic.ravel(), numeric.ravel()
+            a, n = analytic.ravel(), _by_element(at, x, eps).ravel()
             index_of = lambda k, shape=x.shape: np.unravel_index(k, shape)  # noqa: E731
         else:
             directions = rng.standard_normal((3, *x.shape))
@@ -116,3 +97,39 @@ def gradcheck(
         errors.append(float(err[k]) if err.size else 0.0)
         where.append(tuple(int(v) if not isinstance(v, str) else v for v in index_of(k)))
     return GradcheckReport(tuple(errors), tuple(where), tolerance)
+
+
+class _Probe:
+    """``Σ r ⊙ f(x)`` for a random ``r`` drawn once, the output's shape: one scalar whose
+    gradient involves every output element."""
+
+    def __init__(self, f: Callable[..., Tensor], rng: np.random.Generator) -> None:
+        self.f, self.rng = f, rng
+        self.r: np.ndarray | None = None
+
+    def _total(self, tensors: list[Tensor]) -> Tensor:
+        out = self.f(*tensors)
+        if not isinstance(out, Tensor):
+            raise ValueError(f"f must return a Tensor. Received: {type(out).__name__}")
+        if self.r is None:
+            self.r = self.rng.standard_normal(out.shape)
+        return (out * self.r).sum()
+
+    def __call__(self, arrays: list[np.ndarray]) -> list[Tensor]:
+        """The inputs as Tensors, their gradients filled in."""
+        tensors = [Tensor(x.copy(), requires_grad=True) for x in arrays]
+        self._total(tensors).backward()
+        return tensors
+
+    def value(self, arrays: list[np.ndarray]) -> float:
+        return self._total([Tensor(x.copy()) for x in arrays]).item()
+
+
+def _by_element(at: Callable[[np.ndarray], float], x: np.ndarray, eps: float) -> np.ndarray:
+    """Central differences, one element of ``x`` at a time."""
+    numeric = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[idx] = eps
+        numeric[idx] = (at(x + step) - at(x - step)) / (2 * eps)
+    return numeric
