@@ -1,0 +1,59 @@
+"""The house: floors that import only downward, no import circles, no shadowed names.
+
+The floors and their contracts are in pyproject.toml ([tool.importlinter]); the map is
+docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+
+def run(script: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True,
+                          text=True, check=False)
+
+
+def test_a_subpackage_never_shadows_a_name_chainrule_exports():
+    # importing every module first, then asking for each exported name: the import system
+    # binds a subpackage to its parent's attribute, so a subpackage named like an exported
+    # function (the old chainrule.explain) would replace the function
+    done = run("""
+        import importlib, pkgutil, types
+        import chainrule as cr
+        for module in pkgutil.walk_packages(cr.__path__, "chainrule."):
+            if module.name != "chainrule.__main__":
+                importlib.import_module(module.name)
+        for name in cr.__all__:
+            value = getattr(cr, name)
+            if isinstance(value, types.ModuleType):
+                assert value.__name__.rsplit(".", 1)[-1] == name, (name, value)
+            else:
+                assert not isinstance(value, types.ModuleType), name
+        assert callable(cr.explain) and callable(cr.check) and callable(cr.load)
+    """)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_example_from_the_issue_explains_after_importing_teach():
+    done = run("""
+        import chainrule as cr
+        from chainrule.teach import check
+        solution = cr.explain([([[0.5]], [0.0], "linear")], [2.0], [1.0], learning_rate=0.1)
+        assert check(solution, {"net_o": "1.0000"}).first_wrong is None
+    """)
+    assert done.returncode == 0, done.stderr
+
+
+def test_import_chainrule_imports_no_floor_and_no_optional_dependency():
+    done = run("""
+        import sys
+        import chainrule
+        heavy = {"numpy", "numba", "matplotlib", "torch", "scipy"} & set(sys.modules)
+        floors = [m for m in sys.modules if m.startswith("chainrule.")
+                  and m not in ("chainrule._util", "chainrule._util.version")]
+        assert not heavy and not floors, (heavy, floors)
+    """)
+    assert done.returncode == 0, done.stderr

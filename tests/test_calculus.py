@@ -1,0 +1,239 @@
+"""The calculus floor: each activation, loss and optimizer defined once, and every floor
+above accepting exactly that set and agreeing with it and with PyTorch.
+
+The oracles are PyTorch (float64) and central finite differences; the table's own formula
+trees are held to both.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule import calculus
+from chainrule.calculus import activations as table
+from chainrule.calculus import losses as loss_table
+from chainrule.calculus import optimizers as rules
+from chainrule.calculus.compile import derivative_function, gradient, source
+from chainrule.calculus.evaluate import evaluate
+from chainrule.derive import explain
+from chainrule.derive.network import ACTIVATIONS as EXPLAINABLE
+from chainrule.engine import Tensor, gradcheck
+from chainrule.engine import functional as F
+from chainrule.engine import losses as engine_losses
+from chainrule.nn import activations as nn_activations
+from chainrule.nn import losses as nn_losses
+from chainrule.nn import optimizers as nn_optimizers
+from chainrule.teach.problems.generate import ACTIVATIONS as GENERATED
+from chainrule.teach import check
+from chainrule.teach.problems.generate import generate_problem
+
+torch = pytest.importorskip("torch")
+
+ELEMENTWISE = [name for name, a in table.ACTIVATIONS.items() if a.elementwise]
+Z = np.array([-30.0, -2.5, -0.7, -1e-3, 0.0, 1e-3, 0.4, 1.9, 30.0])
+
+
+def torch_activation(name):
+    tf = torch.nn.functional
+    return {"sigmoid": torch.sigmoid, "bipolar_sigmoid": lambda v: 2 * torch.sigmoid(v) - 1,
+            "tanh": torch.tanh, "relu": torch.relu,
+            "leaky_relu": lambda v: tf.leaky_relu(v, table.LEAKY_RELU_ALPHA),
+            "linear": lambda v: v, "softplus": tf.softplus,
+            "softmax": lambda v: tf.softmax(v, dim=-1)}[name]
+
+
+def test_every_floor_accepts_exactly_the_table():
+    names = set(table.ACTIVATIONS)
+    assert set(nn_activations.names()) == names
+    assert set(EXPLAINABLE) == names
+    assert set(GENERATED) == {n for n in ELEMENTWISE if n != "linear"}  # hidden units
+    assert set(nn_losses.names()) == set(loss_table.LOSSES)
+    assert set(nn_optimizers.names()) == set(rules.OPTIMIZERS)
+    assert calculus.ACTIVATIONS is table.ACTIVATIONS
+
+
+@pytest.mark.parametrize("name", list(table.ACTIVATIONS))
+def test_forward_matches_pytorch_and_the_scalar_form(name):
+    entry = table.ACTIVATIONS[name]
+    z = Z.reshape(1, -1) if not entry.elementwise else Z
+    ours = F.activation(Tensor(z), name).data
+    theirs = torch_activation(name)(torch.tensor(z)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15, err_msg=name)
+    if entry.scalar is not None:
+        scalar = [entry.scalar(float(v), entry.alpha) for v in Z]
+        np.testing.assert_allclose(scalar, theirs, rtol=1e-13, atol=1e-15, err_msg=name)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_the_derivative_tree_is_the_engines_gradient_and_pytorchs(name):
+    entry = table.ACTIVATIONS[name]
+    x = torch.tensor(Z, requires_grad=True)
+    torch_activation(name)(x).sum().backward()
+    a = entry.forward(Z, entry.alpha)
+    compiled = gradient(entry)(Z, a)
+    scalar = derivative_function(entry.derivative, entry.alpha, kind="scalar")
+    by_tree = [evaluate(entry.derivative, {"z": float(z), "a": float(out),
+                                           "alpha": entry.alpha}.__getitem__)
+               for z, out in zip(Z, a)]
+    t = Tensor(Z, requires_grad=True)
+    F.activation(t, name).sum().backward()
+    for label, values in (("compiled", compiled * np.ones_like(Z)), ("engine", t.grad),
+                          ("scalar", [scalar(float(z), float(o)) for z, o in zip(Z, a)]),
+                          ("evaluated", by_tree)):
+        np.testing.assert_allclose(values, x.grad.numpy(), rtol=1e-12, atol=1e-15,
+                                   err_msg=f"{name} {label}")
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_the_engines_gradient_passes_finite_differences(name):
+    z = np.array([-1.7, -0.3, 0.35, 1.2])  # away from the kinks
+    report = gradcheck(lambda v: F.activation(v, name), z)
+    assert report.ok, report
+
+
+@pytest.mark.parametrize("name", list(loss_table.LOSSES))
+def test_each_loss_on_the_engine_equals_pytorch_and_its_numpy_form(name):
+    entry = loss_table.LOSSES[name]
+    rng = np.random.default_rng(3)
+    y = rng.uniform(0.05, 0.95, (4, 3))
+    t = rng.uniform(0.0, 1.0, (4, 3))
+    if name == "categorical_crossentropy":
+        y = y / y.sum(-1, keepdims=True)
+    yt, tt = torch.tensor(y, requires_grad=True), torch.tensor(t)
+    expected = {"half_sse": lambda: 0.5 * ((tt - yt) ** 2).sum(-1),
+                "sse": lambda: ((tt - yt) ** 2).sum(-1),
+                "mse": lambda: torch.nn.functional.mse_loss(yt, tt, reduction="none").mean(-1),
+                "binary_crossentropy": lambda: torch.nn.functional.binary_cross_entropy(
+                    yt, tt, reduction="none").mean(-1),
+                "categorical_crossentropy": lambda: -(tt * torch.log(yt)).sum(-1)}[name]()
+    expected.sum().backward()
+    ours = Tensor(y, requires_grad=True)
+    value = engine_losses.loss(entry, Tensor(t), ours)
+    value.sum().backward()
+    np.testing.assert_allclose(value.data, expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(entry.per_example(t, y), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad, yt.grad.numpy(), rtol=1e-10)
+    if entry.signal is not None:  # the error signal is −∂E/∂y
+        signal = [[evaluate(entry.signal, {"t": t[r, k], "y": y[r, k], "K": 3.0}.__getitem__)
+                   for k in range(3)] for r in range(4)]
+        np.testing.assert_allclose(signal, -yt.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "activation"), [
+    ("binary_crossentropy", "sigmoid"), ("categorical_crossentropy", "softmax")])
+def test_a_fused_delta_is_the_gradient_with_respect_to_the_logits(name, activation):
+    entry = loss_table.LOSSES[name]
+    z = np.array([[0.3, -1.2, 2.0]])
+    t = np.array([[0.0, 1.0, 0.0]])
+    logits = Tensor(z, requires_grad=True)
+    engine_losses.fused(entry, activation)(Tensor(t), logits).sum().backward()
+    y = F.activation(Tensor(z), activation).data
+    delta = [evaluate(entry.fused[activation], {"t": t[0, k], "y": y[0, k], "K": 3.0,
+                                                "sum_t": 1.0}.__getitem__) for k in range(3)]
+    np.testing.assert_allclose(delta, logits.grad[0], rtol=1e-12, atol=1e-15)
+
+
+def test_the_update_rules_are_pytorchs_sgd_momentum_nesterov_and_adam():
+    w0, grads = np.array([0.3, -0.7]), [np.array([0.5, -1.5]), np.array([-0.2, 0.4])] * 3
+    for kind, settings in (("sgd", {"momentum": 0.0}), ("sgd", {"momentum": 0.9}),
+                           ("sgd", {"momentum": 0.9, "nesterov": True}), ("adam", {})):
+        p = torch.tensor(w0.copy(), requires_grad=True)
+        opt = (torch.optim.SGD([p], lr=0.1, **settings) if kind == "sgd"
+               else torch.optim.Adam([p], lr=0.1))
+        w, m, v = w0.copy(), np.zeros(2), np.zeros(2)
+        for step, g in enumerate(grads, start=1):
+            p.grad = torch.tensor(g)
+            opt.step()
+            if kind == "sgd":
+                w, m = rules.sgd(w, g, m, 0.1, settings["momentum"],
+                                 settings.get("nesterov", False))
+            else:
+                c1, c2 = rules.adam_corrections(step, 0.9, 0.999)
+                w, m, v = rules.adam(w, g, m, v, 0.1, 0.9, 0.999, 1e-8, c1, c2)
+        np.testing.assert_allclose(w, p.detach().numpy(), rtol=1e-12, err_msg=str(settings))
+
+
+def test_one_scalar_update_rule_also_runs_on_floats():
+    assert rules.sgd(1.0, 2.0, 0.0, 0.5, 0.0, False) == (0.0, 0.0)
+    w, m, v = rules.adam(1.0, 2.0, 0.0, 0.0, 0.1, 0.9, 0.999, 1e-8,
+                         *rules.adam_corrections(1, 0.9, 0.999))
+    assert math.isclose(w, 0.9, rel_tol=1e-8) and math.isclose(m, 0.2, rel_tol=1e-12)
+
+
+def test_derivatives_compile_to_the_code_textbooks_write():
+    assert source(table.ACTIVATIONS["sigmoid"].derivative) == "(a * (1.0 - a))"
+    assert source(table.ACTIVATIONS["tanh"].derivative) == "(1.0 - (a * a))"
+    assert source(table.ACTIVATIONS["softplus"].derivative) == "f_sigmoid(z)"
+
+
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if n != "linear"])
+def test_a_hidden_layer_of_every_activation_is_explained_as_pytorch_computes_it(name):
+    kernel1, bias1 = np.array([[0.4, -0.6], [0.3, 0.8]]), np.array([0.1, -0.2])
+    kernel2, bias2 = np.array([[0.5], [-0.4]]), np.array([0.05])
+    x, t = np.array([0.9, -0.4]), np.array([0.7])
+    solution = explain([(kernel1, bias1, name), (kernel2, bias2, "linear")], x, t,
+                       learning_rate=0.2)  # raises ConsistencyError if not the engine's
+    w1 = torch.tensor(kernel1, requires_grad=True)
+    b1 = torch.tensor(bias1, requires_grad=True)
+    h = torch_activation(name)(torch.tensor(x) @ w1 + b1)
+    y = h @ torch.tensor(kernel2) + torch.tensor(bias2)
+    (0.5 * ((torch.tensor(t) - y) ** 2).sum()).backward()
+    for i in range(2):
+        for j in range(2):
+            eq = solution.equation(f"s1.grad.w.1.{i + 1}.{j + 1}")
+            assert math.isclose(eq.exact, float(w1.grad[i, j]), rel_tol=1e-11, abs_tol=1e-15)
+
+
+def test_softplus_writes_its_derivative_as_the_sigmoid_of_the_net_input():
+    solution = explain([([[0.5]], [0.1], "softplus"), ([[0.8]], [0.0], "linear")], [1.0],
+                       [2.0], learning_rate=0.1, show={"fprime", "dout", "backprop"})
+    line = solution.to_text()
+    fp = solution.equation("s1.fp.1.1")
+    assert math.isclose(fp.exact, 1 / (1 + math.exp(-0.6)), rel_tol=1e-14)
+    assert "∂out_h/∂net_h = 1/(1 + e^(−net_h)) = 1/(1 + e^(−0.6000)) = 0.6457" in line, line
+    assert "out_h = ln(1 + e^(net_h))" in line, line
+
+
+def test_softplus_problems_are_generated_and_their_fprime_slip_is_named():
+    problem = generate_problem("2-2-1", activation="softplus", convention="blog", seed=5)
+    solution = problem.solution
+    assert solution.network.layers[-1].activation == "linear"  # unbounded: a linear output
+    # an independent hand calculation of the step, with δ of hidden unit 1 missing f′
+    (k1, b1, _), (k2, b2, _) = problem.layers
+    x, t = problem.x, problem.t[0]
+    net = [sum(x[i] * k1[i][j] for i in range(2)) + b1[j] for j in range(2)]
+    out = [math.log1p(math.exp(n)) for n in net]
+    y = sum(out[j] * k2[j][0] for j in range(2)) + b2[0]
+    dout_o = -(t - y)
+    slipped = dout_o * k2[0][0]  # δ_h1 = ∂E/∂out_h1, f′(net_h1) = σ(net_h1) left out
+    sheet = {"net_h1": f"{net[0]:.4f}", "out_h1": f"{out[0]:.4f}", "out_o": f"{y:.4f}",
+             "δ_h1": f"{slipped:.4f}"}
+    report = check(solution, sheet)
+    assert report.first_wrong is not None and report.first_wrong.symbol == "δ_h1"
+    assert report.slip is not None and report.slip.name == "fprime_missing", report.to_text()
+
+
+def test_softplus_trains_on_the_general_engine_as_in_pytorch():
+    model = cr.Sequential([cr.layers.Dense(3, activation="softplus", input_dim=2),
+                           cr.layers.Dense(1, activation="sigmoid")], seed=4)
+    model.compile(loss="binary_crossentropy", optimizer=cr.optimizers.SGD(0.3), fast=False)
+    w = [a.copy() for a in model.get_weights()]
+    x, y = cr.datasets.xor()
+    model.fit(x, y, epochs=5, batch_size=1, shuffle=False, verbose=0)
+    params = [torch.tensor(a, requires_grad=True) for a in w]
+    opt = torch.optim.SGD(params, lr=0.3)
+    for _ in range(5):
+        for i in range(4):
+            z = torch.nn.functional.softplus(torch.tensor(x[i:i + 1]) @ params[0] + params[1])
+            logit = z @ params[2] + params[3]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                logit, torch.tensor(y[i:i + 1]))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    for ours, theirs in zip(model.get_weights(), params):
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
