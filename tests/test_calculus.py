@@ -27,8 +27,8 @@ from chainrule.engine import losses as engine_losses
 from chainrule.nn import activations as nn_activations
 from chainrule.nn import losses as nn_losses
 from chainrule.nn import optimizers as nn_optimizers
-from chainrule.teach.problems.generate import ACTIVATIONS as GENERATED
 from chainrule.teach import check
+from chainrule.teach.problems.generate import ACTIVATIONS as GENERATED
 from chainrule.teach.problems.generate import generate_problem
 
 torch = pytest.importorskip("torch")
