@@ -8,7 +8,7 @@ its worked solution, and the network it describes trained on the four XOR patter
 """
 
 import chainrule as cr
-from chainrule.teach.problems.files import bundled
+from chainrule.teach import bundled
 
 problem = bundled("blog_xor")
 print(problem.solve().to_text())

@@ -16,7 +16,7 @@ from chainrule.teach.grading.answers import Answer, AnswerSheet, parse_answers, 
 from chainrule.teach.grading.grade import check
 from chainrule.teach.grading.marks import DEFAULT_MARKS, MarkScheme
 from chainrule.teach.grading.report import CheckReport, SlipFinding, ValueResult
-from chainrule.teach.problems.files import Problem, load_problem
+from chainrule.teach.problems.files import Problem, bundled, bundled_names, load_problem
 from chainrule.teach.problems.generate import GeneratedProblem, generate_problem, generate_problems
 from chainrule.teach.slips.catalogue import SLIPS
 
@@ -24,4 +24,5 @@ __all__ = [
     "check", "CheckReport", "ValueResult", "SlipFinding", "SLIPS", "MarkScheme",
     "DEFAULT_MARKS", "Answer", "AnswerSheet", "read_answers", "parse_answers",
     "generate_problem", "generate_problems", "GeneratedProblem", "load_problem", "Problem",
+    "bundled", "bundled_names",
 ]
