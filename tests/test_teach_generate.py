@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 
+from chainrule._util.files import MANIFEST
 from chainrule.teach import check, parse_answers
 from chainrule.teach.problems.files import load_problem
 from chainrule.teach.problems.generate import (
@@ -118,7 +119,9 @@ def test_the_files_are_byte_identical_for_the_same_seed(tmp_path):
     names = {p.name for p in one}
     assert {"questions.md", "answers.md", "key-1.toml", "key-2.toml", "problem-1.toml",
             "problem-2.toml"} <= names
-    assert not [p for p in (tmp_path / "a").iterdir() if p.name.startswith(".")]  # no temps
+    temporaries = [p for p in (tmp_path / "a").iterdir()
+                   if p.name.startswith(".") and p.name != MANIFEST]
+    assert not temporaries and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_the_question_sheet_asks_for_every_marked_value_and_the_key_answers_it(tmp_path):

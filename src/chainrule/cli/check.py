@@ -6,9 +6,10 @@ import json
 import math
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
+from chainrule._util import toml
+from chainrule._util.files import read_text
 from chainrule.teach import check, parse_answers, read_answers
 from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
 from chainrule.teach.grading.names import split_step
@@ -74,8 +75,7 @@ def _marks(marks_file: str | None, problem: Any, problem_file: str, sheet: Any) 
         except ValueError as exc:
             raise ValueError(f"{problem.name}: [marks]: {exc}") from None
     if marks_file:
-        extra = parse_answers(Path(marks_file).read_text(encoding="utf-8"),
-                              source=os.path.basename(marks_file))
+        extra = parse_answers(read_text(marks_file), source=os.path.basename(marks_file))
         if extra.answers:
             raise ValueError(f"{marks_file}: a marks file holds only [marks] tables; found "
                              f"{extra.answers[0].name!r} on line {extra.answers[0].line}")
@@ -86,11 +86,5 @@ def _marks(marks_file: str | None, problem: Any, problem_file: str, sheet: Any) 
 def _problem_marks(path: str) -> dict[str, Any] | None:
     if not os.path.exists(path):
         return None
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-
-    with open(path, "rb") as f:
-        table = tomllib.load(f).get("marks")
+    table = toml.parse(read_text(path), path).get("marks")
     return table if isinstance(table, dict) else None  # a reader that does not keep [marks]

@@ -12,9 +12,13 @@ stderr and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from chainrule._util.version import __version__
 from chainrule.cli import parsers
@@ -44,6 +48,8 @@ def _one_line(exc: BaseException) -> str:
     """The first line of an error's message, naming the file of an ``OSError``."""
     if isinstance(exc, MemoryError):
         return "not enough memory for this network and data; use fewer or smaller layers"
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply"
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         return f"{exc.filename}: {exc.strerror}"
     text = str(exc)
@@ -62,10 +68,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     module = importlib.import_module(f"chainrule.cli.{args.command}")
     try:
-        return int(module.run(args) or 0)
-    except (ValueError, OSError, MemoryError) as exc:
+        with _terminated_as_exit():
+            code = int(module.run(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
+    except (ValueError, OSError, MemoryError, RecursionError) as exc:
         print(f"chainrule {args.command}: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"chainrule {args.command}: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exc:  # SIGTERM: files being written are cleaned up on the way out
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
+
+
+#: The exit code when the reader of standard output went away (``chainrule demo | head -1``):
+#: 128 + SIGPIPE, as a shell reports a command that a closed pipe stopped.
+EXIT_PIPE = 128 + 13
+
+
+def _pipe_closed() -> int:
+    """Stop quietly: the rest of the output has no reader. Standard output is pointed at
+    /dev/null so that Python's own flush at exit cannot fail again."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_PIPE
+
+
+@contextlib.contextmanager
+def _terminated_as_exit() -> Iterator[None]:
+    """SIGTERM raises SystemExit(143) while a command runs, so that every ``finally`` runs and
+    no temporary file is left behind (the main thread only; a no-op elsewhere)."""
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

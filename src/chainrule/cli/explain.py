@@ -6,7 +6,7 @@ import argparse
 import os
 from typing import Any
 
-from chainrule._util.files import write_output
+from chainrule._util.files import check_output, write_output
 from chainrule.teach.problems import files as problem
 
 
@@ -32,8 +32,11 @@ def render(solution: Any, fmt: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    inputs = [args.file] if os.path.isfile(args.file) else []
+    if args.output:
+        check_output(args.output, inputs)  # before the work, not after it
     problem = load(args.file)
     solution = problem.solve(args.convention, decimals=args.decimals, carry=args.carry)
     text = render(solution, args.format)
-    write_output(args.output, text)
+    write_output(args.output, text, inputs=[args.file] if os.path.isfile(args.file) else [])
     return 0

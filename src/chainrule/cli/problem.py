@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule._util.files import check_folder
 from chainrule.teach.problems.generate import generate_problems
-from chainrule.teach.problems.sheets import write_problem_set
+from chainrule.teach.problems.sheets import SET_FILES, write_problem_set
 
 
 def run(args: Any) -> int:
+    check_folder(args.output, SET_FILES)  # before the work, not after it
     problems = generate_problems(
         args.arch, variants=args.variants, activation=args.activation,
         convention=args.convention, decimals=args.decimals, seed=args.seed,

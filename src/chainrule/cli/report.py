@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import chainrule as cr
 from chainrule import data
-from chainrule._util.files import write_text_atomic
+from chainrule._util.files import check_output, write_text_atomic
 from chainrule.cli.train import history_path
 from chainrule.viz.report import read_history, report_html
 
@@ -58,6 +59,11 @@ def _existing(path: str, option: str = "") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ValueError("chainrule report draws its plots with matplotlib, which is not "
+                         "installed: pip install 'chainrule[plot]'")
+    inputs = [p for p in (args.run, args.history, args.data) if p and os.path.isfile(p)]
+    check_output(args.output, inputs)
     model = cr.load(_existing(args.run))
     history_file = args.history
     if history_file is None and os.path.isfile(history_path(args.run)):
@@ -77,6 +83,6 @@ def run(args: argparse.Namespace) -> int:
     title = args.title or f"Training report: {Path(args.run).name}"
     text = report_html(model, history=history, x=x, y=y, gradients=norms, title=title,
                        feature_names=names)
-    write_text_atomic(args.output, text)
+    write_text_atomic(args.output, text, inputs=inputs)
     print(f"wrote {args.output}")
     return 0

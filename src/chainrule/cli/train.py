@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import warnings
@@ -10,7 +11,7 @@ from typing import Any
 
 import chainrule as cr
 from chainrule import data
-from chainrule._util.files import write_text_atomic
+from chainrule._util.files import check_output, write_text_atomic
 from chainrule._util.text import counted
 from chainrule.cli.parsers import ONLINE_UP_TO
 from chainrule.nn.callbacks import StopWhenCorrect
@@ -76,16 +77,34 @@ def format_table(names: list[str], x: Any, y: Any, out: Any, correct: Any) -> st
     return "\n".join(lines)
 
 
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any training, an output that cannot be written or would replace the
+    data; and --plot without matplotlib."""
+    inputs = [args.data] if os.path.isfile(args.data) else []
+    if args.save:
+        if os.path.isdir(args.save) or args.save.endswith(os.sep):
+            raise ValueError(f"--save: {args.save!r} is a folder; give a file name such as "
+                             "run.npz")
+        for path in (args.save, history_path(args.save)):
+            if os.path.dirname(path) and not os.path.isdir(os.path.dirname(path)):
+                continue  # created when saving
+            check_output(path, inputs)
+    if args.plot:
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ValueError("--plot needs matplotlib, which is not installed: "
+                             "pip install 'chainrule[plot]'")
+        if os.path.exists(args.plot) and not os.path.isdir(args.plot):
+            raise ValueError(f"--plot: {args.plot!r} is a file; give a folder for the plots")
+
+
 def run(args: argparse.Namespace) -> int:
-    if args.save and os.path.isdir(args.save):
-        raise ValueError(f"--save: {args.save!r} is a folder; give a file name such as run.npz")
+    check_outputs(args)
     x, y, names = load_data(args.data, args.target, args.seed)
     model = build_model(args, x, y)
     judge = StopWhenCorrect(tolerance=args.tolerance)
     callbacks: list[Any] = [judge] if args.until_correct else []
     norms = None
     if args.plot or args.save:
-
         norms = GradientNorms()
         callbacks.append(norms)
     batch_size = args.batch_size if args.batch_size is not None else (
@@ -115,7 +134,6 @@ def run(args: argparse.Namespace) -> int:
     if args.save:
         save_run(args, model, history, norms)
     if args.plot:
-
         paths = write_training_plots(model, history, x, y, args.plot, gradients=norms)
         print(f"wrote {len(paths)} plots to {args.plot}")
     return 0
@@ -137,5 +155,6 @@ def save_run(args: argparse.Namespace, model: Any, history: Any, norms: Any) -> 
     data = {"name": name, "seed": args.seed}
     if args.target:
         data["target"] = args.target
-    write_text_atomic(history_path(args.save), history_json(history, gradients=norms, data=data))
+    write_text_atomic(history_path(args.save), history_json(history, gradients=norms, data=data),
+                      inputs=[args.data] if os.path.isfile(args.data) else [])
     print(f"saved the model to {args.save} and its history to {history_path(args.save)}")

@@ -22,6 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from chainrule._util import limits
+from chainrule._util.files import check_input_file, check_npz
+
 __all__ = ["DatasetInfo", "check_finite", "load_csv", "load_file", "load_npy"]
 
 PathLike = str | os.PathLike[str]
@@ -136,6 +139,7 @@ def _load_csv(
 
 def _read_rows(path: PathLike, delimiter: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The stripped header and the non-blank rows, each with its line number."""
+    check_input_file(path, "data_bytes")
     # utf-8-sig drops the byte-order mark spreadsheet programs put before the header
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f, delimiter=delimiter, strict=True)
@@ -147,6 +151,9 @@ def _read_rows(path: PathLike, delimiter: str) -> tuple[list[str], list[tuple[in
             ]
         except csv.Error as e:
             raise ValueError(f"{path}: row {reader.line_num}: malformed CSV ({e})") from None
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{path}: is not UTF-8 text (byte {e.start} of a line near row "
+                             f"{reader.line_num + 1})") from None
     if not records:
         raise ValueError(f"{path}: empty file; expected a header row and data rows")
     _, header = records[0]
@@ -204,16 +211,24 @@ def _encode_target(
                     f"class labels. Received: {text!r}"
                 )
         distinct = np.unique(values)
+        _check_classes(path, target, len(distinct))
         codes = np.searchsorted(distinct, values)
         classes = tuple(str(int(v)) for v in distinct)
     else:
         names = sorted({text for _, text in labels})
+        _check_classes(path, target, len(names))
         code_of = {name: k for k, name in enumerate(names)}
         codes = np.array([code_of[text] for _, text in labels], dtype=np.intp)
         classes = tuple(names)
     if one_hot or len(classes) > 2:
         return np.eye(len(classes))[codes], classes
     return codes.astype(np.float64).reshape(-1, 1), classes
+
+
+def _check_classes(path: PathLike, target: str, count: int) -> None:
+    """Refuse more classes than the limit before a one-hot matrix of them is made."""
+    if count > limits.get("classes"):
+        raise limits.exceeded("classes", count, f"{path}: column {target!r}")
 
 
 # ---------------------------------------------------------------- NumPy files
@@ -309,8 +324,16 @@ def _load_npz(path: PathLike, x_key: str, y_key: str) -> tuple[np.ndarray, np.nd
 
 
 def _np_load(path: PathLike) -> np.ndarray | np.lib.npyio.NpzFile:
+    check_input_file(path, "data_bytes")
     try:
-        return np.load(path, allow_pickle=False)
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            try:
+                check_npz(loaded, path)
+            except ValueError:
+                loaded.close()
+                raise
+        return loaded
     except EOFError:
         raise ValueError(f"{path}: empty file; expected a NumPy .npy or .npz file") from None
     except ValueError as e:

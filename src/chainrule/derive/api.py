@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._util import limits
 from chainrule._util.text import counted
 from chainrule.calculus import losses
 from chainrule.calculus.losses import fuses
@@ -70,6 +71,7 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
     xs, ts = _examples(x, t, network)
     rate = _positive("learning_rate", learning_rate)
     epochs = _epochs(epochs)
+    _check_size(network, len(xs) * epochs)
     _check_pairs(network, c)
 
     builder, per_epoch = _derive(network, c, xs, ts, rate, epochs)
@@ -222,10 +224,9 @@ def _loss_name(loss: Any) -> str | None:
 
 
 def _positive(name: str, value: Any) -> float:
-    try:
+    number = math.nan
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
     if not math.isfinite(number) or number <= 0:
         raise ValueError(f"{name} must be a positive number. Received: {name}={value!r}")
     return number
@@ -258,6 +259,26 @@ def _examples(x: Any, t: Any, network: Network) -> tuple[np.ndarray, np.ndarray]
                          f"{counted(out[0].shape[0], 'input')} and "
                          f"{counted(out[1].shape[0], 'target')}")
     return out[0], out[1]
+
+
+def equations_needed(sizes: Sequence[int], steps: int) -> int:
+    """An upper bound of the equations of ``steps`` steps of a network of layer ``sizes``:
+    per step the examples' values, each parameter four times (at the start, ∂E/∂w, Δw, w⁺),
+    each unit five (net, out, ∂E/∂out, f′, δ) and the error's terms."""
+    params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    units = sum(sizes[1:])
+    per_step = sizes[0] + 2 * sizes[-1] + 4 * params + 5 * units + 2
+    return steps * per_step + params + 2 + steps
+
+
+def _check_size(network: Network, steps: int) -> None:
+    """Refuse, before any work, a solution larger than the ``equations`` limit."""
+    needed = equations_needed(network.sizes, steps)
+    if needed > limits.get("equations"):
+        shape = "-".join(map(str, network.sizes))
+        raise limits.exceeded("equations", needed,
+                              f"a worked solution of {counted(steps, 'step')} of a {shape} "
+                              "network")
 
 
 def _check_pairs(network: Network, c: Conventions) -> None:

@@ -185,19 +185,29 @@ class Conventions:
 def _normalize_decimals(decimals: Any) -> tuple[tuple[str, int], ...]:
     if isinstance(decimals, int) and not isinstance(decimals, bool):
         table = {k: decimals for k in DECIMAL_KINDS}
-    else:
+    elif isinstance(decimals, (Mapping, tuple, list)):
         table = {k: 4 for k in DECIMAL_KINDS}
         items = decimals.items() if isinstance(decimals, Mapping) else decimals
-        for kind, n in items:
+        for kind, n in _pairs(items):
             if kind not in DECIMAL_KINDS:
                 raise ValueError(f"unknown quantity kind in decimals. Received: {kind!r}; "
                                  f"valid kinds: {', '.join(DECIMAL_KINDS)}")
             table[kind] = n
+    else:
+        raise ValueError("decimals must be an integer from 0 to 15, or a mapping of quantity "
+                         f"kind to one. Received: decimals={decimals!r}")
     for kind, n in table.items():
         if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 15:
             raise ValueError(f"decimals must be integers from 0 to 15. "
                              f"Received: decimals[{kind!r}]={n!r}")
     return tuple((k, table[k]) for k in DECIMAL_KINDS)
+
+
+def _pairs(items: Any) -> list[tuple[Any, Any]]:
+    pairs = list(items)
+    if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+        raise ValueError(f"decimals must map quantity kinds to integers. Received: {pairs!r}")
+    return [tuple(p) for p in pairs]
 
 
 SWITCHES = tuple(f.name for f in dataclasses.fields(Conventions) if f.name != "name")

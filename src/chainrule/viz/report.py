@@ -22,11 +22,11 @@ import base64
 import json
 import math
 from html import escape
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from chainrule._util.files import read_text
 from chainrule.render._html import page
 from chainrule.render._svg import diagram
 from chainrule.viz import plots
@@ -81,6 +81,8 @@ def read_history_text(text: str, source: str = "history"
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise ValueError(f"{source}: nested too deeply") from None
     if not isinstance(record, dict):
         raise ValueError(f"{source}: expected a JSON object. Received: {type(record).__name__}")
     if "history" in record:
@@ -107,7 +109,7 @@ def read_history_text(text: str, source: str = "history"
 def read_history(path: Any) -> tuple[dict[str, list[float]], dict[str, list[float]] | None,
                                      dict[str, Any] | None]:
     """:func:`read_history_text` of the file ``path``."""
-    return read_history_text(Path(path).read_text(encoding="utf-8"), str(path))
+    return read_history_text(read_text(path), str(path))
 
 
 # --- the page -------------------------------------------------------------------------------------

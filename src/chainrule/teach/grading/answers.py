@@ -41,6 +41,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from chainrule._util import toml
+from chainrule._util.files import read_text
 from chainrule.derive import ids
 from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
 
@@ -110,7 +112,7 @@ def read_answers(path: str | os.PathLike[str]) -> AnswerSheet:
         ValueError: a malformed line (the message names the file and line).
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text(path)
     kind = "csv" if path.suffix.lower() == ".csv" else "toml"
     return parse_answers(text, format=kind, source=path.name)
 
@@ -129,6 +131,9 @@ def answers_from_mapping(values: Mapping[str, Any]) -> AnswerSheet:
     decimals of its shortest repr (``0.15`` → 2)."""
     answers = []
     for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+            raise ValueError(f"{name}: expected a number or its text, such as 0.3775. "
+                             f"Received: {value!r}")
         text = value if isinstance(value, str) else repr(float(value))
         try:
             number, decimals = parse_number(text)
@@ -222,8 +227,8 @@ def _value(rest: str) -> str:
 def _parse_toml(text: str, source: str) -> AnswerSheet:
     strict, lines = _strict(text, source)
     try:
-        data = tomllib.loads(strict, parse_float=str)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml.load(strict, source, parse_float=str)
+    except toml.TOMLDecodeError as exc:
         line = _WHERE.search(str(exc))
         where = f"{source}, line {line[1]}" if line and line[1] else source
         raise ValueError(f"{where}: TOML syntax error: {_WHERE.sub('', str(exc))}") from None

@@ -29,15 +29,15 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from chainrule._util import toml
+from chainrule._util.files import read_text
 from chainrule._util.text import counted
 from chainrule.calculus import losses
 from chainrule.derive import explain
@@ -46,11 +46,6 @@ from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.problems import replay
 from chainrule.teach.problems import schema as schema
 from chainrule.teach.problems import weights as problem_weights
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 __all__ = ["Problem", "Source", "Published", "load_problem", "bundled", "bundled_names"]
 
@@ -165,11 +160,8 @@ def load_problem(source: str | os.PathLike[str], *, name: str | None = None) -> 
     if isinstance(source, str) and "\n" in source:
         text, label = source, name or "<text>"
     else:
-        text, label = Path(source).read_text(encoding="utf-8"), name or os.fspath(source)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{label}: TOML syntax error: {exc}") from None
+        text, label = read_text(source), name or os.fspath(source)
+    data = toml.parse(text, label)
     try:
         return _parse(data, label)
     except ValueError as exc:

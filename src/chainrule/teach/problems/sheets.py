@@ -13,20 +13,22 @@
   ``chainrule check problem-1.toml key-1.toml`` gives full marks, and a student's sheet is
   checked the same way.
 
-Each file is written to a temporary name in the directory and renamed into place, so a
-reader never sees half a file. Nothing depends on the clock: the same problems give
-byte-identical files.
+The set is written into a new folder that then replaces ``directory`` whole, so a reader
+never sees half a set, and no file of an older set (``key-30.toml`` of a 30-variant run)
+stays beside a new one; a folder holding files chainrule did not write is refused. Nothing
+depends on the clock: the same problems give byte-identical files.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import fields
 from html import escape
 from pathlib import Path
 
-from chainrule._util.files import write_text_atomic
+from chainrule._util.files import atomic_folder
 from chainrule._util.text import counted
 from chainrule.derive.conventions import PROFILES, Conventions
 from chainrule.derive.solution import Equation
@@ -37,7 +39,11 @@ from chainrule.render.latex_math import latex_text, number, symbol_latex
 from chainrule.teach.grading.report import SECTION_TITLES
 from chainrule.teach.problems.generate import GeneratedProblem
 
-__all__ = ["write_problem_set", "question_markdown", "answers_markdown", "key_toml",
+#: The names of the files a problem set has.
+SET_FILES = re.compile(r"(questions|answers)\.(md|tex|html)|answers-\d+\.html|"
+                       r"(problem|key)-\d+\.toml")
+
+__all__ = ["SET_FILES", "write_problem_set", "question_markdown", "answers_markdown", "key_toml",
            "problem_toml", "parts"]
 
 Part = tuple[str, list[Equation], float]  # (section name, equations asked, marks)
@@ -249,9 +255,8 @@ def write_problem_set(problems: Sequence[GeneratedProblem], directory: str | os.
         files[f"problem-{p.number}.toml"] = problem_toml(p)
         files[f"key-{p.number}.toml"] = key_toml(p)
     target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, text in files.items():
-        write_text_atomic(target / name, text)
-        written.append(target / name)
-    return written
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_folder(target, SET_FILES) as building:  # replaces an older set whole
+        for name, text in files.items():
+            (building / name).write_text(text, encoding="utf-8", newline="")
+    return [target / name for name in files]
