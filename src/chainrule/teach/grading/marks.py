@@ -91,10 +91,15 @@ class MarkScheme:
         return float(self.kinds.get(eq.kind, DEFAULT_MARKS.get(eq.kind, 0)))
 
 
+#: The most marks one value may carry: totals of a whole exam stay exact in floating point.
+MAX_MARKS = 1_000_000
+
+
 def _check_marks(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(
-            value) or value < 0:
-        raise ValueError(f"marks must be non-negative numbers. Received: {name}={value!r}")
+            value) or not 0 <= value <= MAX_MARKS:
+        raise ValueError(f"marks must be non-negative numbers, at most {MAX_MARKS}. "
+                         f"Received: {name}={value!r}")
 
 
 def marks_from_mapping(table: Mapping[str, Any], base: MarkScheme | None = None) -> MarkScheme:
