@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["counted", "text_number"]
+import re
+
+from chainrule._util import limits
+
+__all__ = ["counted", "text_number", "check_text"]
+
+# C0 controls but tab, line feed and carriage return; DEL; C1 controls
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def counted(n: int, noun: str, plural: str | None = None) -> str:
@@ -21,3 +28,15 @@ def text_number(printed: str) -> str:
     '−0.0065'
     """
     return printed.replace("-", "−")
+
+
+def check_text(value: str, where: str) -> str:
+    """``value`` if it is a text a worked solution can print: no control characters, at
+    most the ``string_chars`` limit."""
+    if len(value) > limits.get("string_chars"):
+        raise limits.exceeded("string_chars", len(value), where)
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"{where}: contains the control character "
+                         f"U+{ord(found.group()):04X}; remove it")
+    return value

@@ -12,23 +12,21 @@ bell: nothing a worked solution prints, and what an HTML or SVG page could not c
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from chainrule._util import limits
+from chainrule._util.text import check_text
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["parse", "load", "TOMLDecodeError", "check_text"]
+__all__ = ["parse", "load", "TOMLDecodeError"]
 
 TOMLDecodeError = tomllib.TOMLDecodeError
-# C0 controls but tab, line feed and carriage return; DEL; C1 controls
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def parse(text: str, label: str, parse_float: Callable[[str], Any] = float) -> dict[str, Any]:
@@ -48,18 +46,6 @@ def load(text: str, label: str, parse_float: Callable[[str], Any] = float) -> di
         raise ValueError(f"{label}: nested too deeply") from None
     _check_values(data, label, "")
     return data
-
-
-def check_text(value: str, where: str) -> str:
-    """``value`` if it is a text a worked solution can print: no control characters, at
-    most the ``string_chars`` limit."""
-    if len(value) > limits.get("string_chars"):
-        raise limits.exceeded("string_chars", len(value), where)
-    found = _CONTROL.search(value)
-    if found:
-        raise ValueError(f"{where}: contains the control character "
-                         f"U+{ord(found.group()):04X}; remove it")
-    return value
 
 
 def _check_depth(text: str, label: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._util import limits
-from chainrule._util.text import counted
+from chainrule._util.text import check_text, counted
 from chainrule.calculus import losses
 from chainrule.calculus.losses import fuses
 from chainrule.derive import ids, truth
@@ -68,6 +68,8 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
     if loss is None and isinstance(getattr(model, "loss", None), str):
         loss = model.loss  # a compiled Sequential: explain the loss it trains with
     c = get(convention, decimals=decimals, carry=carry, error=_loss_name(loss), **switches)
+    check_text(str(title), "title")
+    notes = tuple(check_text(str(note), "a note") for note in notes)
     xs, ts = _examples(x, t, network)
     rate = _positive("learning_rate", learning_rate)
     epochs = _epochs(epochs)

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chainrule._util.text import check_text
 from chainrule.derive.describe import summary
 
 __all__ = [
@@ -147,8 +148,11 @@ class Conventions:
                                              for s in self.layer_letters):
             raise ValueError(f"layer_letters must be non-empty strings. "
                              f"Received: layer_letters={self.layer_letters!r}")
-        if not 0.0 <= float(self.momentum) < 1.0:
-            raise ValueError(f"momentum must be in [0, 1). Received: momentum={self.momentum}")
+        for letter in (*self.layer_letters, self.learning_rate_symbol):
+            check_text(letter, "a convention's letter")
+        if not isinstance(self.momentum, (int, float)) or isinstance(self.momentum, bool) \
+                or not 0.0 <= float(self.momentum) < 1.0:
+            raise ValueError(f"momentum must be in [0, 1). Received: momentum={self.momentum!r}")
 
     def decimals_for(self, kind: str) -> int:
         """Printed decimals of quantities of ``kind`` (a ``DECIMAL_KINDS`` entry)."""
