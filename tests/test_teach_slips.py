@@ -214,8 +214,9 @@ def test_rounding_drift_from_carrying_rounded_values_is_named_and_costs_nothing(
     assert differ, "precondition: rounded carry changes some printed value"
     report = check(solution, sheet)
     assert report.first_wrong is None and report.full_marks, report.to_text()
-    assert report.slip is not None and report.slip.name == "carry", report.to_text()
-    assert set(report.slip.explains) == set(differ)
+    assert report.slip is None, report.to_text()  # drift is not a slip
+    assert report.drift is not None and report.drift.name == "carry", report.to_text()
+    assert set(report.drift.explains) == set(differ)
 
 
 def test_carrying_full_precision_where_the_convention_carries_rounded_values():
@@ -225,7 +226,8 @@ def test_carrying_full_precision_where_the_convention_carries_rounded_values():
     assert solution.equation("s1.delta.2.1").printed == "0.1311"
     report = check(solution, {"O_6": "0.474", "Err_6": "0.1312"})
     assert [r.status for r in report.results] == ["right", "right"]
-    assert report.slip.name == "carry" and report.slip.explains == ("s1.delta.2.1",)
+    assert report.slip is None
+    assert report.drift.name == "carry" and report.drift.explains == ("s1.delta.2.1",)
 
 
 def han_kamber():
@@ -256,8 +258,8 @@ def test_mazur_printed_last_digit_is_rounding_drift():
                        convention="mazur")
     report = check(solution, {"∂E_o2/∂out_h1": "-0.019049119", "out_o1": "0.75136507"})
     assert report.count("right") == 2 and report.first_wrong is None
-    assert report.slip is not None and report.slip.name == "carry"
-    assert report.slip.explains == ("s1.dout.1.1.2",)
+    assert report.slip is None and report.drift is not None and report.drift.name == "carry"
+    assert report.drift.explains == ("s1.dout.1.1.2",)
 
 
 def test_a_tie_rounded_half_to_even_is_rounding_drift_and_costs_nothing():
@@ -267,8 +269,8 @@ def test_a_tie_rounded_half_to_even_is_rounding_drift_and_costs_nothing():
     assert solution.equation("s1.net.1.1").printed == "0.13"
     report = check(solution, {"net_o": "0.12"})
     assert report.count("right") == 1 and report.first_wrong is None
-    assert report.slip is not None and report.slip.name == "tie", report.to_text()
-    assert report.slip.explains == ("s1.net.1.1",)
+    assert report.slip is None and report.drift is not None, report.to_text()
+    assert report.drift.name == "tie" and report.drift.explains == ("s1.net.1.1",)
     assert report.results[0].marks == report.results[0].out_of > 0  # drift costs nothing
 
 
@@ -315,3 +317,23 @@ def test_slips_need_not_be_searched_when_all_is_right():
     report = check(solution, planted_sheet(solution, "2-2-1"))
     assert report.full_marks and report.slip is None and report.first_wrong is None
 
+
+
+def test_a_slip_that_rounding_cannot_tell_apart_is_ambiguous_not_drift():
+    # at 2 decimals, f′ evaluated at the output (σ(y)(1 − σ(y)) instead of y(1 − y)) gives a
+    # δ within rounding of the right one: the sheet is right, and the report says which
+    # slip could also have produced its digits
+    layers = [([[0.0, 0.9], [-0.7, 0.9]], [-0.4, -0.2], "sigmoid"),
+              ([[0.7], [-0.2]], [0.1], "sigmoid")]
+    solution = explain(layers, [1, 0], [1], learning_rate=0.1, decimals=2,
+                       convention="fausett")
+    z = [sigmoid(-0.4 + 0.0), sigmoid(-0.2 + 0.9)]
+    y = sigmoid(0.1 + 0.7 * z[0] - 0.2 * z[1])
+    delta = (1 - y) * sigmoid(y) * (1 - sigmoid(y))  # the slip: f′ at out
+    sheet = {"y": printed(y, 2), "δ": printed(delta, 2), "δ_in_1": printed(delta * 0.7, 2)}
+    assert sheet["δ"] != solution.equation("s1.delta.2.1").printed  # precondition
+    report = check(solution, sheet)
+    assert report.first_wrong is None and report.slip is None, report.to_text()
+    assert report.ambiguous is not None and report.ambiguous.name == "out_for_net"
+    assert "s1.delta.2.1" in report.ambiguous.explains
+    assert "Ambiguous" in report.to_text() and report.to_dict()["ambiguous"]["name"]

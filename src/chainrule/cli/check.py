@@ -32,7 +32,14 @@ def run(args: Any) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(report.to_text())
-    return 0
+    return exit_code(report)
+
+
+def exit_code(report: Any) -> int:
+    """0 when every value is right and none is missing, else 1 (2 is bad input), so that a
+    script can tell a full-marks sheet from one to look at."""
+    every_right = all(r.status == "right" for r in report.results) and not report.missing
+    return 0 if every_right else 1
 
 
 def _load(name: str) -> Any:

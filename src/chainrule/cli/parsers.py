@@ -143,6 +143,8 @@ def check(subparsers: Any) -> None:
     p.add_argument("--marks", metavar="FILE",
                    help="a mark scheme: a TOML file with [marks] and [marks.symbols] tables")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.epilog = ("exit code: 0 when every value is right and none is missing, 1 when any is "
+                "wrong, follow-through or missing, 2 for bad input")
 
 
 # --- problem ---------------------------------------------------------------------------------

@@ -86,9 +86,9 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
     order = sorted(pins, key=lambda i: key.order.get(i, len(key.order)))
     results = [_grade(key, student, lines[i], table.default_step) for i in order]
     found = _diagnose(solution, results, pins, key_extra, frozen[0] if frozen else None)
-    drift = _drift(solution, results, pins, key_extra)
-    found = found or drift  # with nothing wrong, the drift is what there is to name
-    return _report(solution, key, results, (found, drift), scheme, symbol_marks, only_answered)
+    drift, ambiguous = _drift(solution, results, pins, key_extra)
+    return _report(solution, key, results, (found, drift, ambiguous), scheme, symbol_marks,
+                   only_answered)
 
 
 def _sheet(answers: AnswersLike) -> AnswerSheet:
@@ -210,17 +210,30 @@ def _order(slip: str) -> int:
 
 
 def _drift(solution: WorkedSolution, results: list[ValueResult], pins: dict[str, Pin],
-           key_extra: Mapping[str, Equation]) -> SlipFinding | None:
+           key_extra: Mapping[str, Equation]
+           ) -> tuple[SlipFinding | None, SlipFinding | None]:
     """Right values whose last digits differ from the key: rounding drift, when the other
-    carry rule (or, failing that, the other tie rule) gives exactly the student's digits."""
+    carry rule (or, failing that, the other tie rule) gives exactly the student's digits;
+    and, apart, those digits that a slip gives too (at these decimals the two cannot be told
+    apart: ambiguous, not simply drift)."""
     tie = solution.conventions.tie
     differ = [r for r in results if r.status == "right" and r.key != "nan"
               and _rounded(float(r.key), pins[r.id][1], tie) != r.value]
     if not differ:
-        return None
-    for variant in (v for v in variants(solution) if v.slip in ROUNDING):
+        return None, None
+    return (_first_reproducing([v for v in variants(solution) if v.slip in ROUNDING],
+                               solution, differ, pins, key_extra),
+            _first_reproducing([v for v in variants(solution) if v.slip not in ROUNDING],
+                               solution, differ, pins, key_extra))
+
+
+def _first_reproducing(tried: list[Variant], solution: WorkedSolution,
+                       results: list[ValueResult], pins: dict[str, Pin],
+                       key_extra: Mapping[str, Equation]) -> SlipFinding | None:
+    """The first of ``tried`` under which some of ``results`` come out digit for digit."""
+    for variant in tried:
         world = world_of(solution, variant, extra=key_extra)
-        explained = [r.id for r in differ
+        explained = [r.id for r in results
                      if _rounded(world.value(r.id), pins[r.id][1], world.tie) == r.value]
         if explained:
             slip = SLIPS[variant.slip]
@@ -235,7 +248,7 @@ def _rounded(value: float, decimals: int, tie: str) -> float:
 
 # --- marks -----------------------------------------------------------------------------------
 def _report(solution: WorkedSolution, key: World, results: list[ValueResult],
-            findings: tuple[SlipFinding | None, SlipFinding | None], scheme: MarkScheme,
+            findings: tuple[SlipFinding | None, ...], scheme: MarkScheme,
             symbol_marks: Mapping[str, float], only_answered: bool) -> CheckReport:
     sections = _sections(solution)
     answered = {r.id: r for r in results}
@@ -260,9 +273,9 @@ def _report(solution: WorkedSolution, key: World, results: list[ValueResult],
                 key=eq.printed, status="missing", where="", line=0, kind=eq.kind,
                 marks=0.0, out_of=available, section=section))
     first = next((r for r in graded if r.status == "wrong"), None)
-    slip, drift = findings
+    slip, drift, ambiguous = findings
     return CheckReport(tuple(graded), tuple(missing), first, slip, solution.conventions.name,
-                       scheme.fraction, drift)
+                       scheme.fraction, drift, ambiguous)
 
 
 def _sections(solution: WorkedSolution) -> dict[str, str]:

@@ -87,8 +87,10 @@ class SlipFinding:
 @dataclass(frozen=True)
 class CheckReport:
     """What ``check`` found: a result per answered value (in the solution's order), the
-    asked values not answered, the first wrong value, the most likely slip, and ``drift``:
-    right values whose last digits come from carrying values the other way."""
+    asked values not answered, the first wrong value, the most likely slip (``None`` when
+    nothing is wrong), ``drift``: right values whose last digits come from rounding the other
+    way (no marks lost, and never a slip), and ``ambiguous``: right values whose digits a
+    slip gives too, which at these decimals cannot be told from rounding."""
 
     results: tuple[ValueResult, ...]
     missing: tuple[ValueResult, ...]
@@ -97,6 +99,7 @@ class CheckReport:
     convention: str
     follow_through: float
     drift: SlipFinding | None = None
+    ambiguous: SlipFinding | None = None
 
     # --- totals ------------------------------------------------------------------------------
     @property
@@ -139,6 +142,7 @@ class CheckReport:
             "first_wrong": self.first_wrong.id if self.first_wrong else None,
             "slip": self.slip.to_dict() if self.slip else None,
             "drift": self.drift.to_dict() if self.drift else None,
+            "ambiguous": self.ambiguous.to_dict() if self.ambiguous else None,
             "marks": self.marks, "out_of": self.out_of,
             "sections": {k: list(v) for k, v in self.sections().items()},
             "counts": {s: self.count(s) for s in STATUSES},
@@ -170,7 +174,7 @@ class CheckReport:
             lines.append(f"First wrong value: {first.symbol} = {text_number(first.answer)} "
                          f"({first.where}); the solution has {text_number(first.key)}.")
         slip = self.slip
-        if slip is not None and slip is not self.drift:
+        if slip is not None:
             lead = "Most likely slip" if slip.explains_first else "A slip found later"
             found = [i for i in slip.explains if i not in slip.alone]
             text = f"{lead}: {slip.title} ({slip.where}): {slip.rule}."
@@ -186,6 +190,11 @@ class CheckReport:
             lines.append(f"Rounding drift: the last digits of "
                          f"{self._symbols(self.drift.explains)} come from "
                          f"{self.drift.where}; no marks are lost.")
+        if self.ambiguous is not None:
+            lines.append(f"Ambiguous: {self._symbols(self.ambiguous.explains)} within rounding "
+                         f"of the solution, and also what {self.ambiguous.title} gives "
+                         f"({self.ambiguous.where}); at these decimals the two cannot be told "
+                         "apart, so no marks are lost.")
         return lines
 
     def _symbols(self, ids: Any) -> str:
