@@ -43,12 +43,12 @@ def test_the_key_gets_full_marks(problem_set, capsys):
 
 def test_a_students_sheet_with_a_slip(problem_set, tmp_path, capsys):
     key = (problem_set / "key-1.toml").read_text(encoding="utf-8")
-    # seed 7: y = 0.2140, t = 1, so t − y = 0.7860 is δ without f′ = y(1 − y)
+    # seed 7: y = 0.3429, t = 0, so t − y = −0.3429 is δ without f′ = y(1 − y)
     sheet = tmp_path / "answers.toml"
-    sheet.write_text(key.replace('"δ" = "0.1322"', 'delta = 0.7860'), encoding="utf-8")
+    sheet.write_text(key.replace('"δ" = "-0.0773"', 'delta = -0.3429'), encoding="utf-8")
     code, out, _ = run(capsys, "check", str(problem_set / "problem-1.toml"), str(sheet))
     assert code == 1  # a value is wrong: a script can tell
-    assert "First wrong value: δ = 0.7860 (answers.toml, line 15)" in out
+    assert "First wrong value: δ = −0.3429 (answers.toml, line 15)" in out
     assert "Most likely slip: derivative factor f′ missing" in out
     code, out, _ = run(capsys, "check", str(problem_set / "problem-1.toml"), str(sheet),
                        "--json")
@@ -58,7 +58,7 @@ def test_a_students_sheet_with_a_slip(problem_set, tmp_path, capsys):
 
 def test_csv_answers_and_a_marks_file(problem_set, tmp_path, capsys):
     sheet = tmp_path / "answers.csv"
-    sheet.write_text("symbol,value\nz_in_1,0.5800\ny,0.2140\n", encoding="utf-8")
+    sheet.write_text("symbol,value\nz_in_1,0.0700\ny,0.3429\n", encoding="utf-8")
     marks = tmp_path / "marks.toml"
     marks.write_text("[marks]\nnet = 5\n", encoding="utf-8")
     code, out, _ = run(capsys, "check", str(problem_set / "problem-1.toml"), str(sheet),

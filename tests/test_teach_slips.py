@@ -50,7 +50,7 @@ class Sheet:
 
 
 def hand_step(net, x, t, *, sign, shown, slip=None, carry_rounded=False, override=None,
-              update_bias=True):
+              update_bias=True, learning_rate=ETA):
     """One step of online backpropagation for a sigmoid network with E = ½Σ(t − y)² and a
     bias per neuron, written out the way a student does it, with `slip` planted."""
     sheet = Sheet(shown, carry_rounded, override)
@@ -81,7 +81,7 @@ def hand_step(net, x, t, *, sign, shown, slip=None, carry_rounded=False, overrid
     w("s1.E", half * sum((tk - yk) ** 2 for tk, yk in zip(t, y)))
 
     # the step's change for each parameter: η·δ·x (plus) or −η·∂E/∂w (minus)
-    eta = {"eta_missing": 1.0, "eta_twice": ETA * ETA}.get(slip, ETA)
+    eta = {"eta_missing": 1.0, "eta_twice": learning_rate ** 2}.get(slip, learning_rate)
     new_kernels = [k.copy() for k in kernels]
     new_biases = [b.copy() for b in biases]
     deltas = [None] * (depth + 1)

@@ -170,7 +170,20 @@ def problem(subparsers: Any) -> None:
     )
     p.add_argument("--arch", default="2-2-1", help="layer sizes (default: 2-2-1)")
     p.add_argument("--activation", default="sigmoid",
-                   help="sigmoid, bipolar_sigmoid, tanh or relu (default: sigmoid)")
+                   help="the hidden activation (sigmoid, bipolar_sigmoid, tanh, relu, "
+                   "leaky_relu, softplus), or one per weight layer such as relu,sigmoid "
+                   "(default: sigmoid)")
+    p.add_argument("--loss", default="half_sse",
+                   help="half_sse, sse, mse, bce (sigmoid output) or cce (softmax output of "
+                   "2 units or more) (default: half_sse)")
+    p.add_argument("--momentum", type=float, default=0.0,
+                   help="momentum μ in [0, 1); with μ > 0 each problem has two steps, so "
+                   "the second shows μ·Δw (default: 0)")
+    p.add_argument("--carry", choices=("full", "rounded"),
+                   help="full: compute exactly, print rounded; rounded: use each value as "
+                   "printed (default: the convention's)")
+    p.add_argument("--marks", metavar="FILE",
+                   help="a mark scheme: a TOML file with [marks] and [marks.symbols] tables")
     p.add_argument("--convention", default="fausett",
                    help="notation profile: blog, fausett, mazur, han, layered (default: fausett)")
     p.add_argument("--decimals", type=int, default=1,
@@ -181,6 +194,8 @@ def problem(subparsers: Any) -> None:
                    help="random seed, a whole number >= 0 (default: 0)")
     p.add_argument("--variants", type=int, default=1,
                    help="number of different problems on the sheet (default: 1)")
+    p.add_argument("--title", default="",
+                   help="the course or exam title printed at the top of every page")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="directory to write the files to (created if missing)")
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from chainrule._util.files import check_folder
+from chainrule._util.files import check_folder, read_text
+from chainrule.teach.grading.answers import parse_answers
+from chainrule.teach.grading.marks import MarkScheme
 from chainrule.teach.problems.generate import generate_problems
 from chainrule.teach.problems.sheets import SET_FILES, write_problem_set
 
@@ -12,9 +15,21 @@ from chainrule.teach.problems.sheets import SET_FILES, write_problem_set
 def run(args: Any) -> int:
     check_folder(args.output, SET_FILES)  # before the work, not after it
     problems = generate_problems(
-        args.arch, variants=args.variants, activation=args.activation,
-        convention=args.convention, decimals=args.decimals, seed=args.seed,
-        answer_decimals=args.answer_decimals)
-    for path in write_problem_set(problems, args.output):
+        args.arch, variants=args.variants, activation=args.activation, loss=args.loss,
+        momentum=args.momentum, carry=args.carry, convention=args.convention,
+        decimals=args.decimals, seed=args.seed, answer_decimals=args.answer_decimals,
+        marks=_marks(args.marks))
+    for path in write_problem_set(problems, args.output, title=args.title):
         print(path)
     return 0
+
+
+def _marks(path: str | None) -> MarkScheme | None:
+    """The scheme of a marks file (``[marks]`` tables only), over the default."""
+    if path is None:
+        return None
+    sheet = parse_answers(read_text(path), source=os.path.basename(path))
+    if sheet.answers:
+        raise ValueError(f"{path}: a marks file holds only [marks] tables; found "
+                         f"{sheet.answers[0].name!r} on line {sheet.answers[0].line}")
+    return MarkScheme().merged(sheet.marks)

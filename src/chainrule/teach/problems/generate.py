@@ -7,81 +7,103 @@ True
 True
 
 A problem is drawn from ``np.random.default_rng([seed, number])`` until it is *well posed*
-(``ill_posed`` returns ``None``): every weight, bias and input a non-zero multiple of
-10^−decimals of magnitude at most 0.9 (inputs up to 1), and in its worked solution
-
-- every net input 0.05 ≤ |net| ≤ 2.5 (no unit saturated, none on a kink) and every f′ at
-  least 0.05 (no zero derivative: ReLU units active);
-- the output at least 0.05 from its target (an error worth propagating);
-- every printed δ, ∂E/∂out, ∂E/∂w and Δw non-zero (every weight visibly changes);
-- every value below 10 in size (no overflow);
-- no value within a millionth of a unit of its last printed decimal from a rounding tie (the
-  key does not hinge on the tie rule).
+(``posed.ill_posed``: no saturated or dead unit, an output away from its target, every asked
+value non-zero, every applicable slip changing some asked value): every weight, bias and
+input a non-zero multiple of 10^−decimals of magnitude at most 0.9 (inputs up to 1). What
+is drawn depends on the seed, the network, the loss and the bias form only — never on the
+answer decimals, which are then raised where needed (``posed.asked_decimals``: two
+significant figures, every slip visible) and reported in ``raised``.
 
 Targets are the ends of a bounded output's range (0 or 1 for a sigmoid output, −1 or 1 for
-tanh and the bipolar sigmoid) and a multiple of 10^−decimals in [−1, 1] for a linear output;
-a network of an unbounded activation (ReLU, softplus) gets a linear output unit. The learning
-rate is one of 0.1, 0.2, 0.25, 0.3, 0.4 (not 0.5: η² = η/2 would hide the
-difference between two slips).
+tanh and the bipolar sigmoid), one-hot for a softmax output, and a multiple of 10^−decimals
+in [−1, 1] for a linear output; a network of an unbounded activation (ReLU, softplus) gets a
+linear output unit unless the loss asks for another (a sigmoid for binary cross-entropy, a
+softmax for categorical cross-entropy). With momentum the problem has two examples, so the
+second step shows μ·Δw of the first. The learning rate is one of 0.1, 0.2, 0.25, 0.3, 0.4
+(not 0.5: η² = η/2 would hide the difference between two slips).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from chainrule.calculus import activations
-from chainrule.calculus.evaluate import evaluate
-from chainrule.derive import explain, ids
+from chainrule._util import limits
+from chainrule.calculus import activations, losses
+from chainrule.derive import ConsistencyError, explain, ids
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.grading.marks import MarkScheme
+from chainrule.teach.problems.posed import asked_decimals, ill_posed
 
 __all__ = ["GeneratedProblem", "generate_problem", "generate_problems", "ill_posed",
            "parse_arch", "ACTIVATIONS"]
+
+#: The output activation a loss asks for.
+_OUTPUT_OF_LOSS = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
 
 #: Hidden activations a problem may use: every elementwise one of the calculus table.
 ACTIVATIONS = tuple(name for name, entry in activations.ACTIVATIONS.items()
                     if entry.elementwise and name != "linear")
 LEARNING_RATES = (0.1, 0.2, 0.25, 0.3, 0.4)
 MAX_TRIES = 20_000
-_SIGNAL_KINDS = ("dout", "delta", "gradient", "change")
+
+
+Layers = tuple[tuple[Any, Any, str], ...]
+Example = tuple[tuple[float, ...], tuple[float, ...]]
 
 
 @dataclass(frozen=True)
 class GeneratedProblem:
-    """A generated problem: the network, the example, the learning rate, the conventions,
+    """A generated problem: the network, the examples, the learning rate, the conventions,
     its worked solution (the answer key) and the mark scheme.
 
-    ``layers`` are ``(kernel (in, out), bias (out,), activation)`` with nested lists.
+    ``layers`` are ``(kernel (in, out), bias (out,), activation)`` with nested lists;
+    ``examples`` are ``(x, t)`` pairs, one step each; ``raised`` maps each kind of value
+    asked with more decimals than the conventions print to those decimals.
     """
 
     number: int
     seed: int
-    layers: tuple[tuple[Any, Any, str], ...]
-    x: tuple[float, ...]
-    t: tuple[float, ...]
+    layers: Layers
+    examples: tuple[Example, ...]
     learning_rate: float
     conventions: Conventions
     solution: WorkedSolution
     marks: MarkScheme
+    raised: dict[str, int] = field(default_factory=dict)
 
     @property
     def sizes(self) -> tuple[int, ...]:
         return self.solution.network.sizes
 
-    def asked(self) -> list[str]:
-        """Ids of the values the question asks for (those with marks), in order."""
-        shown = self.solution.steps[0]
-        return [eq.id for eq in shown.equations() if self.marks.for_equation(eq, {}) > 0]
+    @property
+    def x(self) -> tuple[float, ...]:
+        """The first example's inputs."""
+        return self.examples[0][0]
 
-    def key(self) -> dict[str, str]:
-        """The answer key as an answers sheet: printed symbol → printed value."""
+    @property
+    def t(self) -> tuple[float, ...]:
+        """The first example's targets."""
+        return self.examples[0][1]
+
+    def asked(self) -> list[str]:
+        """Ids of the values the question asks for (those with marks), step by step."""
+        return _asked(self.solution, self.marks)
+
+    def key(self, step: int = 1) -> dict[str, str]:
+        """The answer key of step ``step``: printed symbol → printed value."""
+        sid = ids.step(step)
         return {self.solution.equation(i).symbol.text: self.solution.equation(i).printed
-                for i in self.asked()}
+                for i in self.asked() if self.solution.equation(i).step == sid}
+
+
+def _asked(solution: WorkedSolution, marks: MarkScheme) -> list[str]:
+    return [eq.id for step in solution.shown_steps for eq in step.equations()
+            if marks.for_equation(eq, {}) > 0]
 
 
 def parse_arch(arch: str) -> tuple[int, ...]:
@@ -96,7 +118,9 @@ def parse_arch(arch: str) -> tuple[int, ...]:
     return sizes
 
 
-def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *, activation: str = "sigmoid",
+def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *,
+                     activation: str | Sequence[str] = "sigmoid", loss: str = "half_sse",
+                     momentum: float = 0.0, carry: str | None = None,
                      convention: str | Conventions = "fausett", decimals: int = 1,
                      seed: int = 0, number: int = 1, answer_decimals: int | None = None,
                      marks: MarkScheme | None = None) -> GeneratedProblem:
@@ -104,52 +128,89 @@ def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *, activation: str =
 
     Args:
         arch: layer sizes, ``"2-2-1"`` or a tuple.
-        activation: ``sigmoid``, ``bipolar_sigmoid``, ``tanh`` or ``relu`` (every layer;
-            ReLU networks get a linear output unit).
+        activation: one activation for every hidden layer (the output's follows the loss
+            and the range), or one per weight layer: ``"relu,sigmoid"`` or a sequence.
+        loss: ``half_sse``, ``sse``, ``mse``, ``binary_crossentropy`` (a sigmoid output) or
+            ``categorical_crossentropy`` (a softmax output of two units or more).
+        momentum: μ in [0, 1); with μ > 0 the problem has two steps.
+        carry: ``"full"`` or ``"rounded"`` (default: the convention's).
         convention: the notation profile or ``Conventions`` of the worked solution.
         decimals: decimals of the given weights, biases and inputs (1 → 0.1 … 0.9).
         seed, number: the problem is drawn from ``default_rng([seed, number])``.
-        answer_decimals: printed decimals of the answers (default: the convention's).
+        answer_decimals: printed decimals of the answers (default: the convention's),
+            raised per kind where a value needs more.
         marks: the mark scheme (default: ``MarkScheme()``).
 
     Raises:
         ValueError: bad arguments, or no well-posed problem found (the message says why the
             last draw failed).
     """
-
     sizes = parse_arch(arch) if isinstance(arch, str) else tuple(arch)
-    acts = _activations(activation, len(sizes) - 1)
-    c = get(convention, decimals=answer_decimals)
+    loss = losses.get(loss).name
+    acts = _activations(activation, len(sizes) - 1, loss)
+    c = get(convention, decimals=answer_decimals, error=loss, momentum=momentum, carry=carry)
     _check_decimals(decimals)
+    marks = marks or MarkScheme()
     rng = np.random.default_rng([int(seed), int(number)])
+    steps = 2 if c.momentum else 1
+    title = f"Problem {number} (seed {seed})"
     reason = "no draw"
     for _ in range(MAX_TRIES):
-        layers, x, t, rate = _draw(rng, sizes, acts, decimals, c.bias)
-        solution = explain(list(layers), list(x), list(t), learning_rate=rate, convention=c,
-                           title=f"Problem {number} (seed {seed})")
-        reason = ill_posed(solution)
+        layers, examples, rate = _draw(rng, sizes, acts, decimals, c.bias, loss, steps)
+
+        def solve(places: dict[str, int], layers: Layers = layers,
+                  examples: tuple[Example, ...] = examples, rate: float = rate
+                  ) -> WorkedSolution:
+            return explain(list(layers), [list(x) for x, _ in examples],
+                           [list(t) for _, t in examples], learning_rate=rate,
+                           convention=c.replace(decimals=places), title=title)
+
+        try:
+            solution = solve(dict(c.decimals))
+        except ConsistencyError:  # a net input within rounding of a ReLU's kink
+            reason = "a net input on a kink"
+            continue
+        reason = ill_posed(solution, _asked(solution, marks))
         if reason is None:
-            return GeneratedProblem(number, int(seed), layers, x, t, rate, c, solution,
-                                    marks or MarkScheme())
-    raise ValueError(f"no well-posed {'-'.join(map(str, sizes))} {activation} problem in "
-                     f"{MAX_TRIES} draws (last: {reason}); try fewer units or more decimals")
+            solution, places = asked_decimals(solve, dict(c.decimals), _asked(solution, marks))
+            kinds = {solution.equation(q).kind for q in _asked(solution, marks)}
+            raised = {k: n for k, n in places.items() if n != dict(c.decimals)[k] and k in kinds}
+            return GeneratedProblem(number, int(seed), layers, examples, rate,
+                                    solution.conventions, solution, marks, raised)
+    raise ValueError(f"no well-posed {'-'.join(map(str, sizes))} {'/'.join(acts)} problem "
+                     f"in {MAX_TRIES} draws (last: {reason}); try fewer units or more "
+                     "decimals")
 
 
 def generate_problems(arch: str = "2-2-1", *, variants: int = 1, **kwargs: Any
                       ) -> list[GeneratedProblem]:
     """``variants`` different problems from the same seed (numbers 1 … variants)."""
-    if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= 50:
-        raise ValueError(f"variants must be an integer from 1 to 50. Received: {variants!r}")
+    most = limits.get("variants")
+    if isinstance(variants, bool) or not isinstance(variants, int) or not 1 <= variants <= most:
+        raise ValueError(f"variants must be an integer from 1 to {most}. "
+                         f"Received: variants={variants!r}")
     return [generate_problem(arch, number=n, **kwargs) for n in range(1, variants + 1)]
 
 
-def _activations(activation: str, depth: int) -> tuple[str, ...]:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation for a generated problem. Received: "
-                         f"activation={activation!r}; valid: {', '.join(ACTIVATIONS)}")
-    # an output unit needs a bounded range for its targets; unbounded ones feed a linear unit
-    output = activation if activations.get(activation).bounded else "linear"
-    return (activation,) * (depth - 1) + (output,)
+def _activations(spec: str | Sequence[str], depth: int, loss: str) -> tuple[str, ...]:
+    """One activation per weight layer, from one name (every hidden layer) or one per layer."""
+    names = [n.strip() for n in spec.split(",")] if isinstance(spec, str) else list(spec)
+    for name in names:
+        if name not in ACTIVATIONS + ("linear", "softmax"):
+            raise ValueError(f"unknown activation for a generated problem. Received: "
+                             f"activation={name!r}; valid: {', '.join(ACTIVATIONS)}")
+    if len(names) == 1:
+        hidden = names[0]
+        if hidden not in ACTIVATIONS:
+            raise ValueError(f"unknown activation for a hidden layer. Received: "
+                             f"activation={hidden!r}; valid: {', '.join(ACTIVATIONS)}")
+        output = _OUTPUT_OF_LOSS.get(loss) or (hidden if activations.get(hidden).bounded
+                                               else "linear")
+        names = [hidden] * (depth - 1) + [output]
+    if len(names) != depth:
+        raise ValueError(f"activation: expected one name, or one per weight layer ({depth}). "
+                         f"Received: {spec!r}")
+    return tuple(names)
 
 
 def _check_decimals(decimals: Any) -> None:
@@ -166,8 +227,8 @@ def _nice(rng: np.random.Generator, decimals: int, top: float, n: int) -> list[f
 
 
 def _draw(rng: np.random.Generator, sizes: tuple[int, ...], acts: tuple[str, ...],
-          decimals: int, bias: str) -> tuple[tuple[tuple[Any, Any, str], ...], tuple[float, ...],
-                                  tuple[float, ...], float]:
+          decimals: int, bias: str, loss: str, steps: int
+          ) -> tuple[Layers, tuple[Example, ...], float]:
     layers = []
     for (n_in, n_out), act in zip(zip(sizes, sizes[1:]), acts):
         kernel = np.reshape(_nice(rng, decimals, 0.9, n_in * n_out), (n_in, n_out)).tolist()
@@ -177,10 +238,19 @@ def _draw(rng: np.random.Generator, sizes: tuple[int, ...], acts: tuple[str, ...
             layers.append((kernel, None, act))
         else:
             layers.append((kernel, _nice(rng, decimals, 0.9, n_out), act))
+    examples = [_example(rng, sizes, acts[-1], decimals)]
+    rate = float(rng.choice(LEARNING_RATES))  # drawn here: a one-step problem keeps its draw
+    examples += [_example(rng, sizes, acts[-1], decimals) for _ in range(steps - 1)]
+    return tuple(layers), tuple(examples), rate
+
+
+def _example(rng: np.random.Generator, sizes: tuple[int, ...], output: str, decimals: int
+             ) -> Example:
     x = tuple(_nice(rng, decimals, 1.0, sizes[0]))
-    t = tuple(_target(rng, acts[-1], decimals) for _ in range(sizes[-1]))
-    rate = float(rng.choice(LEARNING_RATES))
-    return tuple(layers), x, t, rate
+    if output == "softmax":  # one-hot: one class of the K
+        k = int(rng.integers(0, sizes[-1]))
+        return x, tuple(1.0 if j == k else 0.0 for j in range(sizes[-1]))
+    return x, tuple(_target(rng, output, decimals) for _ in range(sizes[-1]))
 
 
 def _target(rng: np.random.Generator, act: str, decimals: int) -> float:
@@ -189,41 +259,3 @@ def _target(rng: np.random.Generator, act: str, decimals: int) -> float:
     if entry.bounded:
         return float(rng.choice(entry.output_range))
     return _nice(rng, decimals, 1.0, 1)[0]
-
-
-# --- well-posedness ------------------------------------------------------------------------------
-def ill_posed(solution: WorkedSolution) -> str | None:
-    """Why ``solution`` is not a fair exam problem (see the module doc), or ``None``."""
-    step = solution.steps[0]
-    acts = [layer.activation for layer in solution.network.layers]
-    for eq in step.equations():
-        value = eq.exact
-        if not math.isfinite(value) or abs(value) >= 10:
-            return f"{eq.symbol.text} = {value!r} is out of range"
-        if eq.kind == "net":
-            if not 0.05 <= abs(value) <= 2.5:
-                return f"{eq.symbol.text} = {value:.4f} saturates or sits at zero"
-            if _fprime(acts[eq.key[1]], value) < 0.05:
-                return f"f′({eq.symbol.text}) is (nearly) zero"
-        if eq.kind in _SIGNAL_KINDS and float(eq.printed) == 0.0:
-            return f"{eq.symbol.text} prints as zero"
-        if eq.decimals is not None and _near_tie(value, eq.decimals):
-            return f"{eq.symbol.text} = {value!r} is a rounding tie"
-    for k in range(1, solution.network.sizes[-1] + 1):
-        gap = abs(solution.equation(ids.t(step.id, k)).exact
-                  - solution.equation(ids.out(step.id, len(acts) - 1, k)).exact)
-        if gap < 0.05:
-            return "an output is already at its target"
-    return None
-
-
-def _fprime(act: str, net: float) -> float:
-    """f′(net) from the calculus table's derivative."""
-    entry = activations.get(act)
-    values = {"z": net, "a": entry.scalar(net, entry.alpha), "alpha": entry.alpha}
-    return evaluate(entry.derivative, values.__getitem__)
-
-
-def _near_tie(value: float, decimals: int) -> bool:
-    scaled = abs(value) * 10 ** decimals
-    return abs(scaled - math.floor(scaled) - 0.5) < 1e-6  # in units of the last decimal

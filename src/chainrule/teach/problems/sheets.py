@@ -31,7 +31,7 @@ from pathlib import Path
 from chainrule._util.files import atomic_folder
 from chainrule._util.text import counted
 from chainrule.derive.conventions import PROFILES, Conventions
-from chainrule.derive.solution import Equation
+from chainrule.derive.solution import Equation, Step
 from chainrule.render._html import page
 from chainrule.render._latex import PREAMBLE
 from chainrule.render._markdown import escape as md_escape
@@ -49,9 +49,10 @@ __all__ = ["SET_FILES", "write_problem_set", "question_markdown", "answers_markd
 Part = tuple[str, list[Equation], float]  # (section name, equations asked, marks)
 
 
-def parts(problem: GeneratedProblem) -> list[Part]:
-    """The question's parts: each section of the step with the values it asks, and marks."""
-    step = problem.solution.steps[0]
+def parts(problem: GeneratedProblem, step: Step | None = None) -> list[Part]:
+    """The question's parts in ``step`` (default: the first): each section of the step with
+    the values it asks, and their marks."""
+    step = step or problem.solution.steps[0]
     out = []
     for section in step.sections:
         asked = [eq for eq in section if problem.marks.for_equation(eq, {}) > 0]
@@ -185,10 +186,13 @@ def key_toml(problem: GeneratedProblem) -> str:
     """Problem ``problem``'s key as an answers file ``chainrule check`` reads."""
     lines = [f"# Answer key of problem {problem.number} (seed {problem.seed}), one value a "
              "line as the worked solution prints it", ""]
-    for name, asked, _ in parts(problem):
-        lines.append(f"# {SECTION_TITLES[name]}")
-        lines += [f'"{eq.symbol.text}" = "{eq.printed}"' for eq in asked]
-        lines.append("")
+    for index, step in enumerate(problem.solution.shown_steps, start=1):
+        if index > 1:  # a later step's values under its own table, as answer sheets have
+            lines += [f"[{step.id}]", ""]
+        for name, asked, _ in parts(problem, step):
+            lines.append(f"# {SECTION_TITLES[name]}")
+            lines += [f'"{eq.symbol.text}" = "{eq.printed}"' for eq in asked]
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -201,10 +205,15 @@ def problem_toml(problem: GeneratedProblem) -> str:
     for n, (kernel, bias, _) in enumerate(problem.layers, start=1):
         lines += [f"[weights.layer{n}]  # kernel[i][j]: from input i to unit j",
                   f"kernel = {_toml_value(kernel)}", f"bias = {_toml_value(bias)}", ""]
-    lines += ["[[examples]]", f"x = {_toml_value(list(problem.x))}",
-              f"t = {_toml_value(list(problem.t))}", "", "[training]",
-              f"learning_rate = {problem.learning_rate!r}", "", "[convention]",
-              f'name = "{c.name}"']
+    for x, t in problem.examples:
+        lines += ["[[examples]]", f"x = {_toml_value(list(x))}", f"t = {_toml_value(list(t))}",
+                  ""]
+    lines += ["[training]", f"learning_rate = {problem.learning_rate!r}"]
+    if c.error != "half_sse":
+        lines.append(f'loss = "{c.error}"')
+    if c.momentum:
+        lines.append(f"momentum = {c.momentum!r}")
+    lines += ["", "[convention]", f'name = "{c.name}"']
     lines += [f"{k} = {_toml_value(v)}" for k, v in _switches(c).items()]
     return "\n".join(lines) + "\n"
 
@@ -239,8 +248,8 @@ def _toml_value(value: object) -> str:
 
 
 # --- writing ---------------------------------------------------------------------------------
-def write_problem_set(problems: Sequence[GeneratedProblem], directory: str | os.PathLike[str]
-                      ) -> list[Path]:
+def write_problem_set(problems: Sequence[GeneratedProblem], directory: str | os.PathLike[str],
+                      *, title: str = "") -> list[Path]:
     """Write the question sheet, answer key and key files of ``problems`` into
     ``directory`` (created if missing); return the paths written, in order."""
     files: dict[str, str] = {
