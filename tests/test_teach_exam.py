@@ -8,11 +8,11 @@ decimals the problem asks for, and graded by ``chainrule.teach.check``.
 from __future__ import annotations
 
 import pytest
-from test_teach_slips import hand_step, printed
 
 from chainrule.teach import check
 from chainrule.teach.problems.generate import generate_problems
 from chainrule.teach.problems.posed import applicable
+from test_teach_slips import hand_step, printed
 
 # the slips the hand calculation can plant, for sigmoid networks with a bias per neuron
 PLANTABLE = ("fprime_missing", "error_sign", "half_dropped", "half_doubled",
