@@ -10,7 +10,7 @@ import argparse
 from typing import Any
 
 #: Subcommands, in the order ``--help`` shows them.
-COMMANDS = ("demo", "train", "explain", "check", "problem", "examples", "report")
+COMMANDS = ("demo", "train", "explain", "check", "grade", "problem", "examples", "report")
 #: The formats of ``chainrule explain``.
 FORMATS = ("text", "markdown", "latex", "json", "svg", "html")
 
@@ -145,6 +145,32 @@ def check(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.epilog = ("exit code: 0 when every value is right and none is missing, 1 when any is "
                 "wrong, follow-through or missing, 2 for bad input")
+
+
+# --- grade ---------------------------------------------------------------------------------
+GRADE_HELP = "grade a class's answer sheets against an exam: a gradebook and feedback pages"
+
+
+def grade(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "grade", help=GRADE_HELP,
+        description=GRADE_HELP + ". SHEETS is a folder of answer sheets (one a student; each "
+        "names its variant with a 'variant = N' line or a number in its file name) or a "
+        "roster CSV with the columns student, sheet and variant. The gradebook has a row a "
+        "sheet: student, variant, marks per section, total, first wrong value, slip, flag.",
+        epilog="exit code: 0 when every sheet is all right, 1 when any has a value to look "
+        "at or is flagged (not its variant, unreadable), 2 for bad input",
+    )
+    p.add_argument("sheets", metavar="SHEETS", help="a folder of answer sheets, or a roster CSV")
+    p.add_argument("--problems", required=True, metavar="EXAM_DIR",
+                   help="the exam: a folder of problem-N.toml files (chainrule problem)")
+    p.add_argument("-o", "--output", required=True, metavar="GRADEBOOK.csv",
+                   help="the gradebook to write")
+    p.add_argument("--feedback", metavar="DIR",
+                   help="where to write each student's feedback, .md and .html (default: "
+                   "the gradebook's name with -feedback)")
+    p.add_argument("--jobs", type=int, default=None,
+                   help="processes to grade with (default: one a core)")
 
 
 # --- problem ---------------------------------------------------------------------------------

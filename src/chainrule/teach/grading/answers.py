@@ -14,6 +14,10 @@ TOML (any file not ending in ``.csv``): one ``symbol = value`` per line, in any 
     [marks]                   # optional: the teacher's mark scheme (chainrule.teach.grading.marks)
     delta = 3
 
+Two names are not answers but say whose sheet it is, for grading a class
+(``chainrule grade``): ``student = "Ada Lovelace"`` and ``variant = 7`` (the exam variant the
+sheet answers).
+
 The number of decimals a value is written with sets its tolerance, so it is read from the
 text as written (``0.50`` has two decimals), never from a parsed float. The file is read
 with ``tomllib`` (``tomli`` on Python 3.10), TOML's escapes included (``"\\u0394w" = 0.9``
@@ -22,7 +26,8 @@ is ``Δw``). Before that, each line is made strict: a name TOML would need quote
 unquoted value becomes a string, so its digits stay as written and the typographic minus
 ``−`` reads as a minus.
 
-CSV (``.csv``): ``symbol,value`` per line; an optional header ``symbol,value``; ``#`` comments.
+CSV (``.csv``): ``symbol,value`` per line; an optional header ``symbol,value``; ``#`` comments;
+``student,…`` and ``variant,…`` lines as in TOML.
 
 Errors name the file and line: ``answers.toml, line 4: δ_o: expected a number, received
 '0.13a'``.
@@ -77,6 +82,8 @@ class AnswerSheet:
     answers: tuple[Answer, ...]
     marks: MarkScheme | None = None
     source: str = "<answers>"
+    student: str | None = None
+    variant: int | None = None
 
     def where(self, answer: Answer) -> str:
         """``"answers.toml, line 4"`` (or just the source for a mapping)."""
@@ -235,6 +242,7 @@ def _parse_toml(text: str, source: str) -> AnswerSheet:
     written = _Lines(source, lines)
     answers: list[Answer] = []
     marks: dict[str, Any] = {}
+    about = {k: data.pop(k) for k in _ABOUT if k in data and not isinstance(data[k], dict)}
     for key, value in data.items():
         if key == "marks" and isinstance(value, dict):
             marks = _marks(value, written)
@@ -248,7 +256,25 @@ def _parse_toml(text: str, source: str) -> AnswerSheet:
             scheme = marks_from_mapping(marks)
         except ValueError as exc:
             raise ValueError(f"{source}: {exc}") from None
-    return AnswerSheet(tuple(answers), scheme, source)
+    return AnswerSheet(tuple(answers), scheme, source, *_about(about, source))
+
+
+#: Names in a sheet that say whose it is, not what was computed.
+_ABOUT = ("student", "variant")
+
+
+def _about(values: Mapping[str, Any], where: str) -> tuple[str | None, int | None]:
+    """``(student, variant)`` of a sheet from its ``student`` and ``variant`` entries."""
+    student = values.get("student")
+    student = None if student is None else str(student).strip() or None
+    variant = values.get("variant")
+    if variant is not None:
+        text = str(variant).strip()
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{where}: variant must be a whole number from 1. Received: "
+                             f"{text!r}")
+        variant = int(text)
+    return student, variant
 
 
 @dataclass(frozen=True)
@@ -289,6 +315,7 @@ def _marks(table: dict[str, Any], lines: _Lines) -> dict[str, Any]:
 # --- CSV -------------------------------------------------------------------------------------
 def _parse_csv(text: str, source: str) -> AnswerSheet:
     answers = []
+    about: dict[str, str] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         where = f"{source}, line {number}"
         if not raw.strip() or raw.lstrip().startswith("#"):
@@ -298,9 +325,12 @@ def _parse_csv(text: str, source: str) -> AnswerSheet:
             raise ValueError(f"{where}: expected `symbol,value`, received {raw.strip()!r}")
         if not answers and cells[0].lower() in ("symbol", "name") and cells[1].lower() == "value":
             continue  # header
+        if cells[0] in _ABOUT:
+            about[cells[0]] = cells[1]
+            continue
         try:
             value, decimals = parse_number(cells[1])
         except ValueError as exc:
             raise ValueError(f"{where}: {cells[0]}: {exc}") from None
         answers.append(Answer(cells[0], cells[1], value, decimals, number))
-    return AnswerSheet(tuple(answers), None, source)
+    return AnswerSheet(tuple(answers), None, source, *_about(about, source))

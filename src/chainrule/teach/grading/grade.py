@@ -26,8 +26,9 @@ those, the most wrong values); see ``docs/checking.md``.
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chainrule._util.text import counted
@@ -74,7 +75,8 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
             symbols), a value given twice, or a malformed file (the message names the line).
     """
     sheet = _sheet(answers)
-    frozen = frozen_bias_variant(solution)
+    prepared = _prepare(solution)
+    frozen = prepared.frozen
     key_extra = frozen[1] if frozen else {}
     table = NameTable(_nameable(solution, key_extra), _default_step(solution), key_extra)
     pins, lines = _resolve(sheet, table)
@@ -85,10 +87,36 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
     student = World(solution, extra=key_extra, pinned=pins)
     order = sorted(pins, key=lambda i: key.order.get(i, len(key.order)))
     results = [_grade(key, student, lines[i], table.default_step) for i in order]
-    found = _diagnose(solution, results, pins, key_extra, frozen[0] if frozen else None)
-    drift, ambiguous = _drift(solution, results, pins, key_extra)
+    found = _diagnose(solution, results, pins, key_extra, prepared)
+    drift, ambiguous = _drift(solution, results, pins, key_extra, prepared)
     return _report(solution, key, results, (found, drift, ambiguous), scheme, symbol_marks,
                    only_answered)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What grading any sheet against one solution needs: its slip variants."""
+
+    variants: list[Variant]
+    frozen: tuple[Variant, dict[str, Equation]] | None
+
+
+# the variants of the last solutions graded: a class of sheets against one exam variant
+# re-derives them once, not per sheet (the solution is kept, so its id is not reused)
+_PREPARED: OrderedDict[int, tuple[WorkedSolution, _Prepared]] = OrderedDict()
+_PREPARED_KEPT = 64
+
+
+def _prepare(solution: WorkedSolution) -> _Prepared:
+    entry = _PREPARED.get(id(solution))
+    if entry is not None and entry[0] is solution:
+        _PREPARED.move_to_end(id(solution))
+        return entry[1]
+    prepared = _Prepared(variants(solution), frozen_bias_variant(solution))
+    _PREPARED[id(solution)] = (solution, prepared)
+    while len(_PREPARED) > _PREPARED_KEPT:
+        _PREPARED.popitem(last=False)
+    return prepared
 
 
 def _sheet(answers: AnswersLike) -> AnswerSheet:
@@ -173,15 +201,15 @@ def _explains(world: World, result: ValueResult, decimals: int) -> bool:
 
 
 def _diagnose(solution: WorkedSolution, results: list[ValueResult], pins: dict[str, Pin],
-              key_extra: Mapping[str, Equation], frozen: Variant | None) -> SlipFinding | None:
+              key_extra: Mapping[str, Equation], prepared: _Prepared) -> SlipFinding | None:
     """The variant that reproduces the first wrong value and the most wrong values, each
     computed from the student's own earlier values; failing that, from the given values
     alone (a number that follows a rule the student's other numbers do not)."""
     wrong = [r for r in results if r.status == "wrong"]
     if not wrong:
         return None
-    tried = [v for v in variants(solution) if v.slip not in ROUNDING]
-    tried += [frozen] if frozen else []
+    tried = [v for v in prepared.variants if v.slip not in ROUNDING]
+    tried += [prepared.frozen[0]] if prepared.frozen else []
     best: tuple[tuple, Variant, list[str], list[str]] | None = None
     for rank, variant in enumerate(tried):
         world = world_of(solution, variant, extra=key_extra, pinned=pins)
@@ -210,7 +238,7 @@ def _order(slip: str) -> int:
 
 
 def _drift(solution: WorkedSolution, results: list[ValueResult], pins: dict[str, Pin],
-           key_extra: Mapping[str, Equation]
+           key_extra: Mapping[str, Equation], prepared: _Prepared
            ) -> tuple[SlipFinding | None, SlipFinding | None]:
     """Right values whose last digits differ from the key: rounding drift, when the other
     carry rule (or, failing that, the other tie rule) gives exactly the student's digits;
@@ -221,9 +249,9 @@ def _drift(solution: WorkedSolution, results: list[ValueResult], pins: dict[str,
               and _rounded(float(r.key), pins[r.id][1], tie) != r.value]
     if not differ:
         return None, None
-    return (_first_reproducing([v for v in variants(solution) if v.slip in ROUNDING],
+    return (_first_reproducing([v for v in prepared.variants if v.slip in ROUNDING],
                                solution, differ, pins, key_extra),
-            _first_reproducing([v for v in variants(solution) if v.slip not in ROUNDING],
+            _first_reproducing([v for v in prepared.variants if v.slip not in ROUNDING],
                                solution, differ, pins, key_extra))
 
 

@@ -1,0 +1,116 @@
+"""`chainrule grade`: a class of sheets against an exam, into a gradebook and feedback pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from chainrule.cli import main
+from chainrule.teach.grading.batch import class_entries, grade_class
+
+
+@pytest.fixture(scope="module")
+def exam(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("exam") / "exam"
+    assert main(["problem", "--arch", "2-2-1", "--seed", "11", "--variants", "3", "-o",
+                 str(folder)]) == 0
+    return folder
+
+
+def key_lines(exam, variant):
+    text = (exam / f"key-{variant}.toml").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.startswith('"')]
+
+
+def write_sheet(folder, name, lines, header=()):
+    path = folder / name
+    path.write_text("\n".join([*header, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def rows_of(path):
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+def test_a_class_folder_gives_a_gradebook_and_a_feedback_page_per_student(exam, tmp_path,
+                                                                          capsys):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    write_sheet(sheets, "ada.toml", key_lines(exam, 1), ['student = "Ada"', "variant = 1"])
+    write_sheet(sheets, "bob-2.toml", key_lines(exam, 2))  # the variant from the file name
+    slipped = [line.replace('"δ" = ', '"δ" = "0.9999" #') for line in key_lines(exam, 3)]
+    write_sheet(sheets, "cy.toml", slipped, ["variant = 3"])
+    write_sheet(sheets, "dee.toml", key_lines(exam, 3), ["variant = 1"])  # the wrong variant
+    write_sheet(sheets, "eve.toml", ["this is not toml ="])
+    write_sheet(sheets, "fay.toml", key_lines(exam, 1))  # names no variant
+    book = tmp_path / "grades.csv"
+    code = main(["grade", str(sheets), "--problems", str(exam), "-o", str(book)])
+    out = capsys.readouterr().out
+    assert code == 1 and "graded 6 sheets: 2 all right" in out, out
+    rows = {r["student"]: r for r in rows_of(book)}
+    assert rows["Ada"]["total"] == rows["Ada"]["out_of"] and rows["Ada"]["variant"] == "1"
+    assert rows["bob-2"]["variant"] == "2" and rows["bob-2"]["total"] == rows["bob-2"]["out_of"]
+    cy = rows["cy"]
+    assert cy["first_wrong"] == "δ" and float(cy["total"]) < float(cy["out_of"])
+    assert rows["dee"]["flag"] == "does not match variant 1; it matches variant 3"
+    assert rows["eve"]["flag"].startswith("error: ") and "eve.toml" in rows["eve"]["flag"]
+    assert rows["fay"]["flag"] == "error: names no variant (add variant = N)"
+    feedback = tmp_path / "grades-feedback"
+    page = (feedback / "cy.md").read_text(encoding="utf-8")
+    assert "First wrong value: δ = 0.9999" in page and "worked solution of your variant" in page
+    assert (feedback / "Ada.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_class_with_every_sheet_right_exits_0(exam, tmp_path, capsys):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    for v in (1, 2, 3):
+        write_sheet(sheets, f"s{v}.toml", key_lines(exam, v), [f"variant = {v}"])
+    code = main(["grade", str(sheets), "--problems", str(exam), "-o", str(tmp_path / "g.csv")])
+    assert code == 0 and "3 all right" in capsys.readouterr().out
+
+
+def test_a_roster_names_student_sheet_and_variant(exam, tmp_path, capsys):
+    write_sheet(tmp_path, "one.toml", key_lines(exam, 2))
+    write_sheet(tmp_path, "two.csv", ["symbol,value"] + [
+        line.replace('"', "").replace(" = ", ",") for line in key_lines(exam, 3)])
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student,sheet,variant\n=HYPERLINK(\"x\"),one.toml,2\nTwo,two.csv,3\n",
+                      encoding="utf-8")
+    book = tmp_path / "g.csv"
+    assert main(["grade", str(roster), "--problems", str(exam), "-o", str(book)]) == 0
+    text = book.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text  # a spreadsheet shows the name, it does not run it
+    rows = rows_of(book)
+    assert [r["variant"] for r in rows] == ["2", "3"] and rows[1]["student"] == "Two"
+    assert capsys.readouterr().err == ""
+
+
+def test_grading_in_parallel_gives_the_same_results(exam, tmp_path):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    for n in range(8):
+        lines = key_lines(exam, n % 3 + 1)
+        if n % 2:
+            lines = [line.replace('" = "0.', '" = "0.1') if i == 3 else line
+                     for i, line in enumerate(lines)]
+        write_sheet(sheets, f"s{n}.toml", lines, [f"variant = {n % 3 + 1}"])
+    entries = class_entries(sheets)
+    one = grade_class(exam, entries, jobs=1)
+    two = grade_class(exam, entries, jobs=2)
+    assert [g.report.to_dict() for g in one] == [g.report.to_dict() for g in two]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["grade", "{tmp}/none", "--problems", "{exam}", "-o", "{tmp}/g.csv"], "No such file"),
+    (["grade", "{tmp}", "--problems", "{tmp}", "-o", "{tmp}/g.csv"], "holds no problem-N"),
+    (["grade", "{tmp}", "--problems", "{exam}", "-o", "{tmp}"], "is a folder"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(exam, tmp_path, capsys, argv, message):
+    write_sheet(tmp_path, "a.toml", key_lines(exam, 1), ["variant = 1"])
+    argv = [a.format(tmp=tmp_path, exam=exam) for a in argv]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1, err
