@@ -6,9 +6,19 @@ docs/architecture.md.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+import grimp
+
+import chainrule
+
+SRC = Path(chainrule.__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(script: str) -> subprocess.CompletedProcess:
@@ -57,3 +67,27 @@ def test_import_chainrule_imports_no_floor_and_no_optional_dependency():
         assert not heavy and not floors, (heavy, floors)
     """)
     assert done.returncode == 0, done.stderr
+
+
+def test_lint_imports_keeps_every_contract():
+    # the console script of the environment the tests run in (pip install '.[test]')
+    script = Path(sys.executable).with_name("lint-imports")
+    command = [str(script)] if script.exists() else [shutil.which("lint-imports") or "lint-imports"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run([*command, "--no-cache", "--no-logo"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_import_circle_anywhere_in_the_package():
+    # every import that runs, at the top of a module or inside a function; imports made for
+    # type checkers only (under TYPE_CHECKING) never run and are left out
+    graph = grimp.build_graph("chainrule", exclude_type_checking_imports=True, cache_dir=None)
+    circles: dict[frozenset[str], str] = {}  # the modules of a circle -> one way round it
+    for importer in sorted(graph.modules):
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            back = graph.find_shortest_chain(importer=imported, imported=importer)
+            if back:
+                circles.setdefault(frozenset(back), " -> ".join((importer, *back)))
+    assert not circles, "import circles:\n" + "\n".join(sorted(circles.values()))
