@@ -46,10 +46,11 @@ from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.problems import replay
 from chainrule.teach.problems import schema as schema
 from chainrule.teach.problems import weights as problem_weights
+from chainrule.teach.problems.replay import Published
+from chainrule.teach.problems.weights import Layer
 
 __all__ = ["Problem", "Source", "Published", "load_problem", "bundled", "bundled_names"]
 
-Layer = tuple[np.ndarray, "np.ndarray | None", str]
 _PRINTED = re.compile(r"-?[0-9]+(\.[0-9]+)?$")
 
 
@@ -61,18 +62,6 @@ class Source:
     citation: str = ""
     url: str = ""
     notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Published:
-    """A number as the source prints it: ``key`` names the quantity (a symbol of the
-    solution, ``symbol@sN`` for step N, or an equation id), ``printed`` is the source's
-    digits; ``product`` names factors when the source prints a product the solution does
-    not write as its own equation (Mazur's ∂E_o2/∂out_h1 = δ_o2·w_7)."""
-
-    key: str
-    printed: str
-    product: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -331,4 +320,4 @@ def _examples(value: Any, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _weights(table: Mapping[str, Any], base: Problem) -> tuple[Layer, ...]:
-    return problem_weights.assemble(table, base, _file_conventions(base))
+    return problem_weights.assemble(table, base.layers, _file_conventions(base))

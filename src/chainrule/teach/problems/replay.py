@@ -17,20 +17,46 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+import numpy as np
 
 from chainrule._util.text import text_number
 from chainrule.derive import ids
+from chainrule.derive.conventions import Conventions
 from chainrule.derive.rounding import format_value
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.problems.schema import name_key
 from chainrule.teach.slips.catalogue import ROUNDING, Variant, candidates, combine, world_of
 from chainrule.teach.slips.world import World
 
-if TYPE_CHECKING:  # pragma: no cover
-    from chainrule.teach.problems.files import Problem, Published
+__all__ = ["Published", "Comparison", "compare", "notes"]
 
-__all__ = ["Comparison", "compare", "notes"]
+
+@dataclass(frozen=True)
+class Published:
+    """A number as the source prints it: ``key`` names the quantity (a symbol of the
+    solution, ``symbol@sN`` for step N, or an equation id), ``printed`` is the source's
+    digits; ``product`` names factors when the source prints a product the solution does
+    not write as its own equation (Mazur's ∂E_o2/∂out_h1 = δ_o2·w_7)."""
+
+    key: str
+    printed: str
+    product: tuple[str, ...] = ()
+
+
+class Problem(Protocol):
+    """What the replay reads of a problem file (``files.Problem``)."""
+
+    name: str
+    x: np.ndarray
+    epochs: int
+    published: tuple[Published, ...]
+
+    def conventions(self) -> Conventions: ...
+
+    def explain(self, conventions: Conventions, epochs: int | None = None
+                ) -> WorkedSolution: ...
 
 
 @dataclass(frozen=True)

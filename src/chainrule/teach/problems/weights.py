@@ -13,29 +13,31 @@ is unambiguous).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from chainrule._util.text import counted
-from chainrule.derive import ids
+from chainrule.derive import explain, ids
 from chainrule.derive.conventions import Conventions
 from chainrule.teach.problems import schema as schema
 
-if TYPE_CHECKING:  # pragma: no cover
-    from chainrule.teach.problems.files import Layer, Problem
+__all__ = ["Layer", "assemble", "parameter_names"]
 
-__all__ = ["assemble", "parameter_names"]
+#: A weight layer in the engine's form: ``(kernel (in, out), bias (out,) or None,
+#: activation)``, ``y = activation(x @ kernel + bias)``.
+Layer = tuple[np.ndarray, "np.ndarray | None", str]
 
 _LAYER_TABLE = re.compile(r"layer(\d+)$")
 
 
-def assemble(table: Mapping[str, Any], problem: Problem, c: Conventions) -> tuple[Layer, ...]:
-    """Kernels and biases from ``table`` for ``problem``'s network under conventions ``c``."""
-    weights = _Assembler(problem, c)
+def assemble(table: Mapping[str, Any], layers: tuple[Layer, ...], c: Conventions
+             ) -> tuple[Layer, ...]:
+    """Kernels and biases from ``table`` for the network of ``layers`` (their shapes and
+    activations) under conventions ``c``."""
+    weights = _Assembler(layers, c)
     for key, value in table.items():
         match = _LAYER_TABLE.match(key)
         if isinstance(value, Mapping):
@@ -54,7 +56,7 @@ def assemble(table: Mapping[str, Any], problem: Problem, c: Conventions) -> tupl
                          f"{', '.join(missing)} (give each by name or in a [weights.layerN] "
                          "table)")
     return tuple((k, b, act) for k, b, (_, _, act)
-                 in zip(weights.kernels, weights.biases, problem.layers))
+                 in zip(weights.kernels, weights.biases, layers))
 
 
 class _Names:
@@ -84,12 +86,13 @@ class _Names:
         return self.symbols.get(pid, pid)
 
 
-def parameter_names(problem: Problem, c: Conventions) -> _Names:
+def parameter_names(layers: tuple[Layer, ...], c: Conventions) -> _Names:
     """Every parameter id (``w.1.2.1``, ``b.1.1``, ``b.2``) with the symbol it prints as,
     from the ``given`` section of a solution of the same network with zero weights."""
-    layers = tuple((np.zeros_like(k), None if b is None else np.zeros_like(b), act)
-                   for k, b, act in problem.layers)
-    solution = dataclasses.replace(problem, layers=layers, epochs=1).explain(c)
+    zeros = [(np.zeros_like(k), None if b is None else np.zeros_like(b), act)
+             for k, b, act in layers]
+    x, t = np.zeros((1, layers[0][0].shape[0])), np.zeros((1, layers[-1][0].shape[1]))
+    solution = explain(zeros, x, t, learning_rate=1.0, convention=c)
     return _Names({eq.id: eq.symbol.text for eq in solution.given
                    if eq.id.startswith(("w.", "b."))})
 
@@ -97,12 +100,12 @@ def parameter_names(problem: Problem, c: Conventions) -> _Names:
 class _Assembler:
     """Kernels and biases filled in one parameter at a time, each exactly once."""
 
-    def __init__(self, problem: Problem, c: Conventions) -> None:
+    def __init__(self, layers: tuple[Layer, ...], c: Conventions) -> None:
         self.c = c
-        self.names = parameter_names(problem, c)
-        self.kernels = [np.full(k.shape, np.nan) for k, _, _ in problem.layers]
+        self.names = parameter_names(layers, c)
+        self.kernels = [np.full(k.shape, np.nan) for k, _, _ in layers]
         self.biases = [None if c.bias == "none" else np.full(k.shape[1], np.nan)
-                       for k, _, _ in problem.layers]
+                       for k, _, _ in layers]
         self.given: dict[str, str] = {}  # parameter id → where it was given
 
     def layer(self, table: Mapping[str, Any], layer: int) -> None:
