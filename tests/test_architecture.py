@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import grimp
+import pytest
 
 import chainrule
 
@@ -53,6 +54,20 @@ def test_the_example_from_the_issue_explains_after_importing_teach():
         from chainrule.teach import check
         solution = cr.explain([([[0.5]], [0.0], "linear")], [2.0], [1.0], learning_rate=0.1)
         assert check(solution, {"net_o": "1.0000"}).first_wrong is None
+    """)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("first", ["chainrule.render", "chainrule.derive.solution"])
+def test_either_end_of_the_solutions_delegation_to_the_renderers_imports_first(first):
+    # WorkedSolution.to_text() and the others call chainrule.render, which the solution's
+    # module imports at its top; the renderers read the solution's types for annotations only
+    done = run(f"""
+        import {first}
+        import chainrule as cr
+        solution = cr.explain([([[0.5]], [0.0], "linear")], [2.0], [1.0], learning_rate=0.1)
+        assert solution.to_text() == cr.render.text(solution)
+        assert solution.to_html() == cr.render.html(solution)
     """)
     assert done.returncode == 0, done.stderr
 

@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+# The renderers, for the convenience methods only: they are the floor above, and they read
+# this module's types for annotations only, so the import goes one way (the import contract
+# lists this edge).
+from chainrule import render
 from chainrule.calculus.formula import Node
 from chainrule.derive.symbol import Partial, Symbol
 
@@ -258,51 +262,35 @@ class WorkedSolution:
         return len(self.losses)
 
     # --- rendering: thin delegations to chainrule.render, the floor above ---------------
-    # Each imports the renderers when called, the one way a data object can offer them
-    # without the floors importing each other (the import contract lists this edge).
     def to_text(self) -> str:
         """The solution as plain Unicode text: ``chainrule.render.text(self)``."""
-        from chainrule import render
-
         return render.text(self)
 
     def to_markdown(self) -> str:
         """Markdown with LaTeX math: ``chainrule.render.markdown(self)``."""
-        from chainrule import render
-
         return render.markdown(self)
 
     def to_latex(self) -> str:
         """A complete LaTeX document: ``chainrule.render.latex(self)``."""
-        from chainrule import render
-
         return render.latex(self)
 
     def to_json(self) -> str:
         """The solution as JSON: ``chainrule.render.json(self)``."""
-        from chainrule import render
-
         return render.json(self)
 
     def to_html(self) -> str:
         """A self-contained, offline HTML walk-through: ``chainrule.render.html(self)``."""
-        from chainrule import render
-
         return render.html(self)
 
     def diagram(self, *, show_updates: bool = False, step: str | None = None) -> str:
         """The annotated network as SVG (``chainrule.render.diagram``): weights on the edges
         (before → after with ``show_updates``), net, out and δ on the neurons."""
-        from chainrule import render
-
         return render.diagram(self, show_updates=show_updates, step=step)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        from chainrule import render
-
         return render.fragment(self)
 
     def __str__(self) -> str:

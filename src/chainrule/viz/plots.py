@@ -14,6 +14,7 @@ Every function returns a ``Figure``; :func:`save_figure` writes PNG or SVG by su
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -269,7 +270,6 @@ def save_figure(fig: Any, path: Any) -> Path:
     path."""
     import matplotlib
 
-
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("png", "svg"):
@@ -282,8 +282,6 @@ def save_figure(fig: Any, path: Any) -> Path:
 
 def figure_svg(fig: Any) -> str:
     """``fig`` as SVG text, from its ``<svg`` tag on (for inlining in a page)."""
-    import io
-
     import matplotlib
 
     buffer = io.StringIO()
@@ -295,8 +293,6 @@ def figure_svg(fig: Any) -> str:
 
 def figure_png(fig: Any) -> bytes:
     """``fig`` as PNG bytes."""
-    import io
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
     return buffer.getvalue()
