@@ -237,3 +237,68 @@ def test_softplus_trains_on_the_general_engine_as_in_pytorch():
             opt.step()
     for ours, theirs in zip(model.get_weights(), params):
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+# --- the fused trainer: the same set, the same numbers -------------------------------------
+OUTPUT_OF = {"half_sse": "sigmoid", "sse": "tanh", "mse": "linear",
+             "binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax"}
+TORCH_LOSS = {
+    "half_sse": lambda y, t: 0.5 * ((t - y) ** 2).sum(-1),
+    "sse": lambda y, t: ((t - y) ** 2).sum(-1),
+    "mse": lambda y, t: ((t - y) ** 2).mean(-1),
+    "binary_crossentropy": lambda y, t: torch.nn.functional.binary_cross_entropy(
+        y, t, reduction="none").mean(-1),
+    "categorical_crossentropy": lambda y, t: -(t * torch.log(y)).sum(-1),
+}
+# (hidden activation, loss, optimizer): every activation, every loss, every update rule
+FUSED_CASES = ([(name, "half_sse", "momentum") for name in ELEMENTWISE]
+               + [("tanh", loss, "adam") for loss in loss_table.LOSSES]
+               + [("sigmoid", "mse", "sgd"), ("relu", "sse", "nesterov")])
+
+
+def test_the_fused_trainer_accepts_exactly_the_table():
+    from chainrule import fast
+
+    assert set(fast.ACTIVATIONS) == set(table.ACTIVATIONS)
+    assert set(fast.LOSSES) == set(loss_table.LOSSES)
+
+
+def torch_fit(weights, hidden, loss, optimizer, x, y, epochs, batch_size):
+    """The same network trained by PyTorch, batches in order, on the mean loss."""
+    params = [torch.tensor(a, requires_grad=True) for a in weights]
+    momentum = {"sgd": 0.0, "momentum": 0.9, "nesterov": 0.9}.get(optimizer)
+    opt = (torch.optim.Adam(params, lr=0.05) if optimizer == "adam" else
+           torch.optim.SGD(params, lr=0.2, momentum=momentum, nesterov=optimizer == "nesterov"))
+    out_f = torch_activation(OUTPUT_OF[loss])
+    for _ in range(epochs):
+        for start in range(0, len(x), batch_size):
+            xb, yb = (torch.tensor(a[start:start + batch_size]) for a in (x, y))
+            h = torch_activation(hidden)(xb @ params[0] + params[1])
+            value = TORCH_LOSS[loss](out_f(h @ params[2] + params[3]), yb).mean()
+            opt.zero_grad()
+            value.backward()
+            opt.step()
+    return [p.detach().numpy() for p in params]
+
+
+@pytest.mark.parametrize(("hidden", "loss", "optimizer"), FUSED_CASES)
+def test_the_fused_trainer_trains_every_entry_as_pytorch_does(hidden, loss, optimizer):
+    from chainrule import fast
+
+    rng = np.random.default_rng(11)
+    x = rng.uniform(-1.0, 1.0, (6, 2))
+    outputs = 2 if loss == "categorical_crossentropy" else 1
+    y = (np.eye(2)[rng.integers(0, 2, 6)] if outputs == 2 else rng.uniform(0.1, 0.9, (6, 1)))
+    model = cr.Sequential([cr.layers.Dense(3, activation=hidden, input_dim=2),
+                           cr.layers.Dense(outputs, activation=OUTPUT_OF[loss])], seed=2)
+    rule = (cr.optimizers.Adam(0.05) if optimizer == "adam" else cr.optimizers.SGD(
+        0.2, momentum=0.0 if optimizer == "sgd" else 0.9, nesterov=optimizer == "nesterov"))
+    model.compile(loss=loss, optimizer=rule)
+    start = [a.copy() for a in model.get_weights()]
+    assert fast.select(model, loss=loss, optimizer=rule) is not None, \
+        f"the fused trainer refuses {hidden} with {loss} and {optimizer}"
+    model.fit(x, y, epochs=4, batch_size=2, shuffle=False, verbose=0)
+    expected = torch_fit(start, hidden, loss, optimizer, x, y, epochs=4, batch_size=2)
+    for ours, theirs in zip(model.get_weights(), expected):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12,
+                                   err_msg=f"{hidden}, {loss}, {optimizer}")
