@@ -150,13 +150,20 @@ def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *,
     acts = _activations(activation, len(sizes) - 1, loss)
     c = get(convention, decimals=answer_decimals, error=loss, momentum=momentum, carry=carry)
     _check_decimals(decimals)
-    marks = marks or MarkScheme()
     rng = np.random.default_rng([int(seed), int(number)])
+    return _first_well_posed(rng, sizes, acts, decimals, c, marks or MarkScheme(), number,
+                             int(seed))
+
+
+def _first_well_posed(rng: np.random.Generator, sizes: tuple[int, ...], acts: tuple[str, ...],
+                      decimals: int, c: Conventions, marks: MarkScheme, number: int, seed: int
+                      ) -> GeneratedProblem:
+    """Draw until a problem is well posed, its answers at the decimals they need."""
     steps = 2 if c.momentum else 1
     title = f"Problem {number} (seed {seed})"
     reason = "no draw"
     for _ in range(MAX_TRIES):
-        layers, examples, rate = _draw(rng, sizes, acts, decimals, c.bias, loss, steps)
+        layers, examples, rate = _draw(rng, sizes, acts, decimals, c.bias, c.error, steps)
 
         def solve(places: dict[str, int], layers: Layers = layers,
                   examples: tuple[Example, ...] = examples, rate: float = rate
@@ -175,7 +182,7 @@ def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *,
             solution, places = asked_decimals(solve, dict(c.decimals), _asked(solution, marks))
             kinds = {solution.equation(q).kind for q in _asked(solution, marks)}
             raised = {k: n for k, n in places.items() if n != dict(c.decimals)[k] and k in kinds}
-            return GeneratedProblem(number, int(seed), layers, examples, rate,
+            return GeneratedProblem(number, seed, layers, examples, rate,
                                     solution.conventions, solution, marks, raised)
     raise ValueError(f"no well-posed {'-'.join(map(str, sizes))} {'/'.join(acts)} problem "
                      f"in {MAX_TRIES} draws (last: {reason}); try fewer units or more "
