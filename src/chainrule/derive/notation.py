@@ -173,12 +173,6 @@ class FausettNotation(Notation):
     hidden = "z"
     output = "y"
 
-    def unit(self, layer: int, j: int) -> Symbol:
-        if layer == 0:
-            return self.input(j)
-        letter = self.output if layer == self.depth else self.hidden
-        return Symbol(letter, self._index(layer, j), self._layer_sup(layer))
-
     def net(self, layer: int, j: int) -> Symbol:
         u = self.unit(layer, j)
         return Symbol(u.base + "_in", u.sub, u.sup)
