@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chainrule.render._text import hidden_steps
+from chainrule.render._text import hidden_steps, layer_rows
 from chainrule.render.latex_math import (
     Entry,
     align_rows,
@@ -71,14 +71,7 @@ def _network(solution: WorkedSolution) -> list[str]:
     net = solution.network
     sizes = "-".join(str(n) for n in net.sizes)
     lines = [rf"Network {sizes}, loss \texttt{{{latex_text(net.loss)}}}.", ""]
-    rows = []
-    for i, layer in enumerate(net.layers):
-        kind = "inputs" if i == 0 else ("outputs" if i == len(net.layers) - 1 else "hidden")
-        names = ", ".join(f"${symbol_latex(s)}$" for s in layer.names)
-        act = "" if i == 0 else latex_text(layer.activation)
-        biases = "" if i == 0 else ", ".join(f"${symbol_latex(s)}$"
-                                             for s in net.bias_symbols[i - 1])
-        rows.append([kind, names, act, biases])
+    rows = layer_rows(solution, lambda s: f"${symbol_latex(s)}$", latex_text)
     return lines + _table(["layer", "units", "activation", "bias"], rows,
                           "lp{0.35\\textwidth}lp{0.22\\textwidth}")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from chainrule.render._text import hidden_steps
+from chainrule.render._text import hidden_steps, layer_rows
 from chainrule.render.latex_math import (
     Entry,
     align_rows,
@@ -73,14 +73,7 @@ def _network(solution: WorkedSolution) -> list[str]:
     net = solution.network
     sizes = "-".join(str(n) for n in net.sizes)
     lines = [f"Network {sizes}, loss `{net.loss}`.", ""]
-    rows = []
-    for i, layer in enumerate(net.layers):
-        kind = "inputs" if i == 0 else ("outputs" if i == len(net.layers) - 1 else "hidden")
-        names = ", ".join(_math(symbol_latex(s)) for s in layer.names)
-        act = "" if i == 0 else escape(layer.activation)
-        biases = "" if i == 0 else ", ".join(_math(symbol_latex(s))
-                                             for s in net.bias_symbols[i - 1])
-        rows.append([kind, names, act, biases])
+    rows = layer_rows(solution, lambda s: _math(symbol_latex(s)), escape)
     lines += _table(["layer", "units", "activation", "bias"], rows)
     given = [[_math(symbol_latex(eq.symbol)), _math(number(eq.printed))]
              for eq in solution.given]

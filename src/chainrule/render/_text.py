@@ -5,7 +5,7 @@ The output is a pure function of the solution, so it is byte-identical across ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from chainrule._util.text import counted, text_number
@@ -13,6 +13,7 @@ from chainrule.render.printing import equation_parts, to_text
 
 if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
     from chainrule.derive.solution import Equation, Section, Step, WorkedSolution
+    from chainrule.derive.symbol import Symbol
 
 __all__ = ["render", "equation_line", "equation_forms", "hidden_steps"]
 
@@ -80,14 +81,23 @@ def _weight_table(solution: WorkedSolution) -> list[str]:
     return out
 
 
-def _network(solution: WorkedSolution) -> str:
-    net = solution.network
-    layers = []
+def layer_rows(solution: WorkedSolution, symbol: Callable[[Symbol], str],
+               text: Callable[[str], str]) -> list[list[str]]:
+    """Per layer, inputs first: its kind, its units' names, its activation and its bias
+    symbols (``symbol`` and ``text`` write them in a renderer's language)."""
+    net, rows = solution.network, []
     for i, layer in enumerate(net.layers):
-        names = ", ".join(n.text for n in layer.names)
         kind = "inputs" if i == 0 else ("outputs" if i == len(net.layers) - 1 else "hidden")
-        act = "" if i == 0 else f": {layer.activation}"
-        layers.append(f"{kind} {names}{act}")
+        biases = net.bias_symbols[i - 1] if i else ()
+        rows.append([kind, ", ".join(map(symbol, layer.names)),
+                     text(layer.activation) if i else "", ", ".join(map(symbol, biases))])
+    return rows
+
+
+def _network(solution: WorkedSolution) -> str:
+    layers = [f"{kind} {names}" + (f": {act}" if act else "")
+              for kind, names, act, _ in layer_rows(solution, lambda s: s.text, str)]
+    net = solution.network
     sizes = "-".join(str(n) for n in net.sizes)
     return f"Network {sizes}: " + "; ".join(layers) + f"; loss {net.loss}"
 
