@@ -2,8 +2,9 @@
 
 A ``.keras`` file is a zip archive: ``config.json`` (the model's ``get_config()``, and its
 ``compile_config`` when it was compiled) and ``model.weights.h5`` (HDF5, read with
-``h5py``), where Dense layer ``name`` keeps its kernel (in, units) in
-``layers/<name>/vars/0`` and its bias in ``layers/<name>/vars/1``. Keras's kernel layout is
+``h5py``), where the model's n-th Dense layer keeps its kernel (in, units) in
+``layers/dense_<n>/vars/0`` and its bias in ``layers/dense_<n>/vars/1`` (the first is
+``layers/dense``: Keras names a layer's weights by its class and its place, not its name). Keras's kernel layout is
 chainrule's, so the weights are used as stored.
 
 >>> is_keras_file("model.keras"), is_keras_file("model.npz")
@@ -59,14 +60,17 @@ def read(path: Any) -> tuple[Stack, dict[str, Any]]:
         raise ValueError(f"{path}: only a Keras Sequential is read. Received: "
                          f"{config.get('class_name')!r}")
     layers: list[list[Any]] = []
+    seen: dict[str, int] = {}
     for layer in config["config"]["layers"]:
         kind, settings = layer["class_name"], layer["config"]
         if kind == "InputLayer":
             continue
+        place = seen[kind] = seen.get(kind, -1) + 1
+        stored = kind.lower() + (f"_{place}" if place else "")
         if kind == "Activation" and layers and layers[-1][2] == "linear":
             layers[-1][2] = _activation(settings["activation"], path, settings["name"])
         elif kind == "Dense":
-            layers.append(_dense(weights, settings, path))
+            layers.append(_dense(weights.get(f"layers/{stored}/vars"), settings, path))
         else:
             raise ValueError(f"{path}: layer {settings.get('name')!r} ({kind}) is not a Dense "
                              "layer")
@@ -75,9 +79,8 @@ def read(path: Any) -> tuple[Stack, dict[str, Any]]:
     return Stack(tuple((k, b, a) for k, b, a in layers)), config.get("compile_config") or {}
 
 
-def _dense(weights: Any, settings: dict[str, Any], path: Any) -> list[Any]:
+def _dense(stored: Any, settings: dict[str, Any], path: Any) -> list[Any]:
     name = settings["name"]
-    stored = weights.get(f"layers/{name}/vars")
     if stored is None:
         raise ValueError(f"{path}: no weights for layer {name!r} in model.weights.h5")
     kernel = np.array(stored["0"])

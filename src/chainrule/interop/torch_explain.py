@@ -65,8 +65,8 @@ def explain_torch(module: Any, x: Any, t: Any, *, loss: Any, optimizer: Any,
         x: inputs (in,) or (n, in): n examples, n steps.
         t: targets (K,) or (n, K); class indices for ``CrossEntropyLoss``.
         loss: a PyTorch loss module or a chainrule loss name.
-        optimizer: a fresh ``torch.optim.SGD`` (momentum too) or ``Adam`` over the module's
-            parameters.
+        optimizer: a fresh ``torch.optim.SGD`` (momentum too) over the module's parameters
+            (Adam is refused: the derivation writes SGD's update only).
         convention, **kwargs: as for ``chainrule.explain`` (``learning_rate`` comes from
             the optimizer).
     """
@@ -231,8 +231,9 @@ def _optimizer(optimizer: Any, module: Any, torch: Any
                ) -> tuple[float, dict[str, Any], dict[str, Any]]:
     """(learning rate, the settings to make a twin, the derivation's switches)."""
     kind = type(optimizer).__name__
-    if not isinstance(optimizer, (torch.optim.SGD, torch.optim.Adam)):
-        raise ValueError(f"explain maps torch.optim.SGD and torch.optim.Adam. Received: {kind}")
+    if not isinstance(optimizer, torch.optim.SGD):
+        raise ValueError("explain maps torch.optim.SGD (momentum too): the derivation writes "
+                         f"no other update rule yet. Received: {kind}")
     params = {id(p) for p in module.parameters()}
     if len(optimizer.param_groups) != 1 or {id(p) for p in
                                             optimizer.param_groups[0]["params"]} != params:
@@ -242,21 +243,12 @@ def _optimizer(optimizer: Any, module: Any, torch: Any
         raise ValueError(f"the {kind} has taken steps already: explain starts from a fresh "
                          "optimizer (its state would be hidden from the solution)")
     group = optimizer.param_groups[0]
-    settings = {"lr": float(group["lr"]), "weight_decay": group["weight_decay"],
-                "maximize": group["maximize"]}
-    if kind == "SGD":
-        hyper = {**settings, "momentum": group["momentum"], "dampening": group["dampening"],
-                 "nesterov": group["nesterov"]}
-        switches = {"momentum": float(group["momentum"])}
-        plain = {"weight_decay": 0, "maximize": False, "dampening": 0, "nesterov": False}
-    else:
-        hyper = {**settings, "betas": tuple(group["betas"]), "eps": group["eps"],
-                 "amsgrad": group["amsgrad"]}
-        switches = {"optimizer": "adam", "beta_1": float(group["betas"][0]),
-                    "beta_2": float(group["betas"][1]), "epsilon": float(group["eps"])}
-        plain = {"weight_decay": 0, "maximize": False, "amsgrad": False}
+    hyper = {"lr": float(group["lr"]), "momentum": group["momentum"],
+             "dampening": group["dampening"], "nesterov": group["nesterov"],
+             "weight_decay": group["weight_decay"], "maximize": group["maximize"]}
+    plain = {"weight_decay": 0, "maximize": False, "dampening": 0, "nesterov": False}
     for setting, default in plain.items():
         if hyper[setting] != default:
             raise ValueError(f"explain maps {kind} without {setting}. Received: "
                              f"{setting}={hyper[setting]!r}")
-    return hyper["lr"], hyper, switches
+    return hyper["lr"], hyper, {"momentum": float(group["momentum"])}
