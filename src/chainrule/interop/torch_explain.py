@@ -88,7 +88,8 @@ def explain_torch(module: Any, x: Any, t: Any, *, loss: Any, optimizer: Any,
         oracle.step(s, xs[example], spec.torch_targets[example])
     oracle.epochs(per_epoch)
     checked, largest = _compare(solution, oracle.values)
-    note = (f"Checked against PyTorch {torch.__version__}: its autograd and "
+    version = torch.__version__.split("+")[0]
+    note = (f"Checked against PyTorch {version}: its autograd and "
             f"{type(optimizer).__name__}.step() on a float64 copy of the module give all "
             f"{checked} values above to within {largest:.1g} (tolerance {TOLERANCE:g}).")
     return dataclasses.replace(solution, notes=solution.notes + (note,))
