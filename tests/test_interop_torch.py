@@ -9,6 +9,8 @@ itself (its note says so).
 from __future__ import annotations
 
 import copy
+import json
+import pathlib
 import subprocess
 import sys
 
@@ -21,6 +23,7 @@ import chainrule as cr  # noqa: E402
 from chainrule.interop import _optional  # noqa: E402
 
 pytestmark = pytest.mark.torch
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 X = np.array([[0.5, -1.0, 0.25], [-0.3, 0.8, 1.2]])
 
 
@@ -73,6 +76,7 @@ HIDDEN = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.R
 OPTIMIZERS = {
     "sgd": lambda p: torch.optim.SGD(p, lr=0.3),
     "momentum": lambda p: torch.optim.SGD(p, lr=0.2, momentum=0.9),
+    "adam": lambda p: torch.optim.Adam(p, lr=0.05, betas=(0.8, 0.99), eps=1e-6),
 }
 
 
@@ -175,14 +179,14 @@ def test_the_solution_is_written_in_any_convention():
     (lambda: (module(torch.nn.LeakyReLU(0.2)), torch.nn.MSELoss(), "sgd"), "negative_slope"),
     (lambda: (module(torch.nn.Tanh()), torch.nn.MSELoss(), "decay"), "weight_decay"),
     (lambda: (module(torch.nn.Tanh()), torch.nn.MSELoss(), "rmsprop"), "RMSprop"),
-    (lambda: (module(torch.nn.Tanh()), torch.nn.MSELoss(), "adam"), "Adam"),
+    (lambda: (module(torch.nn.Tanh()), torch.nn.MSELoss(), "amsgrad"), "amsgrad"),
 ])
 def test_what_cannot_be_mapped_is_refused_in_one_line(case, message):
     net, loss, kind = case()
     make = {"sgd": lambda p: torch.optim.SGD(p, lr=0.1),
             "decay": lambda p: torch.optim.SGD(p, lr=0.1, weight_decay=0.1),
             "rmsprop": lambda p: torch.optim.RMSprop(p, lr=0.1),
-            "adam": lambda p: torch.optim.Adam(p, lr=0.1)}[kind]
+            "amsgrad": lambda p: torch.optim.Adam(p, lr=0.1, amsgrad=True)}[kind]
     with pytest.raises(ValueError, match=message) as info:
         cr.explain(net, X[0], [0.0, 1.0], loss=loss, optimizer=make(net.parameters()))
     assert "\n" not in str(info.value)
@@ -235,3 +239,31 @@ def test_a_missing_dependency_names_the_extra(monkeypatch):
     with pytest.raises(ImportError) as info:
         _optional.require("onnx", "export_onnx")
     assert str(info.value) == "export_onnx needs the onnx package: pip install 'chainrule[onnx]'"
+
+
+def test_adam_over_two_epochs_writes_the_moments_pytorch_keeps():
+    net = module(torch.nn.Tanh(), torch.nn.Sigmoid(), outputs=1)
+    t = np.array([[1.0], [0.0]])
+    make = OPTIMIZERS["adam"]
+    targets = [torch.tensor(row[None, :]) for row in t]
+    params, _ = torch_steps(net, make, torch.nn.BCELoss(), np.vstack([X, X]), targets * 2)
+    solution = cr.explain(net, X, t, loss=torch.nn.BCELoss(), optimizer=make(net.parameters()),
+                          epochs=2)
+    assert [s.id for s in solution.steps] == ["s1", "s2", "s3", "s4"]
+    assert_same_step(solution, net, params)
+    twin = copy.deepcopy(net)
+    optimizer = make(twin.parameters())
+    torch.nn.BCELoss()(twin(torch.tensor(X[:1])), targets[0]).backward()
+    optimizer.step()
+    state = optimizer.state[twin[0].weight]
+    # w⁽¹⁾_ij is weight[j, i]: the moments of w⁽¹⁾_21 are at [0, 1]
+    assert solution.equation("s1.m.w.1.2.1").exact == pytest.approx(
+        float(state["exp_avg"][0, 1]), abs=1e-15)
+    assert solution.equation("s1.v.w.1.2.1").exact == pytest.approx(
+        float(state["exp_avg_sq"][0, 1]), abs=1e-15)
+    assert "Adam" in solution.conventions.describe()
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "docs" / "worked-solution.schema.json").read_text("utf-8"))
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(
+        json.loads(solution.to_json())))
+    assert not errors, errors[0].message

@@ -42,7 +42,9 @@ _TIE_TEXT = {"half_away": "ties rounded half away from zero",
 def summary(c: Conventions) -> tuple[tuple[str, str], ...]:
     """(switch, description) pairs for the conventions line, in reading order."""
     eta = c.learning_rate_symbol
-    if c.sign == "minus":
+    if c.optimizer == "adam":
+        sign = "δ = ∂E/∂net" if c.sign == "minus" else "δ = −∂E/∂net = (t − y)·f′(net)"
+    elif c.sign == "minus":
         sign = f"w⁺ = w − {eta}·∂E/∂w, δ = ∂E/∂net"
     else:
         sign = f"w⁺ = w + {eta}·δ·x, δ = −∂E/∂net = (t − y)·f′(net) at the outputs"
@@ -56,7 +58,12 @@ def summary(c: Conventions) -> tuple[tuple[str, str], ...]:
     carry = ("values carried at full precision" if c.carry == "full"
              else "each value used as printed (rounded carry)")
     training = "online updates"
-    training += (f", momentum {format_exact(c.momentum)}" if c.momentum else ", no momentum")
+    if c.optimizer == "adam":
+        training += (f", Adam's update w⁺ = w + Δw (β₁ {format_exact(c.beta_1)}, β₂ {format_exact(c.beta_2)}, "
+                     f"ε {format_exact(c.epsilon)})")
+    else:
+        training += (f", momentum {format_exact(c.momentum)}" if c.momentum
+                     else ", no momentum")
     return (
         ("error", ERROR_TEXT[c.error]),
         ("sign", sign),

@@ -4,7 +4,7 @@
 (``torch_nets.read``), maps the loss and the optimizer to chainrule's derivation, derives the
 solution, then lets PyTorch take the same steps on a float64 copy (``torch_oracle``) and
 compares every net input, output, error, ∂E/∂out, f′, δ, gradient, change, updated
-parameter to 1e-10. Each example is one step, a batch of one, as
+parameter (and Adam's moments m and v) to 1e-10. Each example is one step, a batch of one, as
 PyTorch takes it with ``DataLoader(batch_size=1)``.
 
 How PyTorch's names map (one example per step):
@@ -43,6 +43,7 @@ TOLERANCE = 1e-10
 #: The equation kinds every one of which must have a PyTorch value.
 CHECKED_KINDS = ("weight", "net", "out", "error", "dout", "fprime", "delta", "gradient",
                  "change", "update", "loss")
+#: Adam's moments are written with the kind "change"; their ids name them.
 
 
 @dataclasses.dataclass
@@ -65,8 +66,8 @@ def explain_torch(module: Any, x: Any, t: Any, *, loss: Any, optimizer: Any,
         x: inputs (in,) or (n, in): n examples, n steps.
         t: targets (K,) or (n, K); class indices for ``CrossEntropyLoss``.
         loss: a PyTorch loss module or a chainrule loss name.
-        optimizer: a fresh ``torch.optim.SGD`` (momentum too) over the module's parameters
-            (Adam is refused: the derivation writes SGD's update only).
+        optimizer: a fresh ``torch.optim.SGD`` (momentum too) or ``torch.optim.Adam`` over
+            the module's parameters.
         convention, **kwargs: as for ``chainrule.explain`` (``learning_rate`` comes from
             the optimizer).
     """
@@ -76,6 +77,9 @@ def explain_torch(module: Any, x: Any, t: Any, *, loss: Any, optimizer: Any,
     spec = _loss(loss, stack, t, torch)
     rate, hyper, switches = _optimizer(optimizer, module, torch)
     bias = _bias_form(stack, kwargs.pop("bias", None) or get(convention).bias)
+    if switches.get("optimizer") == "adam" and kwargs.get("decimals") is None:
+        # Adam's moments are small (v ≈ 0.001·g²): print them, and Δw, with 8 decimals
+        kwargs["decimals"] = {**dict(get(convention).decimals), "change": 8}
     solution = api.explain(spec.stack.float64(), xs, spec.targets, learning_rate=rate,
                            loss=spec.name, convention=convention, bias=bias,
                            **switches, **kwargs)
@@ -232,9 +236,8 @@ def _optimizer(optimizer: Any, module: Any, torch: Any
                ) -> tuple[float, dict[str, Any], dict[str, Any]]:
     """(learning rate, the settings to make a twin, the derivation's switches)."""
     kind = type(optimizer).__name__
-    if not isinstance(optimizer, torch.optim.SGD):
-        raise ValueError("explain maps torch.optim.SGD (momentum too): the derivation writes "
-                         f"no other update rule yet. Received: {kind}")
+    if not isinstance(optimizer, (torch.optim.SGD, torch.optim.Adam)):
+        raise ValueError(f"explain maps torch.optim.SGD and torch.optim.Adam. Received: {kind}")
     params = {id(p) for p in module.parameters()}
     if len(optimizer.param_groups) != 1 or {id(p) for p in
                                             optimizer.param_groups[0]["params"]} != params:
@@ -244,12 +247,21 @@ def _optimizer(optimizer: Any, module: Any, torch: Any
         raise ValueError(f"the {kind} has taken steps already: explain starts from a fresh "
                          "optimizer (its state would be hidden from the solution)")
     group = optimizer.param_groups[0]
-    hyper = {"lr": float(group["lr"]), "momentum": group["momentum"],
-             "dampening": group["dampening"], "nesterov": group["nesterov"],
-             "weight_decay": group["weight_decay"], "maximize": group["maximize"]}
-    plain = {"weight_decay": 0, "maximize": False, "dampening": 0, "nesterov": False}
-    for setting, default in plain.items():
+    settings = {"lr": float(group["lr"]), "weight_decay": group["weight_decay"],
+                "maximize": group["maximize"]}
+    if kind == "SGD":
+        hyper = {**settings, "momentum": group["momentum"], "dampening": group["dampening"],
+                 "nesterov": group["nesterov"]}
+        switches: dict[str, Any] = {"momentum": float(group["momentum"])}
+        plain: dict[str, Any] = {"dampening": 0, "nesterov": False}
+    else:
+        hyper = {**settings, "betas": tuple(group["betas"]), "eps": group["eps"],
+                 "amsgrad": group["amsgrad"]}
+        switches = {"optimizer": "adam", "beta_1": float(group["betas"][0]),
+                    "beta_2": float(group["betas"][1]), "epsilon": float(group["eps"])}
+        plain = {"amsgrad": False}
+    for setting, default in {"weight_decay": 0, "maximize": False, **plain}.items():
         if hyper[setting] != default:
             raise ValueError(f"explain maps {kind} without {setting}. Received: "
                              f"{setting}={hyper[setting]!r}")
-    return hyper["lr"], hyper, {"momentum": float(group["momentum"])}
+    return hyper["lr"], hyper, switches

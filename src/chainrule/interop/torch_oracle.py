@@ -3,7 +3,7 @@
 A float64 deep copy of the module and a fresh optimizer of the same class and settings take
 the same steps (one example each): the forward values layer by layer, the loss, autograd's
 gradient on every net input, unit output and parameter, f′ from autograd on the activation
-module alone, and the parameters after ``optimizer.step()``.
+module alone, and the parameters after ``optimizer.step()`` (with Adam, its moments too).
 Values are keyed by the worked solution's equation ids (``chainrule.derive.ids``), in the
 convention's terms: the ``plus`` sign form's δ and ∂E/∂out are −∂E/∂net and −∂E/∂out; a
 threshold θ is −bias.
@@ -102,6 +102,7 @@ class Oracle:
         self._params(s, ids.updated, lambda p: p.detach())
         for key in self.keys:
             self.values[ids.change(s, key)] = self.values[ids.updated(s, key)] - before[key]
+        self._state(s)
 
     def _units(self, s: str, nets: list[Any], outs: list[Any]) -> None:
         torch = self.torch
@@ -128,6 +129,16 @@ class Oracle:
                     self.values[ids.dout(s, layer, j + 1)] = self.sign * float(out.grad[0, j])
                 if fprime is not None:
                     self.values[ids.fprime(s, layer, j + 1)] = float(fprime[0, j])
+
+    def _state(self, s: str) -> None:
+        """Adam's moments m and v after the step, per parameter."""
+        state = self.optimizer.state
+        if not any("exp_avg" in state[p] for p in self.module.parameters()):
+            return
+        for key in self.keys:
+            p, index, sign = self._where(key)
+            self.values[ids.moment(s, key, 1)] = sign * float(state[p]["exp_avg"][index])
+            self.values[ids.moment(s, key, 2)] = float(state[p]["exp_avg_sq"][index])
 
     def epochs(self, steps: list[list[str]]) -> None:
         """The mean error of each epoch's steps."""
