@@ -37,7 +37,7 @@ def test_float64_export_keeps_every_digit(tmp_path):
     model = cr.Sequential([cr.layers.Dense(3, activation="tanh", input_dim=3),
                            cr.layers.Dense(1, use_bias=False)], seed=4)
     path = tmp_path / "model.onnx"
-    cr.export_onnx(model, path, dtype="float64")
+    model.export_onnx(path, dtype="float64")
     np.testing.assert_allclose(run(path, X, np.float64), model.predict(X), rtol=0, atol=1e-14)
     back = cr.from_onnx(path)
     for a, b in zip(back.get_weights(), model.get_weights()):

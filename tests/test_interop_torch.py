@@ -205,7 +205,8 @@ def test_models_go_to_pytorch_and_back_unchanged():
     model = cr.Sequential([cr.layers.Dense(4, activation="relu", input_dim=3),
                            cr.layers.Dense(3, activation="leaky_relu"),
                            cr.layers.Dense(2, activation="softmax")], seed=1)
-    net = cr.to_torch(model)
+    net = model.to_torch()
+    assert str(net) == str(cr.to_torch(model))
     with torch.no_grad():
         y = net(torch.tensor(X)).numpy()
     np.testing.assert_allclose(y, model.predict(X), rtol=0, atol=1e-15)
