@@ -62,7 +62,8 @@ class Evaluator:
     def given_decimals(self, qid: str) -> int | None:
         """``None`` (printed exactly as given) unless a given weight has more decimals than
         a weight prints — a trained model's 0.6627933157180583 — then a weight's decimals.
-        Inputs, targets, η, μ (and Adam's β₁, β₂, ε) are the problem's data and always print as given."""
+        Inputs, targets, η, μ (and Adam's β₁, β₂, ε) are the problem's data and always print
+        as given."""
         q = self.q[qid]
         if q.kind != "given" or qid in ids.GIVEN_RATES or q.value is None:
             return None

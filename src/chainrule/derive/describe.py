@@ -59,8 +59,8 @@ def summary(c: Conventions) -> tuple[tuple[str, str], ...]:
              else "each value used as printed (rounded carry)")
     training = "online updates"
     if c.optimizer == "adam":
-        training += (f", Adam's update w⁺ = w + Δw (β₁ {format_exact(c.beta_1)}, β₂ {format_exact(c.beta_2)}, "
-                     f"ε {format_exact(c.epsilon)})")
+        training += (f", Adam's update w⁺ = w + Δw (β₁ {format_exact(c.beta_1)}, "
+                     f"β₂ {format_exact(c.beta_2)}, ε {format_exact(c.epsilon)})")
     else:
         training += (f", momentum {format_exact(c.momentum)}" if c.momentum
                      else ", no momentum")

@@ -4,8 +4,8 @@ A ``.keras`` file is a zip archive: ``config.json`` (the model's ``get_config()`
 ``compile_config`` when it was compiled) and ``model.weights.h5`` (HDF5, read with
 ``h5py``), where the model's n-th Dense layer keeps its kernel (in, units) in
 ``layers/dense_<n>/vars/0`` and its bias in ``layers/dense_<n>/vars/1`` (the first is
-``layers/dense``: Keras names a layer's weights by its class and its place, not its name). Keras's kernel layout is
-chainrule's, so the weights are used as stored.
+``layers/dense``: Keras names a layer's weights by its class and its place, not its name).
+Keras's kernel layout is chainrule's, so the weights are used as stored.
 
 >>> is_keras_file("model.keras"), is_keras_file("model.npz")
 (True, False)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.calculus import activations
+from chainrule.derive.network import sequential_layers
 from chainrule.nn.layers import Dense
 from chainrule.nn.model import Sequential
 
@@ -67,24 +68,11 @@ def from_model(model: Any) -> Stack:
     built first when its input width is known."""
     if getattr(model, "input_dim", None) is not None:
         model.build()
-    layers: list[list[Any]] = []
-    for layer in model.layers:
-        kind = getattr(layer, "kind", type(layer).__name__.lower())
-        if kind == "activation" and layers and layers[-1][2] == "linear":
-            layers[-1][2] = layer.activation
-            continue
-        if kind != "dense":
-            raise ValueError(f"only Dense layers can be converted. Received: layer "
-                             f"{getattr(layer, 'name', None) or kind!r} of type "
-                             f"{type(layer).__name__}")
-        if getattr(layer, "kernel", None) is None:
-            raise ValueError(f"layer {layer.name!r} has no weights yet: build the model (call "
-                             "it once or give input_dim) before converting it")
-        bias = None if layer.bias is None else layer.bias.data.copy()
-        layers.append([layer.kernel.data.copy(), bias, layer.activation])
+    layers = [(np.array(k), None if b is None else np.array(b), act)
+              for k, b, act in sequential_layers(model, "converted")]
     if not layers:
         raise ValueError("the model has no layers to convert. Received: an empty Sequential")
-    return Stack(tuple((k, b, a) for k, b, a in layers))
+    return Stack(tuple(layers))
 
 
 def to_model(stack: Stack, dtype: str = "float64") -> Sequential:
