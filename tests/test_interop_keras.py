@@ -32,11 +32,19 @@ def test_a_keras_file_predicts_as_keras_does(tmp_path, hidden, output):
     assert ours.dtype == np.float32
 
 
-@pytest.mark.parametrize("momentum, loss", [(0.0, "mse"), (0.9, "binary_crossentropy")])
-def test_the_explained_steps_are_the_steps_keras_takes(tmp_path, momentum, loss):
+OPTIMIZERS = {
+    "sgd": lambda: keras.optimizers.SGD(learning_rate=0.5),
+    "momentum": lambda: keras.optimizers.SGD(learning_rate=0.5, momentum=0.9),
+    "adam": lambda: keras.optimizers.Adam(learning_rate=0.05, epsilon=1e-3),
+}
+
+
+@pytest.mark.parametrize("optimizer, loss", [("sgd", "mse"), ("momentum", "binary_crossentropy"),
+                                             ("adam", "mse")])
+def test_the_explained_steps_are_the_steps_keras_takes(tmp_path, optimizer, loss):
+    # a large ε makes Keras's ε-form (added to √v, not to the corrected √v) show
     model = keras_model()
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.5, momentum=momentum),
-                  loss=loss)
+    model.compile(optimizer=OPTIMIZERS[optimizer](), loss=loss)
     path = tmp_path / "model.keras"
     model.save(path)
     t = np.array([[1.0, 0.0], [0.0, 1.0]])
@@ -47,16 +55,29 @@ def test_the_explained_steps_are_the_steps_keras_takes(tmp_path, momentum, loss)
         ours = [[solution.equation(f"s{step}.new.w.2.{i}.{j}").exact for j in (1, 2)]
                 for i in (1, 2, 3, 4)]
         np.testing.assert_allclose(ours, kernel, rtol=0, atol=2e-6)  # Keras: float32
-    assert solution.conventions.momentum == momentum
+    assert solution.conventions.optimizer == ("adam" if optimizer == "adam" else "sgd")
 
 
-def test_keras_s_adam_and_an_uncompiled_file_without_a_loss_are_refused(tmp_path):
+def test_the_epsilon_form_matters_and_pytorch_s_differs_from_keras_s(tmp_path):
+    model = keras_model()
+    model.compile(optimizer=OPTIMIZERS["adam"](), loss="mse")
+    path = tmp_path / "adam.keras"
+    model.save(path)
+    keras_form = cr.explain(path, X[0], [1.0, 0.0])
+    torch_form = cr.explain(path, X[0], [1.0, 0.0], adam_epsilon="corrected")
+    ours = keras_form.equation("s1.new.w.2.1.1").exact
+    assert abs(ours - torch_form.equation("s1.new.w.2.1.1").exact) > 1e-4
+    model.train_on_batch(X[:1], np.array([[1.0, 0.0]]))
+    assert ours == pytest.approx(float(model.layers[1].get_weights()[0][0, 0]), abs=2e-6)
+
+
+def test_an_uncompiled_file_without_a_loss_and_amsgrad_are_refused(tmp_path):
     model = keras_model()
     path = tmp_path / "plain.keras"
     model.save(path)
     with pytest.raises(ValueError, match="give loss="):
         cr.explain(path, X[0], [1.0, 0.0])
-    model.compile(optimizer="adam", loss="mse")
+    model.compile(optimizer=keras.optimizers.Adam(amsgrad=True), loss="mse")
     model.save(path)
-    with pytest.raises(ValueError, match="Adam"):
+    with pytest.raises(ValueError, match="AMSGrad"):
         cr.explain(path, X[0], [1.0, 0.0])

@@ -192,6 +192,13 @@ def test_what_cannot_be_mapped_is_refused_in_one_line(case, message):
     assert "\n" not in str(info.value)
 
 
+def test_the_learning_rate_comes_from_the_optimizer_only():
+    net = module(torch.nn.Tanh())
+    with pytest.raises(ValueError, match="learning_rate is the PyTorch optimizer's"):
+        cr.explain(net, X[0], [0.0, 1.0], loss=torch.nn.MSELoss(), learning_rate=0.1,
+                   optimizer=torch.optim.SGD(net.parameters(), lr=0.1))
+
+
 def test_an_optimizer_that_has_stepped_is_refused():
     net = module(torch.nn.Tanh())
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)

@@ -57,6 +57,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "tie": ("half_away", "half_even"),
     "updates": ("online",),
     "optimizer": ("sgd", "adam"),
+    "adam_epsilon": ("corrected", "uncorrected"),
 }
 
 
@@ -111,6 +112,9 @@ class Conventions:
             −η·(m/(1 − β₁ᵗ))/(√(v/(1 − β₂ᵗ)) + ε), w⁺ = w + Δw (t the step, from 1; as
             PyTorch's ``Adam`` and ``chainrule.optimizers.Adam`` compute it).
         beta_1, beta_2, epsilon: Adam's β₁, β₂ in [0, 1) and ε > 0.
+        adam_epsilon: where Adam adds ε: ``corrected`` — to √(v/(1 − β₂ᵗ)) (Kingma & Ba's
+            Algorithm 1, PyTorch); ``uncorrected`` — to √v, the correction folded into the
+            rate: Δw = −η·(m/(1 − β₁ᵗ))·√(1 − β₂ᵗ)/(√v + ε) (the paper's faster form, Keras).
         show: which intermediate quantities get their own equation (``SHOWABLE``).
         input_first: write products in net inputs as x·w (Fausett) instead of w·x.
         bias_first: write the bias term first in net inputs (Fausett's v_0j + Σ x_i v_ij).
@@ -135,6 +139,7 @@ class Conventions:
     beta_1: float = 0.9
     beta_2: float = 0.999
     epsilon: float = 1e-8
+    adam_epsilon: str = "corrected"
     show: frozenset[str] = frozenset({"dout", "backprop", "fprime", "gradient"})
     input_first: bool = False
     bias_first: bool = False

@@ -342,8 +342,14 @@ class Builder:
             moments.append(self.q(s, ids.moment(s, key, order), ("moment", order) + key,
                                   "change", self.n.moment(key, order), formula, "update",
                                   label))
-        m_hat, v_hat = corrected(moments[0], rates[0]), corrected(moments[1], rates[1])
-        step = Neg(Mul((Ref(ids.ETA), Div(m_hat, Add((Pow(v_hat, HALF), Ref(ids.EPS)))))))
+        m_hat = corrected(moments[0], rates[0])
+        if self.c.adam_epsilon == "corrected":
+            v_hat = corrected(moments[1], rates[1])
+            step = Neg(Mul((Ref(ids.ETA), Div(m_hat, Add((Pow(v_hat, HALF), Ref(ids.EPS)))))))
+        else:  # Keras: ε added to √v, the correction of v folded into the rate
+            root = Pow(Sub(ONE, rates[1] if t == 1 else Pow(rates[1], Const(float(t)))), HALF)
+            step = Neg(Mul((Ref(ids.ETA), m_hat, Div(root, Add((Pow(moments[1], HALF),
+                                                                Ref(ids.EPS)))))))
         self.q(s, ids.change(s, key), ("change",) + key, "change", self.n.change(key), step,
                "update", "change")
 

@@ -60,7 +60,8 @@ def summary(c: Conventions) -> tuple[tuple[str, str], ...]:
     training = "online updates"
     if c.optimizer == "adam":
         training += (f", Adam's update w⁺ = w + Δw (β₁ {format_exact(c.beta_1)}, "
-                     f"β₂ {format_exact(c.beta_2)}, ε {format_exact(c.epsilon)})")
+                     f"β₂ {format_exact(c.beta_2)}, ε {format_exact(c.epsilon)} added to "
+                     + ("the corrected √v)" if c.adam_epsilon == "corrected" else "√v)"))
     else:
         training += (f", momentum {format_exact(c.momentum)}" if c.momentum
                      else ", no momentum")

@@ -114,8 +114,12 @@ def _adam_lines(b: Builder, eta: Node) -> list[DerivationLine]:
     m_rule = Add((Mul((beta_1, m)), Mul((Sub(ONE, beta_1), g))))
     v_rule = Add((Mul((beta_2, v)), Mul((Sub(ONE, beta_2), Pow(g, TWO)))))
     m_hat = Div(m, Sub(ONE, Pow(beta_1, t)))
-    v_hat = Div(v, Sub(ONE, Pow(beta_2, t)))
-    change = Neg(Mul((eta, Div(m_hat, Add((Pow(v_hat, HALF), Sym(n.epsilon())))))))
+    if b.c.adam_epsilon == "corrected":
+        v_hat = Div(v, Sub(ONE, Pow(beta_2, t)))
+        change: Node = Neg(Mul((eta, Div(m_hat, Add((Pow(v_hat, HALF), Sym(n.epsilon())))))))
+    else:
+        root = Pow(Sub(ONE, Pow(beta_2, t)), HALF)
+        change = Neg(Mul((eta, m_hat, Div(root, Add((Pow(v, HALF), Sym(n.epsilon())))))))
     return [
         DerivationLine(m, (m_rule,), "Adam's first moment, from 0 before step 1"),
         DerivationLine(v, (v_rule,), "Adam's second moment, from 0 before step 1"),

@@ -138,10 +138,12 @@ def _adam_step(trained: list[Tensor], moments: dict[int, tuple[np.ndarray, np.nd
                learning_rate: float, c: Conventions, step: int) -> None:
     """The calculus floor's Adam rule on every trained parameter; step counts from 1."""
     c1, c2 = optimizers.adam_corrections(step, c.beta_1, c.beta_2)
+    # ε added to √v is ε/√(1 − β₂ᵗ) added to the corrected √v
+    epsilon = c.epsilon if c.adam_epsilon == "corrected" else c.epsilon / c2 ** 0.5
     for p in trained:
         m, v = moments[id(p)]
         p.data[...], m[...], v[...] = optimizers.adam(p.data, p.grad, m, v, learning_rate,
-                                                      c.beta_1, c.beta_2, c.epsilon, c1, c2)
+                                                      c.beta_1, c.beta_2, epsilon, c1, c2)
 
 
 def _moment_values(s: str, key: tuple, kernels: list[Tensor], biases: list[Tensor | None],

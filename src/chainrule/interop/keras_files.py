@@ -112,17 +112,18 @@ def explain_keras(path: Any, x: Any, t: Any, *, loss: Any = None, optimizer: Any
     each (``model.train_on_batch`` on a batch of one).
 
     ``loss``: a chainrule or Keras loss name; ``None``: the file's compiled loss.
-    ``optimizer``: a chainrule ``SGD`` or a Keras optimizer config; ``None``: the file's
-    compiled optimizer. SGD (with momentum) is explained; Keras's Adam (its ε is added to
-    √v before the bias correction, PyTorch's after) is refused. The weights are the file's
-    float32 values, computed with in float64."""
+    ``optimizer``: a chainrule ``SGD`` or ``Adam``, or a Keras optimizer config; ``None``:
+    the file's compiled optimizer. SGD (with momentum) and Adam are explained with Keras's
+    rules (Keras's Adam adds ε to √v, PyTorch's to the corrected √v: the convention switch
+    ``adam_epsilon="uncorrected"``). The weights are the file's float32 values, computed
+    with in float64."""
     stack, compiled = read(path)
     name = _loss_name(loss if loss is not None else compiled.get("loss"), path)
-    rate, momentum = _sgd(optimizer if optimizer is not None else compiled.get("optimizer"),
-                          path)
+    rate, switches = _optimizer(optimizer if optimizer is not None
+                                else compiled.get("optimizer"), path)
     rate = rate if learning_rate is None else learning_rate
     return api.explain(stack.float64(), x, t, learning_rate=rate, loss=name,
-                       convention=convention, momentum=momentum, **kwargs)
+                       convention=convention, **{**switches, **kwargs})
 
 
 def _loss_name(loss: Any, path: Any) -> str:
@@ -133,17 +134,36 @@ def _loss_name(loss: Any, path: Any) -> str:
     return KERAS_LOSSES.get(loss) or losses.get(loss).name
 
 
-def _sgd(optimizer: Any, path: Any) -> tuple[float, float]:
-    """(learning rate, momentum) of a chainrule SGD or a Keras SGD config."""
+def _optimizer(optimizer: Any, path: Any) -> tuple[float, dict[str, Any]]:
+    """(learning rate, the derivation's switches) of a Keras SGD or Adam config, or of a
+    chainrule SGD or Adam (Keras's rules either way: Adam adds ε to √v)."""
     if optimizer is None:
-        raise ValueError(f"{path} was saved uncompiled: give optimizer= (an SGD)")
+        raise ValueError(f"{path} was saved uncompiled: give optimizer= (SGD or Adam)")
     if isinstance(optimizer, dict):
-        kind, settings = optimizer.get("class_name"), optimizer.get("config", {})
-        if kind != "SGD" or settings.get("nesterov") or settings.get("weight_decay"):
-            raise ValueError(f"explain maps Keras's SGD (no Nesterov, no weight decay). "
-                             f"Received: {kind} {settings}")
-        return float(settings["learning_rate"]), float(settings.get("momentum", 0.0))
-    if getattr(optimizer, "name", None) != "sgd" or getattr(optimizer, "nesterov", False):
-        raise ValueError("explain maps an SGD optimizer (no Nesterov) for a Keras model. "
-                         f"Received: {optimizer!r}")
-    return float(optimizer.learning_rate), float(optimizer.momentum)
+        kind, settings = optimizer.get("class_name"), dict(optimizer.get("config", {}))
+        _plain_keras(kind, settings)
+    else:
+        kind = {"sgd": "SGD", "adam": "Adam"}.get(getattr(optimizer, "name", None))
+        settings = optimizer.get_config() if kind else {}
+    if kind == "SGD" and not settings.get("nesterov"):
+        return float(settings["learning_rate"]), {"momentum": float(settings.get("momentum",
+                                                                                    0.0))}
+    if kind == "Adam" and not settings.get("amsgrad"):
+        return float(settings["learning_rate"]), {
+            "optimizer": "adam", "beta_1": float(settings["beta_1"]),
+            "beta_2": float(settings["beta_2"]), "epsilon": float(settings["epsilon"]),
+            "adam_epsilon": "uncorrected"}
+    raise ValueError("explain maps Keras's SGD (no Nesterov) and Adam (no AMSGrad). "
+                     f"Received: {kind or type(optimizer).__name__} {settings}")
+
+
+def _plain_keras(kind: Any, settings: dict[str, Any]) -> None:
+    """Refuse the Keras optimizer settings the derivation has no counterpart for."""
+    for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
+                "gradient_accumulation_steps", "loss_scale_factor"):
+        if settings.get(key):
+            raise ValueError(f"explain reads Keras's {kind} without {key}. Received: "
+                             f"{key}={settings[key]!r}")
+    if not isinstance(settings.get("learning_rate"), (int, float)):
+        raise ValueError(f"explain reads a constant learning rate. Received: "
+                         f"learning_rate={settings.get('learning_rate')!r}")

@@ -72,6 +72,11 @@ def explain_torch(module: Any, x: Any, t: Any, *, loss: Any, optimizer: Any,
             the optimizer).
     """
     torch = require("torch", "explain")
+    taken = sorted(set(kwargs) & {"learning_rate", "momentum", "optimizer", "beta_1", "beta_2",
+                                  "epsilon", "adam_epsilon"})
+    if taken:
+        raise ValueError(f"{taken[0]} is the PyTorch optimizer's: set it there. Received: "
+                         f"{taken[0]}={kwargs[taken[0]]!r}")
     stack = read(module, "explain")
     xs = _rows(_numpy(x), "x")
     spec = _loss(loss, stack, t, torch)
