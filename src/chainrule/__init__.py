@@ -34,7 +34,13 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Sequential": ("chainrule.nn.model", "Sequential"),
     "load": ("chainrule.nn.io", "load"),
     "datasets": ("chainrule.datasets", None),
-    "explain": ("chainrule.derive", "explain"),
+    "explain": ("chainrule.interop", "explain"),
+    "from_torch": ("chainrule.interop", "from_torch"),
+    "to_torch": ("chainrule.interop", "to_torch"),
+    "export_onnx": ("chainrule.interop", "export_onnx"),
+    "from_onnx": ("chainrule.interop", "from_onnx"),
+    "load_keras": ("chainrule.interop", "load_keras"),
+    "interop": ("chainrule.interop", None),
     "WorkedSolution": ("chainrule.derive", "WorkedSolution"),
     "load_problem": ("chainrule.teach.problems.files", "load_problem"),
     "check": ("chainrule.teach", "check"),
@@ -75,6 +81,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         derive,
         engine,
         initializers,
+        interop,
         layers,
         losses,
         nn,
@@ -83,8 +90,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         teach,
         viz,
     )
-    from chainrule.derive import Conventions, WorkedSolution, explain
+    from chainrule.derive import Conventions, WorkedSolution
     from chainrule.engine import Tensor, gradcheck, no_grad
+    from chainrule.interop import (
+        explain,
+        export_onnx,
+        from_onnx,
+        from_torch,
+        load_keras,
+        to_torch,
+    )
     from chainrule.nn.io import load
     from chainrule.nn.model import Sequential
     from chainrule.teach import check

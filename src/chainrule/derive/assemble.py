@@ -62,9 +62,10 @@ class Evaluator:
     def given_decimals(self, qid: str) -> int | None:
         """``None`` (printed exactly as given) unless a given weight has more decimals than
         a weight prints — a trained model's 0.6627933157180583 — then a weight's decimals.
-        Inputs, targets, η and μ are the problem's data and always print as given."""
+        Inputs, targets, η, μ (and Adam's β₁, β₂, ε) are the problem's data and always print
+        as given."""
         q = self.q[qid]
-        if q.kind != "given" or qid in (ids.ETA, ids.MU) or q.value is None:
+        if q.kind != "given" or qid in ids.GIVEN_RATES or q.value is None:
             return None
         places = self.c.decimals_for("update")
         written = format_exact(float(q.value))

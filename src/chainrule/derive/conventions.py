@@ -56,6 +56,8 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "carry": ("full", "rounded"),
     "tie": ("half_away", "half_even"),
     "updates": ("online",),
+    "optimizer": ("sgd", "adam"),
+    "adam_epsilon": ("corrected", "uncorrected"),
 }
 
 
@@ -105,6 +107,14 @@ class Conventions:
         momentum: 0 for none; otherwise Δw(t) = momentum·Δw(t−1) − η·∂E/∂w (the engine's
             SGD: v ← momentum·v − η·g, w ← w + v).
         updates: ``online`` — the weights are updated after each example, in order.
+        optimizer: ``sgd`` — w⁺ = w − η·∂E/∂w (with ``momentum``, the velocity); ``adam`` —
+            m = β₁·m + (1 − β₁)·∂E/∂w, v = β₂·v + (1 − β₂)·(∂E/∂w)², Δw =
+            −η·(m/(1 − β₁ᵗ))/(√(v/(1 − β₂ᵗ)) + ε), w⁺ = w + Δw (t the step, from 1; as
+            PyTorch's ``Adam`` and ``chainrule.optimizers.Adam`` compute it).
+        beta_1, beta_2, epsilon: Adam's β₁, β₂ in [0, 1) and ε > 0.
+        adam_epsilon: where Adam adds ε: ``corrected`` — to √(v/(1 − β₂ᵗ)) (Kingma & Ba's
+            Algorithm 1, PyTorch); ``uncorrected`` — to √v, the correction folded into the
+            rate: Δw = −η·(m/(1 − β₁ᵗ))·√(1 − β₂ᵗ)/(√v + ε) (the paper's faster form, Keras).
         show: which intermediate quantities get their own equation (``SHOWABLE``).
         input_first: write products in net inputs as x·w (Fausett) instead of w·x.
         bias_first: write the bias term first in net inputs (Fausett's v_0j + Σ x_i v_ij).
@@ -125,6 +135,11 @@ class Conventions:
     tie: str = "half_away"
     momentum: float = 0.0
     updates: str = "online"
+    optimizer: str = "sgd"
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
+    adam_epsilon: str = "corrected"
     show: frozenset[str] = frozenset({"dout", "backprop", "fprime", "gradient"})
     input_first: bool = False
     bias_first: bool = False
@@ -153,6 +168,23 @@ class Conventions:
         if not isinstance(self.momentum, (int, float)) or isinstance(self.momentum, bool) \
                 or not 0.0 <= float(self.momentum) < 1.0:
             raise ValueError(f"momentum must be in [0, 1). Received: momentum={self.momentum!r}")
+        self._check_adam()
+
+    def _check_adam(self) -> None:
+        for name in ("beta_1", "beta_2"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or isinstance(value, bool) \
+                    or not 0.0 <= float(value) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1). Received: {name}={value!r}")
+        eps = self.epsilon
+        if not isinstance(eps, (int, float)) or isinstance(eps, bool) or not 0.0 < eps < 1.0:
+            raise ValueError(f"epsilon must be a number in (0, 1). Received: epsilon={eps!r}")
+        if self.optimizer == "adam" and self.sign == "plus":
+            raise ValueError("Adam is written from ∂E/∂w, in the sign form 'minus'. Received: "
+                             "optimizer='adam', sign='plus'")
+        if self.optimizer == "adam" and self.momentum:
+            raise ValueError("momentum belongs to SGD; Adam keeps its own moments. Received: "
+                             f"optimizer='adam', momentum={self.momentum!r}")
 
     def decimals_for(self, kind: str) -> int:
         """Printed decimals of quantities of ``kind`` (a ``DECIMAL_KINDS`` entry)."""
@@ -160,8 +192,8 @@ class Conventions:
 
     def shows(self, quantity: str) -> bool:
         """Whether ``quantity`` (a ``SHOWABLE`` entry) gets its own equation."""
-        if quantity == "change" and self.momentum:
-            return True  # the velocity is carried to the next step, so it must be written
+        if quantity == "change" and (self.momentum or self.optimizer == "adam"):
+            return True  # the velocity (Adam's step) is carried on or used, so it is written
         return quantity in self.show
 
     def replace(self, **switches: Any) -> Conventions:
@@ -303,7 +335,9 @@ _TIE_TEXT = {"half_away": "ties rounded half away from zero",
 def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
     """(switch, description) pairs for the conventions line, in reading order."""
     eta = c.learning_rate_symbol
-    if c.sign == "minus":
+    if c.optimizer == "adam":
+        sign = "δ = ∂E/∂net" if c.sign == "minus" else "δ = −∂E/∂net = (t − y)·f′(net)"
+    elif c.sign == "minus":
         sign = f"w⁺ = w − {eta}·∂E/∂w, δ = ∂E/∂net"
     else:
         sign = f"w⁺ = w + {eta}·δ·x, δ = −∂E/∂net = (t − y)·f′(net) at the outputs"
@@ -317,7 +351,13 @@ def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
     carry = ("values carried at full precision" if c.carry == "full"
              else "each value used as printed (rounded carry)")
     training = "online updates"
-    training += (f", momentum {format_exact(c.momentum)}" if c.momentum else ", no momentum")
+    if c.optimizer == "adam":
+        training += (f", Adam's update w⁺ = w + Δw (β₁ {format_exact(c.beta_1)}, "
+                     f"β₂ {format_exact(c.beta_2)}, ε {format_exact(c.epsilon)} added to "
+                     + ("the corrected √v)" if c.adam_epsilon == "corrected" else "√v)"))
+    else:
+        training += (f", momentum {format_exact(c.momentum)}" if c.momentum
+                     else ", no momentum")
     return (
         ("error", _ERROR_TEXT[c.error]),
         ("sign", sign),

@@ -10,7 +10,8 @@ out, and makes the ``Equation`` records. Per example (online updates, in order):
 - backward, from the output layer down: ∂E/∂out (or the error signal), f′(net), δ; hidden
   units: Σ_k δ_k·w_jk (weights before the update) · f′(net); then ∂E/∂w = δ·x per parameter
   (in the ``plus`` sign form Δw = η·δ·x instead)
-- update: w⁺ = w − η·∂E/∂w (or w + Δw)
+- update: w⁺ = w − η·∂E/∂w (or w + Δw); with Adam the moments m and v, then
+  Δw = −η·(m/(1 − β₁ᵗ))/(√(v/(1 − β₂ᵗ)) + ε) and w⁺ = w + Δw
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from chainrule.calculus.activations import ACTIVATIONS
 from chainrule.calculus.formula import (
     HALF,
     ONE,
+    TWO,
     Add,
     Call,
     Const,
@@ -28,6 +30,7 @@ from chainrule.calculus.formula import (
     Mul,
     Neg,
     Node,
+    Pow,
     Ref,
     Sub,
     Sym,
@@ -97,6 +100,13 @@ class Builder:
         if self.c.momentum:
             self.add(Quantity(ids.MU, ("mu",), "given", self.n.momentum(), None, "given",
                               "momentum", value=float(self.c.momentum)))
+        if self.c.optimizer == "adam":
+            for qid, symbol, label, value in (
+                    (ids.BETA1, self.n.beta(1), "decay of the first moment", self.c.beta_1),
+                    (ids.BETA2, self.n.beta(2), "decay of the second moment", self.c.beta_2),
+                    (ids.EPS, self.n.epsilon(), "Adam's ε", self.c.epsilon)):
+                self.add(Quantity(qid, (qid,), "given", symbol, None, "given", label,
+                                  value=float(value)))
         for key in self.keys:
             self.add(Quantity(ids.weight(None, key), key, "given", self.n.param(key), None, "given",
                               "initial value", value=self.params[key]))
@@ -283,7 +293,7 @@ class Builder:
         formula = product if self.c.sign == "minus" else Neg(product)
         self.q(s, ids.gradient(s, key), ("grad",) + key, "gradient", self.n.gradient(key), formula,
                "backward", "gradient", self.c.shows("gradient"), self._chain(key))
-        if self.c.sign == "plus":
+        if self.c.sign == "plus" and self.c.optimizer == "sgd":
             self._change(s, key, "backward")
 
     def _chain(self, key: tuple) -> Node | None:
@@ -313,11 +323,43 @@ class Builder:
         self.q(s, ids.change(s, key), ("change",) + key, "change", self.n.change(key), step,
                section, "change", self.c.shows("change"))
 
+    def _adam(self, s: str, previous: str | None, key: tuple) -> None:
+        """Adam's moments after step s and its change Δw, the bias corrections written
+        out with t = the step's number."""
+        g, t = Ref(ids.gradient(s, key)), len(self.step_ids)
+        rates = (Ref(ids.BETA1), Ref(ids.BETA2))
+
+        def corrected(moment: Node, beta: Node) -> Node:  # m/(1 − β₁ᵗ); 1 − β₁ at step 1
+            return Div(moment, Sub(ONE, beta if t == 1 else Pow(beta, Const(float(t)))))
+
+        moments = []
+        for order, (beta, term) in enumerate(zip(rates, (g, Pow(g, TWO))), start=1):
+            formula: Node = Mul((Sub(ONE, beta), term))
+            if previous is not None:
+                formula = Add((Mul((beta, Ref(ids.moment(previous, key, order)))), formula))
+            label = "first moment (mean of ∂E/∂w)" if order == 1 else \
+                "second moment (mean of (∂E/∂w)²)"
+            moments.append(self.q(s, ids.moment(s, key, order), ("moment", order) + key,
+                                  "change", self.n.moment(key, order), formula, "update",
+                                  label))
+        m_hat = corrected(moments[0], rates[0])
+        if self.c.adam_epsilon == "corrected":
+            v_hat = corrected(moments[1], rates[1])
+            step = Neg(Mul((Ref(ids.ETA), Div(m_hat, Add((Pow(v_hat, HALF), Ref(ids.EPS)))))))
+        else:  # Keras: ε added to √v, the correction of v folded into the rate
+            root = Pow(Sub(ONE, rates[1] if t == 1 else Pow(rates[1], Const(float(t)))), HALF)
+            step = Neg(Mul((Ref(ids.ETA), m_hat, Div(root, Add((Pow(moments[1], HALF),
+                                                                Ref(ids.EPS)))))))
+        self.q(s, ids.change(s, key), ("change",) + key, "change", self.n.change(key), step,
+               "update", "change")
+
     def _update(self, s: str, previous: str | None, key: tuple) -> None:
-        if self.c.sign == "minus":
+        if self.c.optimizer == "adam":
+            self._adam(s, previous, key)
+        elif self.c.sign == "minus":
             self._change(s, key, "update")
         w = Ref(ids.weight(s, key))
-        if self.c.sign == "minus" and not self.c.shows("change"):
+        if self.c.sign == "minus" and not self.c.shows("change"):  # never with Adam
             formula: Node = Sub(w, Mul((Ref(ids.ETA), Ref(ids.gradient(s, key)))))
         else:
             formula = Add((w, Ref(ids.change(s, key))))

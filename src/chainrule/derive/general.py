@@ -14,11 +14,16 @@ The lines hold symbols only: the step-1 formulas with every reference turned int
 from __future__ import annotations
 
 from chainrule.calculus.formula import (
+    HALF,
+    ONE,
+    TWO,
     Add,
     Call,
+    Div,
     Mul,
     Neg,
     Node,
+    Pow,
     Ref,
     Sub,
     Sym,
@@ -30,7 +35,7 @@ from chainrule.calculus.losses import fuses
 from chainrule.derive import ids
 from chainrule.derive.derivation import Builder, Quantity
 from chainrule.derive.solution import DerivationLine
-from chainrule.derive.symbol import Partial
+from chainrule.derive.symbol import Partial, Symbol
 
 __all__ = ["general_derivation"]
 
@@ -89,12 +94,40 @@ def general_derivation(b: Builder) -> tuple[DerivationLine, ...]:
         lines += _layer_lines(b, s, layer)
     eta = Sym(n.learning_rate())
     w = n.weight(1, 1, 1)
+    if c.optimizer == "adam":
+        return tuple(lines + _adam_lines(b, eta))
     if c.sign == "minus":
         rule: Node = Sub(Sym(w), Mul((eta, Sym(Partial(n.error(), w)))))
     else:
         rule = Add((Sym(w), Sym(n.change(("w", 1, 1, 1)))))
     lines.append(DerivationLine(Sym(w.updated()), (rule,), "the update, for every weight"))
     return tuple(lines)
+
+
+def _adam_lines(b: Builder, eta: Node) -> list[DerivationLine]:
+    """Adam's rule at step t for a representative weight: the moments, the change, the
+    update."""
+    n, key = b.n, ("w", 1, 1, 1)
+    w, g = n.param(key), Sym(Partial(n.error(), n.param(key)))
+    m, v = Sym(n.moment(key, 1)), Sym(n.moment(key, 2))
+    beta_1, beta_2, t = Sym(n.beta(1)), Sym(n.beta(2)), Sym(Symbol("t"))
+    m_rule = Add((Mul((beta_1, m)), Mul((Sub(ONE, beta_1), g))))
+    v_rule = Add((Mul((beta_2, v)), Mul((Sub(ONE, beta_2), Pow(g, TWO)))))
+    m_hat = Div(m, Sub(ONE, Pow(beta_1, t)))
+    if b.c.adam_epsilon == "corrected":
+        v_hat = Div(v, Sub(ONE, Pow(beta_2, t)))
+        change: Node = Neg(Mul((eta, Div(m_hat, Add((Pow(v_hat, HALF), Sym(n.epsilon())))))))
+    else:
+        root = Pow(Sub(ONE, Pow(beta_2, t)), HALF)
+        change = Neg(Mul((eta, m_hat, Div(root, Add((Pow(v, HALF), Sym(n.epsilon())))))))
+    return [
+        DerivationLine(m, (m_rule,), "Adam's first moment, from 0 before step 1"),
+        DerivationLine(v, (v_rule,), "Adam's second moment, from 0 before step 1"),
+        DerivationLine(Sym(n.change(key)), (change,),
+                       "the change at step t, the moments corrected for their start at 0"),
+        DerivationLine(Sym(w.updated()), (Add((Sym(w), Sym(n.change(key)))),),
+                       "the update, for every weight"),
+    ]
 
 
 def _layer_lines(b: Builder, s: str, layer: int) -> list[DerivationLine]:

@@ -11,7 +11,9 @@ quantity, then layer and unit numbers counted from 1 (layer 0 is the input)::
     s1.w.2.1.1      a parameter at the start of the step (``w.l.i.j``, ``b.l.j``, ``b.l``)
     s1.grad.w.2.1.1 ∂E/∂w              s1.change.w.2.1.1  Δw
     s1.new.w.2.1.1  w⁺                 loss.1          the mean error of epoch 1
+    s1.m.w.2.1.1    Adam's moments m   s1.v.w.2.1.1    and v of a parameter after the step
     w.2.1.1         a given parameter  eta, mu         the learning rate, the momentum
+    beta1, beta2, eps                  Adam's β₁, β₂ and ε
 
 A parameter's key is ``("w", l, i, j)`` (from unit i of layer l − 1 to unit j of layer l),
 ``("b", l, j)`` or ``("b", l)`` (a bias shared by layer l).
@@ -27,20 +29,26 @@ from typing import NamedTuple
 __all__ = [
     "Id", "ETA", "MU", "step", "step_number", "param", "param_key", "x", "t", "net", "out",
     "error", "error_term", "dout", "dout_term", "fprime", "delta", "weight", "gradient",
-    "change", "updated", "loss", "parse", "unparse", "with_step",
+    "change", "updated", "moment", "loss", "parse", "unparse", "with_step",
+    "BETA1", "BETA2", "EPS", "GIVEN_RATES",
 ]
 
 ETA, MU = "eta", "mu"
+BETA1, BETA2, EPS = "beta1", "beta2", "eps"
+#: The given rates of the optimizer, printed exactly as given.
+GIVEN_RATES = (ETA, MU, BETA1, BETA2, EPS)
+#: Step quantities indexed by a parameter key.
+_BY_PARAM = ("grad", "change", "new", "m", "v")
 _PARAMETER_KINDS = ("w", "b")
 #: Names of the quantities that follow a step id, in the order a step computes them.
-STEP_NAMES = ("x", "t", "w", "b", "net", "out", "E", "dout", "fp", "delta", "grad", "change",
-              "new")
+STEP_NAMES = ("x", "t", "w", "b", "net", "out", "E", "dout", "fp", "delta", "grad", "m", "v",
+              "change", "new")
 
 
 class Id(NamedTuple):
     """A parsed id: ``step`` (``None`` for solution-level ids), the quantity's ``name``
     (``param`` for a parameter's value), and its ``index`` (unit numbers, or a parameter key
-    for param, grad, change and new)."""
+    for param, grad, m, v, change and new)."""
 
     step: str | None
     name: str
@@ -131,6 +139,11 @@ def updated(step_id: str, key: tuple) -> str:
     return _join(step_id, "new", param(key))
 
 
+def moment(step_id: str, key: tuple, order: int) -> str:
+    """Adam's first (``order`` 1, m) or second (2, v) moment of a parameter after the step."""
+    return _join(step_id, "m" if order == 1 else "v", param(key))
+
+
 def loss(epoch: int) -> str:
     return f"loss.{epoch}"
 
@@ -144,13 +157,13 @@ def parse(qid: str) -> Id:
             return Id(None, "param", param_key(qid))
         if head == "loss":
             return Id(None, head, tuple(int(p) for p in parts[1:]))
-        if head in (ETA, MU) and len(parts) == 1:
+        if head in GIVEN_RATES and len(parts) == 1:
             return Id(None, head, ())
         raise ValueError(f"not an equation id: {qid!r}")
     if len(parts) < 2 or parts[1] not in STEP_NAMES:
         raise ValueError(f"not an equation id: {qid!r}")
     name = parts[1]
-    if name in ("grad", "change", "new"):
+    if name in _BY_PARAM:
         return Id(head, name, param_key(".".join(parts[2:])))
     if name in _PARAMETER_KINDS:
         return Id(head, "param", param_key(".".join(parts[1:])))
@@ -164,7 +177,7 @@ def unparse(parsed: Id) -> str:
         return weight(step_id, index)
     if step_id is None:
         return ".".join((name, *(str(i) for i in index)))
-    if name in ("grad", "change", "new"):
+    if name in _BY_PARAM:
         return _join(step_id, name, param(index))
     return _join(step_id, name, *index)
 

@@ -18,7 +18,7 @@ import numpy as np
 from chainrule._util.text import counted
 from chainrule.calculus import activations
 
-__all__ = ["Network", "ACTIVATIONS", "param_keys", "to_convention"]
+__all__ = ["Network", "ACTIVATIONS", "param_keys", "to_convention", "sequential_layers"]
 
 #: Activations a worked solution can explain: every one of the calculus table.
 ACTIVATIONS = tuple(activations.names())
@@ -47,7 +47,7 @@ class Network:
         if isinstance(model, Network):
             return model
         if hasattr(model, "layers"):
-            return cls.from_layers(_sequential_layers(model))
+            return cls.from_layers(sequential_layers(model))
         if isinstance(model, Sequence) and not isinstance(model, (str, bytes)):
             return cls.from_layers(list(model))
         raise ValueError(
@@ -87,7 +87,10 @@ class Network:
         return cls(tuple(kernels), tuple(biases), tuple(acts))
 
 
-def _sequential_layers(model: Any) -> list[tuple[Any, Any, Any]]:
+def sequential_layers(model: Any, done: str = "explained") -> list[tuple[Any, Any, Any]]:
+    """``(kernel, bias or None, activation)`` of each Dense layer of a built ``Sequential``
+    (its own arrays, not copies), an ``Activation`` layer folded into the linear Dense
+    before it; ``done`` names what the layers are for in the errors."""
     triples: list[list[Any]] = []
     for layer in model.layers:
         kind = getattr(layer, "kind", type(layer).__name__.lower())
@@ -95,12 +98,12 @@ def _sequential_layers(model: Any) -> list[tuple[Any, Any, Any]]:
             triples[-1][2] = layer.activation
             continue
         if kind != "dense":
-            raise ValueError(f"only Dense layers can be explained. Received: layer "
+            raise ValueError(f"only Dense layers can be {done}. Received: layer "
                              f"{getattr(layer, 'name', None) or kind!r} of type "
                              f"{type(layer).__name__}")
         if getattr(layer, "kernel", None) is None:
             raise ValueError(f"layer {layer.name!r} has no weights yet: build the model (call "
-                             "it once or give input_dim) before explaining it")
+                             f"it once or give input_dim) before it is {done}")
         bias = None if layer.bias is None else layer.bias.data
         triples.append([layer.kernel.data, bias, layer.activation])
     return [tuple(t) for t in triples]  # type: ignore[misc]

@@ -168,6 +168,16 @@ class Notation:
     def loss(self, epoch: int) -> Symbol:
         return Symbol("Ē", (str(epoch),))
 
+    def moment(self, key: Param, order: int) -> Symbol:
+        """Adam's moments of a parameter: m_w (order 1) and v_w (order 2)."""
+        return Symbol("m" if order == 1 else "v", (self.param(key),))
+
+    def beta(self, order: int) -> Symbol:
+        return Symbol("β", (str(order),))
+
+    def epsilon(self) -> Symbol:
+        return Symbol("ε")
+
 
 class FausettNotation(Notation):
     hidden = "z"

@@ -99,9 +99,10 @@ def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndar
     trained = [p for p in kernels] + ([b for b in biases if b is not None]
                                       if c.update_bias else [])
     velocities = {id(p): np.zeros_like(p.data) for p in trained}  # SGD's, step to step
+    moments = {id(p): (np.zeros_like(p.data), np.zeros_like(p.data)) for p in trained}  # Adam's
     sign = 1.0 if c.sign == "minus" else -1.0
     values: dict[str, float] = {}
-    for s, (x, t) in zip(steps, examples):
+    for number, (s, (x, t)) in enumerate(zip(steps, examples), start=1):
         for key in keys:
             if start is not None:
                 _set_param(key, start(ids.weight(s, key)), kernels, biases, c)
@@ -116,16 +117,49 @@ def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndar
         before = {key: _param_value(key, kernels, biases, c, "data") for key in keys}
         for key in keys:
             values[ids.gradient(s, key)] = _param_value(key, kernels, biases, c, "grad")
-        for p in trained:
-            p.data[...], velocities[id(p)][...] = optimizers.sgd(
-                p.data, p.grad, velocities[id(p)], learning_rate, float(c.momentum), False)
+        if c.optimizer == "adam":
+            _adam_step(trained, moments, learning_rate, c, number)
+        else:
+            for p in trained:
+                p.data[...], velocities[id(p)][...] = optimizers.sgd(
+                    p.data, p.grad, velocities[id(p)], learning_rate, float(c.momentum), False)
         for key in keys:
             after = _param_value(key, kernels, biases, c, "data")
             values[ids.updated(s, key)] = after
             values[ids.change(s, key)] = after - before[key]
+            if c.optimizer == "adam" and (key[0] == "w" or c.update_bias):
+                values.update(_moment_values(s, key, kernels, biases, moments, c))
     for number, epoch_steps in enumerate(epochs, start=1):
         values[ids.loss(number)] = float(np.mean([values[ids.error(s)] for s in epoch_steps]))
     return values
+
+
+def _adam_step(trained: list[Tensor], moments: dict[int, tuple[np.ndarray, np.ndarray]],
+               learning_rate: float, c: Conventions, step: int) -> None:
+    """The calculus floor's Adam rule on every trained parameter; step counts from 1."""
+    c1, c2 = optimizers.adam_corrections(step, c.beta_1, c.beta_2)
+    # ε added to √v is ε/√(1 − β₂ᵗ) added to the corrected √v
+    epsilon = c.epsilon if c.adam_epsilon == "corrected" else c.epsilon / c2 ** 0.5
+    for p in trained:
+        m, v = moments[id(p)]
+        p.data[...], m[...], v[...] = optimizers.adam(p.data, p.grad, m, v, learning_rate,
+                                                      c.beta_1, c.beta_2, epsilon, c1, c2)
+
+
+def _moment_values(s: str, key: tuple, kernels: list[Tensor], biases: list[Tensor | None],
+                   moments: dict[int, tuple[np.ndarray, np.ndarray]],
+                   c: Conventions) -> dict[str, float]:
+    """Adam's m and v of parameter ``key`` in the convention's terms (m_θ = −m_b)."""
+    layer = key[1] - 1
+    tensor = kernels[layer] if key[0] == "w" else biases[layer]
+    assert tensor is not None
+    m, v = moments[id(tensor)]
+    if key[0] == "w":
+        index: tuple = (key[2] - 1, key[3] - 1)
+    else:
+        index = () if m.ndim == 0 else (key[2] - 1,)
+    sign = -1.0 if key[0] == "b" and c.bias == "threshold" else 1.0
+    return {ids.moment(s, key, 1): sign * float(m[index]), ids.moment(s, key, 2): float(v[index])}
 
 
 def _unit_values(s: str, network: Network, nets: list[Tensor], outs: list[Tensor],

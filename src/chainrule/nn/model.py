@@ -457,6 +457,18 @@ class Sequential:
 
         return render.diagram(self)
 
+    def to_torch(self) -> Any:
+        """This model as a PyTorch ``nn.Sequential``: ``chainrule.to_torch(self)``."""
+        from chainrule import interop
+
+        return interop.to_torch(self)
+
+    def export_onnx(self, path: Any, dtype: str = "float32") -> None:
+        """Write this model as an ONNX file: ``chainrule.export_onnx(self, path, dtype)``."""
+        from chainrule import interop
+
+        interop.export_onnx(self, path, dtype)
+
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
 

@@ -162,11 +162,21 @@ class _Printer:
 
     def pow(self, node: Pow) -> str:
         base = self.wrap(node.base, ATOM)
+        if not self.numeric and self.is_partial(node.base):  # (∂E/∂w)², not ∂E/∂w²
+            base = self.d.paren(base)
         exponent = node.exponent
         small = None
         if isinstance(exponent, Const) and exponent.text is None and exponent.value in (2, 3):
             small = format_exact(exponent.value)
         return self.d.pow(base, self(exponent), small)
+
+    def is_partial(self, node: Node) -> bool:
+        """Whether ``node`` prints as a symbol ∂a/∂b (a quotient, though it binds as one)."""
+        if isinstance(node, Sym):
+            return isinstance(node.symbol, Partial)
+        if isinstance(node, Ref) and self.lookup is not None:
+            return isinstance(node.symbol or self.lookup(node.id)[0], Partial)
+        return False
 
     def call(self, node: Call) -> tuple[str, int]:
         if node.fn == "softmax":

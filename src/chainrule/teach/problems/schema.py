@@ -34,8 +34,10 @@ SOURCE_KEYS = ("citation", "url", "notes")
 LAYER_KEYS = ("kernel", "weight", "bias", "threshold")
 PUBLISHED_KEYS = ("printed", "product")
 #: Keys of ``[convention]``: the profile ``name`` and any switch of ``Conventions`` except
-#: the loss and the momentum, which are the problem's own (``[training]``).
-CONVENTION_KEYS = ("name",) + tuple(s for s in SWITCHES if s not in ("error", "momentum"))
+#: the loss and the momentum, which are the problem's own (``[training]``), and Adam's
+#: settings (a problem is trained with SGD).
+CONVENTION_KEYS = ("name",) + tuple(s for s in SWITCHES if s not in (
+    "error", "momentum", "optimizer", "beta_1", "beta_2", "epsilon", "adam_epsilon"))
 #: Switches that change the problem's numbers rather than how they are written: kept when a
 #: solution is asked for in another profile (``--convention``).
 PROBLEM_SWITCHES = ("update_bias", "hidden_delta_weights")

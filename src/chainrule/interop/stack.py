@@ -1,0 +1,87 @@
+"""A stack of dense layers as plain arrays: the form every route reads into and writes from.
+
+A ``Stack`` is what PyTorch's ``nn.Sequential`` of ``Linear`` layers, a Keras ``Sequential``
+of ``Dense`` layers, an ONNX graph of ``Gemm`` (or ``MatMul`` + ``Add``) nodes and a chainrule
+``Sequential`` have in common: per layer ``out = activation(x @ kernel + bias)`` with
+``kernel`` (in, out) — Keras's and chainrule's layout; PyTorch's ``weight`` (out, in) is its
+transpose.
+
+>>> s = Stack(((np.ones((2, 1)), np.zeros(1), "sigmoid"),))
+>>> s.sizes, s.predict(np.zeros((1, 2))).tolist()
+((2, 1), [[0.5]])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from chainrule.calculus import activations
+from chainrule.derive.network import sequential_layers
+from chainrule.nn.layers import Dense
+from chainrule.nn.model import Sequential
+
+__all__ = ["Stack", "Layer", "from_model", "to_model"]
+
+#: (kernel (in, out), bias (out,) or None, activation name of chainrule's table)
+Layer = tuple[np.ndarray, "np.ndarray | None", str]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Dense layers, first layer first (arrays as read: float32 or float64)."""
+
+    layers: tuple[Layer, ...]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (self.layers[0][0].shape[0],) + tuple(k.shape[1] for k, _, _ in self.layers)
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        return tuple(act for _, _, act in self.layers)
+
+    def with_output(self, activation: str) -> Stack:
+        """The same stack with the last layer's activation replaced (a loss's own sigmoid
+        or softmax written as the output layer's)."""
+        *rest, (kernel, bias, _) = self.layers
+        return Stack((*rest, (kernel, bias, activation)))
+
+    def float64(self) -> list[Layer]:
+        """The layers as float64 triples (the form ``chainrule.explain`` reads)."""
+        return [(np.asarray(k, np.float64), None if b is None else np.asarray(b, np.float64),
+                 act) for k, b, act in self.layers]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """The outputs for inputs ``x`` (batch, in), in the arrays' own precision."""
+        a = np.asarray(x, dtype=self.layers[0][0].dtype)
+        for kernel, bias, act in self.layers:
+            net = a @ kernel + (0 if bias is None else bias)
+            a = activations.get(act).forward(net, activations.get(act).alpha)
+        return a
+
+
+def from_model(model: Any) -> Stack:
+    """The stack of a chainrule ``Sequential`` of ``Dense`` (and ``Activation``) layers,
+    built first when its input width is known."""
+    if getattr(model, "input_dim", None) is not None:
+        model.build()
+    layers = [(np.array(k), None if b is None else np.array(b), act)
+              for k, b, act in sequential_layers(model, "converted")]
+    if not layers:
+        raise ValueError("the model has no layers to convert. Received: an empty Sequential")
+    return Stack(tuple(layers))
+
+
+def to_model(stack: Stack, dtype: str = "float64") -> Sequential:
+    """A built chainrule ``Sequential`` of ``Dense`` layers holding ``stack``'s weights."""
+    dense = [Dense(kernel.shape[1], activation=act, use_bias=bias is not None,
+                   input_dim=kernel.shape[0] if number == 0 else None)
+             for number, (kernel, bias, act) in enumerate(stack.layers)]
+    model = Sequential(dense, dtype=dtype)
+    model.build()
+    model.set_weights([w for kernel, bias, _ in stack.layers
+                       for w in ((kernel,) if bias is None else (kernel, bias))])
+    return model
