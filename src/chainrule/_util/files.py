@@ -119,8 +119,11 @@ def _output_target(path: PathLike, inputs: Iterable[PathLike]) -> Path:
     text = os.fspath(path)
     if not text:
         raise ValueError("the output path is empty")
-    if text.endswith((os.sep, "/")) or Path(text).is_dir():
+    if Path(text).is_dir():
         raise ValueError(f"{text}: is a folder; give the name of a file to write")
+    if text.endswith((os.sep, "/")):
+        raise ValueError(f"{text}: ends in {text[-1]}, so names a folder; give the name of a "
+                         "file to write")
     target = Path(text) if _special(Path(text)) else Path(os.path.realpath(text))
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {text!r}: the folder "
