@@ -327,17 +327,17 @@ def _np_load(path: PathLike) -> np.ndarray | np.lib.npyio.NpzFile:
     check_input_file(path, "data_bytes")
     try:
         loaded = np.load(path, allow_pickle=False)
-        if isinstance(loaded, np.lib.npyio.NpzFile):
-            try:
-                check_npz(loaded, path)
-            except ValueError:
-                loaded.close()
-                raise
-        return loaded
     except EOFError:
         raise ValueError(f"{path}: empty file; expected a NumPy .npy or .npz file") from None
     except ValueError as e:
         raise ValueError(f"{path}: {_load_error(e)}") from None
+    if isinstance(loaded, np.lib.npyio.NpzFile):
+        try:
+            check_npz(loaded, path)  # before an array is decompressed
+        except ValueError:
+            loaded.close()
+            raise
+    return loaded
 
 
 def _read_member(archive: np.lib.npyio.NpzFile, key: str, path: PathLike) -> np.ndarray:
