@@ -299,6 +299,28 @@ def test_a_problem_set_rerun_with_fewer_variants_leaves_no_stale_file(tmp_path, 
     assert sorted(os.listdir(tmp_path)) == ["set"]  # no building folder left beside it
 
 
+def test_a_killed_run_s_building_folder_is_removed_by_the_next_run(tmp_path, capsys):
+    out = tmp_path / "set"
+    orphan = tmp_path / ".set.999999999.x1y2.new"  # no process has that id
+    orphan.mkdir()
+    (orphan / "key-7.toml").write_text("half")
+    live = tmp_path / f".set.{os.getpid()}.x1y2.new"  # a run still at work
+    live.mkdir()
+    assert run(capsys, ["problem", "-o", out])[0] == 0
+    assert sorted(os.listdir(tmp_path)) == [live.name, "set"]
+
+
+def test_a_run_killed_mid_swap_gets_the_older_set_back(tmp_path, capsys):
+    from chainrule._util import files
+
+    old = tmp_path / ".set.999999999.x1y2.old"  # the older set, moved aside, then a kill
+    assert run(capsys, ["problem", "-o", old])[0] == 0
+    key = (old / "key-1.toml").read_bytes()
+    files._remove_orphans(tmp_path, "set")
+    assert sorted(os.listdir(tmp_path)) == ["set"]
+    assert (tmp_path / "set" / "key-1.toml").read_bytes() == key
+
+
 def test_a_problem_set_never_replaces_a_folder_of_other_files(tmp_path, capsys):
     mine = tmp_path / "thesis"
     mine.mkdir()

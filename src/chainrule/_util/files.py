@@ -225,7 +225,8 @@ def atomic_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> Iterat
     if not parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: the folder {str(parent)!r} "
                                 "does not exist")
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=parent))
+    _remove_orphans(parent, target.name)
+    building = Path(tempfile.mkdtemp(prefix=_work_prefix(target), suffix=".new", dir=parent))
     try:
         yield building
         names = sorted(p.name for p in building.iterdir())
@@ -235,6 +236,35 @@ def atomic_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> Iterat
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
+
+
+def _work_prefix(target: Path) -> str:
+    # the process id in the name tells a later run whether the folder's writer is still alive
+    return f".{target.name}.{os.getpid()}."
+
+
+def _remove_orphans(parent: Path, name: str) -> None:
+    """Remove the building folders a killed run (SIGKILL, a power cut) left beside ``name``:
+    those whose process is gone."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.\w+\.(new|old)")
+    for entry in parent.iterdir():
+        found = pattern.fullmatch(entry.name)
+        if not found or not entry.is_dir() or _alive(int(found.group(1))):
+            continue
+        if found.group(2) == "old" and not (parent / name).exists():
+            os.rename(entry, parent / name)  # killed mid-swap: the older set comes back
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def check_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> None:
@@ -262,7 +292,7 @@ def check_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> None:
 def _swap_in(building: Path, target: Path) -> None:
     old = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old",
+        old = Path(tempfile.mkdtemp(prefix=_work_prefix(target), suffix=".old",
                                     dir=target.parent))
         os.rmdir(old)
         os.rename(target, old)
