@@ -29,6 +29,9 @@ import shutil
 import stat
 import sys
 import tempfile
+import tokenize
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -37,11 +40,15 @@ from chainrule._util import limits
 
 __all__ = ["atomic_writer", "write_text_atomic", "write_bytes_atomic", "write_output",
            "atomic_folder", "read_text", "read_bytes", "check_input_file", "check_output",
-           "check_npz", "check_folder", "MANIFEST"]
+           "check_npz", "check_folder", "MANIFEST", "DAMAGED"]
 
 PathLike = str | os.PathLike[str]
 #: The file in a folder of outputs that lists what chainrule wrote there.
 MANIFEST = ".chainrule-files.json"
+#: What ``np.load`` and reading an ``.npz`` member raise on a damaged file (a broken zip, a
+#: bad CRC, a header that does not parse), besides ``ValueError``.
+DAMAGED = (EOFError, zipfile.BadZipFile, zlib.error, SyntaxError, tokenize.TokenError,
+           KeyError, OverflowError, UnicodeDecodeError, NotImplementedError)
 
 
 # --- writing one file ---------------------------------------------------------------------

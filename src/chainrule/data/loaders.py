@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from chainrule._util import limits
-from chainrule._util.files import check_input_file, check_npz
+from chainrule._util.files import DAMAGED, check_input_file, check_npz
 
 __all__ = ["DatasetInfo", "check_finite", "load_csv", "load_file", "load_npy"]
 
@@ -329,7 +329,7 @@ def _np_load(path: PathLike) -> np.ndarray | np.lib.npyio.NpzFile:
         loaded = np.load(path, allow_pickle=False)
     except EOFError:
         raise ValueError(f"{path}: empty file; expected a NumPy .npy or .npz file") from None
-    except ValueError as e:
+    except (ValueError, *DAMAGED) as e:
         raise ValueError(f"{path}: {_load_error(e)}") from None
     if isinstance(loaded, np.lib.npyio.NpzFile):
         try:
@@ -343,11 +343,11 @@ def _np_load(path: PathLike) -> np.ndarray | np.lib.npyio.NpzFile:
 def _read_member(archive: np.lib.npyio.NpzFile, key: str, path: PathLike) -> np.ndarray:
     try:
         return archive[key]
-    except ValueError as e:
+    except (ValueError, *DAMAGED) as e:  # a damaged member
         raise ValueError(f"{path} array {key!r}: {_load_error(e)}") from None
 
 
-def _load_error(e: ValueError) -> str:
+def _load_error(e: Exception) -> str:
     if "Object arrays" in str(e):
         return "an object array cannot be loaded without unpickling (allow_pickle=False)"
     # anything else np.load refuses is, without pickling, not a NumPy file

@@ -32,13 +32,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chainrule._util.files import atomic_writer, check_npz
+from chainrule._util.files import DAMAGED, atomic_writer, check_npz
 from chainrule._util.toml import check_nesting
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
@@ -109,7 +108,7 @@ def _open(path: Path) -> dict[str, np.ndarray]:
         if "pickle" in str(exc):
             raise _Bad("it holds pickled objects, which are never loaded") from None
         raise _Bad(f"not a valid .npz archive ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, *DAMAGED) as exc:
         raise _Bad(f"not a valid .npz archive ({type(exc).__name__}: {exc})") from None
 
 
