@@ -109,6 +109,18 @@ def test_a_limit_variable_that_is_not_a_positive_whole_number_is_named(monkeypat
         limits.get("equations")
 
 
+def test_docs_limits_lists_every_limit_with_its_default_and_variable():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "limits.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line for line in text.splitlines()
+            if line.startswith("| ") and "`CHAINRULE_MAX_" in line}
+    assert len(rows) == len(limits.LIMITS), sorted(rows)
+    for limit in limits.LIMITS.values():
+        row = rows[limit.name.replace("_", " ").replace("chars", "characters")]
+        assert f"| {limit.default:,} |" in row and f"`{limit.variable}`" in row, row
+
+
 def test_the_nesting_check_ignores_brackets_in_strings_and_counts_real_ones():
     quoted = 'a = "' + "[" * 100 + '"\nb = \'' + "{" * 100 + "'\n"
     assert toml.parse(quoted, "q.toml") == {"a": "[" * 100, "b": "{" * 100}
