@@ -73,12 +73,16 @@ def test_a_problem_asking_for_many_epochs_is_refused(tmp_path, capsys, epochs):
     assert out == ""
 
 
-def test_raising_the_equations_limit_lets_a_longer_run_through(tmp_path, capsys, monkeypatch):
-    path = with_line(tmp_path, "[training]", "epochs = 900")
-    refused(capsys, ["explain", path], "900 steps")
-    monkeypatch.setenv("CHAINRULE_MAX_EQUATIONS", "60000")
-    code, out, err = run(capsys, ["explain", path, "--format", "json"])
-    assert code == 0, err
+def test_the_equations_limit_is_read_from_its_variable(tmp_path, capsys, monkeypatch):
+    # a 2-2-1 step is 57 equations, plus 12 for the givens and the losses: 2 steps are 127
+    path = with_line(tmp_path, "[training]", "epochs = 2")
+    monkeypatch.setenv("CHAINRULE_MAX_EQUATIONS", "126")
+    refused(capsys, ["explain", path], "2 steps", "127 equations", "limit of 126")
+    monkeypatch.setenv("CHAINRULE_MAX_EQUATIONS", "127")
+    code, out, err = run(capsys, ["explain", path])
+    assert code == 0 and "Loss per epoch" in out, err
+    monkeypatch.setenv("CHAINRULE_MAX_EQUATIONS", "lots")
+    refused(capsys, ["explain", path], "CHAINRULE_MAX_EQUATIONS", "'lots'")
 
 
 @pytest.mark.parametrize("layers", ["[2, 10000, 1]", "[784, 512, 512, 10]",

@@ -43,6 +43,16 @@ def test_a_closed_pipe_ends_quietly_with_141(tmp_path, argv):
     assert err == "", err
 
 
+def test_dev_stdout_as_the_output_is_written_through(tmp_path):
+    argv = [sys.executable, "-m", "chainrule", "explain", "blog_xor"]
+    plain = subprocess.run(argv, capture_output=True, cwd=tmp_path, env=ENV, timeout=120)
+    through = subprocess.run([*argv, "-o", "/dev/stdout"], capture_output=True, cwd=tmp_path,
+                             env=ENV, timeout=120)
+    assert through.returncode == 0 and through.stderr == b"", through.stderr
+    assert through.stdout == plain.stdout and plain.stdout.startswith(b"The blog")
+    assert os.listdir(tmp_path) == []
+
+
 WRITER = textwrap.dedent("""
     import sys, time
     from chainrule._util.files import atomic_writer

@@ -73,7 +73,7 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
     xs, ts = _examples(x, t, network)
     rate = _positive("learning_rate", learning_rate)
     epochs = _epochs(epochs)
-    _check_size(network, len(xs) * epochs)
+    check_size(network.sizes, len(xs) * epochs)
     _check_pairs(network, c)
 
     builder, per_epoch = _derive(network, c, xs, ts, rate, epochs)
@@ -271,10 +271,6 @@ def equations_needed(sizes: Sequence[int], steps: int) -> int:
     units = sum(sizes[1:])
     per_step = sizes[0] + 2 * sizes[-1] + 4 * params + 5 * units + 2
     return steps * per_step + params + 2 + steps
-
-
-def _check_size(network: Network, steps: int) -> None:
-    check_size(network.sizes, steps)
 
 
 def check_size(sizes: Sequence[int], steps: int) -> None:
