@@ -99,6 +99,19 @@ def test_a_huge_network_is_refused_before_its_weights_are_read(tmp_path, capsys,
     assert peak < 50_000_000, peak  # not one array of the network's size
 
 
+def test_training_a_network_larger_than_memory_is_refused_before_any_array(capsys):
+    memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    width = memory // 40  # 2-width-1: 4 (4 width + 1) float64 weights alone pass half of it
+    tracemalloc.start()
+    try:
+        refused(capsys, ["train", "xor", "--hidden", width, "--epochs", "1"],
+                f"2-{width}-1 network", "GB", "--hidden")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000, peak
+
+
 def test_explain_of_a_device_or_fifo_input_does_not_read_it(tmp_path, capsys):
     refused(capsys, ["explain", "/dev/zero"], "/dev/zero", "not a regular file")
     fifo = tmp_path / "in.toml"
