@@ -1,8 +1,7 @@
 """Fuzzing every file the command line reads: problem files, answer sheets, CSVs, ``.npz``
 and ``.npy`` files, well-formed but extreme and malformed, and the options of ``train`` and
-``explain``, through ``chainrule.cli.main``
-in-process. Each case ends with exit code 0, or 2 and one line on stderr; never another
-exception, never past a time bound (a watchdog), never past a memory bound (the process's
+``explain``, through ``chainrule.cli.main`` in-process. Each case ends with exit code 0 (or
+``check``'s 1: a report printed), or 2 and one line on stderr; never another exception, never past a time bound (a watchdog), never past a memory bound (the process's
 peak resident size), and never a file written outside the case's own folder.
 
 Seeded (``derandomize=True``): the same 990 cases every run, about 15 s of CPU time.

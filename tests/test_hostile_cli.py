@@ -210,6 +210,14 @@ def test_text_that_is_not_utf8_names_the_file(tmp_path, capsys, data, what):
     refused(capsys, ["check", "blog_xor", path], "odd.toml", "not UTF-8")
 
 
+@pytest.mark.parametrize("data,what", [("a,b\n1,0\n0,1\n".encode("utf-16"), "UTF-16"),
+                                       (b"a,b\n1,\xff\n", "byte 6")])
+def test_a_csv_that_is_not_utf8_names_the_file(tmp_path, capsys, data, what):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(data)
+    refused(capsys, ["train", path, "--epochs", "1"], "odd.csv", "not UTF-8", what)
+
+
 # --- one-unit softmax and missing matplotlib ----------------------------------------------------
 @pytest.mark.parametrize("option", [["--loss", "categorical_crossentropy"],
                                     ["--output-activation", "softmax"]])

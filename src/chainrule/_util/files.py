@@ -40,7 +40,7 @@ from chainrule._util import limits
 
 __all__ = ["atomic_writer", "write_text_atomic", "write_bytes_atomic", "write_output",
            "atomic_folder", "read_text", "read_bytes", "check_input_file", "check_output",
-           "check_npz", "check_folder", "MANIFEST", "DAMAGED"]
+           "check_npz", "check_folder", "check_not_binary", "MANIFEST", "DAMAGED"]
 
 PathLike = str | os.PathLike[str]
 #: The file in a folder of outputs that lists what chainrule wrote there.
@@ -355,10 +355,16 @@ def check_npz(archive: Any, path: PathLike) -> None:
 def read_text(path: PathLike, limit: str = "text_bytes") -> str:
     """A regular file's text: UTF-8 (a leading byte-order mark allowed), at most ``limit``."""
     data = read_bytes(path, limit)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise ValueError(f"{path}: is not UTF-8 text (UTF-16 or binary); save it as UTF-8")
+    check_not_binary(data[:4096], path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: is not UTF-8 text (byte {exc.start}: "
                          f"{data[exc.start:exc.start + 1]!r})") from None
+
+
+def check_not_binary(head: bytes, path: PathLike) -> None:
+    """Refuse a file whose first bytes ``head`` show UTF-16 (its byte-order mark) or binary
+    data (a NUL byte), with a line that says so, before it is decoded as UTF-8."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise ValueError(f"{path}: is not UTF-8 text (UTF-16 or binary); save it as UTF-8")

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from chainrule._util import limits
-from chainrule._util.files import DAMAGED, check_input_file, check_npz
+from chainrule._util.files import DAMAGED, check_input_file, check_not_binary, check_npz
 
 __all__ = ["DatasetInfo", "check_finite", "load_csv", "load_file", "load_npy"]
 
@@ -140,6 +140,8 @@ def _load_csv(
 def _read_rows(path: PathLike, delimiter: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The stripped header and the non-blank rows, each with its line number."""
     check_input_file(path, "data_bytes")
+    with open(path, "rb") as f:
+        check_not_binary(f.read(4096), path)
     # utf-8-sig drops the byte-order mark spreadsheet programs put before the header
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f, delimiter=delimiter, strict=True)
