@@ -12,10 +12,12 @@ Writing (``atomic_writer``, ``write_output``, ``atomic_folder``):
 - a folder, a path ending in a separator, or a file the same command reads is refused;
 - a set of files (``atomic_folder``) is built in a new folder and swapped in whole, so an
   older set never mixes with the new one — and a folder holding files chainrule did not
-  write is refused rather than replaced.
+  write is refused rather than replaced; the building folder's name holds its process id,
+  so a later run removes what a killed one left.
 
 Reading (``read_text``): only regular files, at most a limit's bytes, UTF-8; every failure is
-a ``ValueError`` that names the file.
+a ``ValueError`` that names the file. ``check_npz`` sizes an archive's arrays before one is
+decompressed; ``DAMAGED`` is what a damaged ``.npz`` or ``.npy`` raises.
 """
 
 from __future__ import annotations
