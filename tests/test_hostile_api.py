@@ -7,12 +7,14 @@ import json
 import os
 import tracemalloc
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import chainrule as cr
 from chainrule._util import files, limits, toml
+from chainrule.derive.api import equations_needed
 from chainrule.teach import MarkScheme, check
 
 NET = [([[0.5]], [0.0], "linear")]
@@ -92,8 +94,6 @@ def test_explaining_a_hundred_million_epochs_is_refused():
 
 def test_the_equations_bound_holds_for_what_is_derived():
     # the bound checked before the work is never below what the work then makes
-    from chainrule.derive.api import equations_needed
-
     for sizes, steps in (((2, 2, 1), 1), ((3, 2, 2), 2), ((1, 1), 5), ((2, 3, 3, 2), 1)):
         layers = [(np.full((a, b), 0.1), np.zeros(b), "sigmoid")
                   for a, b in zip(sizes, sizes[1:])]
@@ -110,8 +110,6 @@ def test_a_limit_variable_that_is_not_a_positive_whole_number_is_named(monkeypat
 
 
 def test_docs_limits_lists_every_limit_with_its_default_and_variable():
-    from pathlib import Path
-
     text = (Path(__file__).parents[1] / "docs" / "limits.md").read_text(encoding="utf-8")
     rows = {line.split("|")[1].strip(): line for line in text.splitlines()
             if line.startswith("| ") and "`CHAINRULE_MAX_" in line}

@@ -15,6 +15,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
+from chainrule._util import files
 from chainrule.cli import main
 
 BLOG = resources.files("chainrule").joinpath("examples/blog_xor.toml").read_text("utf-8")
@@ -336,8 +337,6 @@ def test_a_killed_run_s_building_folder_is_removed_by_the_next_run(tmp_path, cap
 
 
 def test_a_run_killed_mid_swap_gets_the_older_set_back(tmp_path, capsys):
-    from chainrule._util import files
-
     old = tmp_path / ".set.999999999.x1y2.old"  # the older set, moved aside, then a kill
     assert run(capsys, ["problem", "-o", old])[0] == 0
     key = (old / "key-1.toml").read_bytes()
