@@ -12,10 +12,12 @@ Writing (``atomic_writer``, ``write_output``, ``atomic_folder``):
 - a folder, a path ending in a separator, or a file the same command reads is refused;
 - a set of files (``atomic_folder``) is built in a new folder and swapped in whole, so an
   older set never mixes with the new one — and a folder holding files chainrule did not
-  write is refused rather than replaced.
+  write is refused rather than replaced; the building folder's name holds its process id,
+  so a later run removes what a killed one left.
 
 Reading (``read_text``): only regular files, at most a limit's bytes, UTF-8; every failure is
-a ``ValueError`` that names the file.
+a ``ValueError`` that names the file. ``check_npz`` sizes an archive's arrays before one is
+decompressed; ``DAMAGED`` is what a damaged ``.npz`` or ``.npy`` raises.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ import shutil
 import stat
 import sys
 import tempfile
+import tokenize
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -37,11 +42,15 @@ from chainrule._util import limits
 
 __all__ = ["atomic_writer", "write_text_atomic", "write_bytes_atomic", "write_output",
            "atomic_folder", "read_text", "read_bytes", "check_input_file", "check_output",
-           "check_npz", "check_folder", "MANIFEST"]
+           "check_npz", "check_folder", "check_not_binary", "MANIFEST", "DAMAGED"]
 
 PathLike = str | os.PathLike[str]
 #: The file in a folder of outputs that lists what chainrule wrote there.
 MANIFEST = ".chainrule-files.json"
+#: What ``np.load`` and reading an ``.npz`` member raise on a damaged file (a broken zip, a
+#: bad CRC, a header that does not parse), besides ``ValueError``.
+DAMAGED = (EOFError, zipfile.BadZipFile, zlib.error, SyntaxError, tokenize.TokenError,
+           KeyError, OverflowError, UnicodeDecodeError, NotImplementedError)
 
 
 # --- writing one file ---------------------------------------------------------------------
@@ -119,8 +128,11 @@ def _output_target(path: PathLike, inputs: Iterable[PathLike]) -> Path:
     text = os.fspath(path)
     if not text:
         raise ValueError("the output path is empty")
-    if text.endswith((os.sep, "/")) or Path(text).is_dir():
+    if Path(text).is_dir():
         raise ValueError(f"{text}: is a folder; give the name of a file to write")
+    if text.endswith((os.sep, "/")):
+        raise ValueError(f"{text}: ends in {text[-1]}, so names a folder; give the name of a "
+                         "file to write")
     target = Path(text) if _special(Path(text)) else Path(os.path.realpath(text))
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {text!r}: the folder "
@@ -222,7 +234,8 @@ def atomic_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> Iterat
     if not parent.is_dir():
         raise FileNotFoundError(f"cannot write {str(path)!r}: the folder {str(parent)!r} "
                                 "does not exist")
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=parent))
+    _remove_orphans(parent, target.name)
+    building = Path(tempfile.mkdtemp(prefix=_work_prefix(target), suffix=".new", dir=parent))
     try:
         yield building
         names = sorted(p.name for p in building.iterdir())
@@ -232,6 +245,35 @@ def atomic_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> Iterat
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
+
+
+def _work_prefix(target: Path) -> str:
+    # the process id in the name tells a later run whether the folder's writer is still alive
+    return f".{target.name}.{os.getpid()}."
+
+
+def _remove_orphans(parent: Path, name: str) -> None:
+    """Remove the building folders a killed run (SIGKILL, a power cut) left beside ``name``:
+    those whose process is gone."""
+    pattern = re.compile(rf"\.{re.escape(name)}\.(\d+)\.\w+\.(new|old)")
+    for entry in parent.iterdir():
+        found = pattern.fullmatch(entry.name)
+        if not found or not entry.is_dir() or _alive(int(found.group(1))):
+            continue
+        if found.group(2) == "old" and not (parent / name).exists():
+            os.rename(entry, parent / name)  # killed mid-swap: the older set comes back
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True
 
 
 def check_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> None:
@@ -259,7 +301,7 @@ def check_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> None:
 def _swap_in(building: Path, target: Path) -> None:
     old = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old",
+        old = Path(tempfile.mkdtemp(prefix=_work_prefix(target), suffix=".old",
                                     dir=target.parent))
         os.rmdir(old)
         os.rename(target, old)
@@ -315,10 +357,16 @@ def check_npz(archive: Any, path: PathLike) -> None:
 def read_text(path: PathLike, limit: str = "text_bytes") -> str:
     """A regular file's text: UTF-8 (a leading byte-order mark allowed), at most ``limit``."""
     data = read_bytes(path, limit)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise ValueError(f"{path}: is not UTF-8 text (UTF-16 or binary); save it as UTF-8")
+    check_not_binary(data[:4096], path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: is not UTF-8 text (byte {exc.start}: "
                          f"{data[exc.start:exc.start + 1]!r})") from None
+
+
+def check_not_binary(head: bytes, path: PathLike) -> None:
+    """Refuse a file whose first bytes ``head`` show UTF-16 (its byte-order mark) or binary
+    data (a NUL byte), with a line that says so, before it is decoded as UTF-8."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise ValueError(f"{path}: is not UTF-8 text (UTF-16 or binary); save it as UTF-8")

@@ -24,7 +24,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["parse", "load", "TOMLDecodeError"]
+__all__ = ["parse", "load", "check_nesting", "TOMLDecodeError"]
 
 TOMLDecodeError = tomllib.TOMLDecodeError
 
@@ -39,7 +39,7 @@ def parse(text: str, label: str, parse_float: Callable[[str], Any] = float) -> d
 
 def load(text: str, label: str, parse_float: Callable[[str], Any] = float) -> dict[str, Any]:
     """As ``parse``, but a syntax error stays a ``TOMLDecodeError`` for the caller to word."""
-    _check_depth(text, label)
+    check_nesting(text, label)
     try:
         data = tomllib.loads(text, parse_float=parse_float)
     except RecursionError:  # the depth check above makes this unreachable in practice
@@ -48,9 +48,10 @@ def load(text: str, label: str, parse_float: Callable[[str], Any] = float) -> di
     return data
 
 
-def _check_depth(text: str, label: str) -> None:
-    """Refuse arrays and tables nested deeper than the limit, counting brackets outside
-    quoted strings (a bracket in a multi-line string may be counted: an over-estimate)."""
+def check_nesting(text: str, label: str) -> None:
+    """Refuse arrays and tables (TOML) or arrays and objects (JSON) nested deeper than the
+    ``nesting`` limit, counting brackets outside quoted strings (a bracket in a multi-line
+    string may be counted: an over-estimate), before a parser recurses into them."""
     limit = limits.get("nesting")
     if text.count("[") + text.count("{") <= limit:
         return

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from chainrule._util.text import check_text
 from chainrule._util.version import __version__
 from chainrule.cli import parsers
 
@@ -69,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(f"chainrule.cli.{args.command}")
     try:
         with _terminated_as_exit():
+            if isinstance(getattr(args, "title", None), str):  # printed on every page
+                check_text(args.title, "--title")
             code = int(module.run(args) or 0)
         sys.stdout.flush()
         return code

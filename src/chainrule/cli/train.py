@@ -47,7 +47,25 @@ def output_activation(choice: str, loss: str, y: Any) -> str:
     return "linear"
 
 
+def check_memory(sizes: list[int], rows: int) -> None:
+    """Refuse, before any array is made, a network whose float64 arrays would not fit in half
+    the machine's memory: the weights four times over (weights, gradients, two optimizer
+    slots) and three arrays per layer for ``rows`` examples (net, output, gradient)."""
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not a system that says
+        return
+    params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    needed = 8 * (4 * params + 3 * rows * sum(sizes))
+    if needed > memory // 2:
+        raise ValueError(f"a {'-'.join(map(str, sizes))} network on {counted(rows, 'row')} "
+                         f"needs about {needed / 1e9:.1f} GB, more than half of this machine's "
+                         f"memory ({memory / 1e9:.1f} GB); use fewer or smaller layers "
+                         "(--hidden)")
+
+
 def build_model(args: argparse.Namespace, x: Any, y: Any) -> Any:
+    check_memory([x.shape[1], *args.hidden, y.shape[1]], len(x))
     hidden = [Dense(w, activation=args.activation) for w in args.hidden]
     out = Dense(y.shape[1], activation=output_activation(args.output_activation, args.loss, y))
     model = cr.Sequential([*hidden, out], seed=args.seed)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from chainrule._util import limits
-from chainrule._util.files import check_input_file, check_npz
+from chainrule._util.files import DAMAGED, check_input_file, check_not_binary, check_npz
 
 __all__ = ["DatasetInfo", "check_finite", "load_csv", "load_file", "load_npy"]
 
@@ -140,6 +140,8 @@ def _load_csv(
 def _read_rows(path: PathLike, delimiter: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The stripped header and the non-blank rows, each with its line number."""
     check_input_file(path, "data_bytes")
+    with open(path, "rb") as f:
+        check_not_binary(f.read(4096), path)
     # utf-8-sig drops the byte-order mark spreadsheet programs put before the header
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f, delimiter=delimiter, strict=True)
@@ -327,27 +329,27 @@ def _np_load(path: PathLike) -> np.ndarray | np.lib.npyio.NpzFile:
     check_input_file(path, "data_bytes")
     try:
         loaded = np.load(path, allow_pickle=False)
-        if isinstance(loaded, np.lib.npyio.NpzFile):
-            try:
-                check_npz(loaded, path)
-            except ValueError:
-                loaded.close()
-                raise
-        return loaded
     except EOFError:
         raise ValueError(f"{path}: empty file; expected a NumPy .npy or .npz file") from None
-    except ValueError as e:
+    except (ValueError, *DAMAGED) as e:
         raise ValueError(f"{path}: {_load_error(e)}") from None
+    if isinstance(loaded, np.lib.npyio.NpzFile):
+        try:
+            check_npz(loaded, path)  # before an array is decompressed
+        except ValueError:
+            loaded.close()
+            raise
+    return loaded
 
 
 def _read_member(archive: np.lib.npyio.NpzFile, key: str, path: PathLike) -> np.ndarray:
     try:
         return archive[key]
-    except ValueError as e:
+    except (ValueError, *DAMAGED) as e:  # a damaged member
         raise ValueError(f"{path} array {key!r}: {_load_error(e)}") from None
 
 
-def _load_error(e: ValueError) -> str:
+def _load_error(e: Exception) -> str:
     if "Object arrays" in str(e):
         return "an object array cannot be loaded without unpickling (allow_pickle=False)"
     # anything else np.load refuses is, without pickling, not a NumPy file

@@ -27,7 +27,7 @@ from chainrule.derive.solution import (
     WorkedSolution,
 )
 
-__all__ = ["explain"]
+__all__ = ["explain", "check_size", "equations_needed"]
 
 
 def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | None = None,
@@ -73,7 +73,7 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
     xs, ts = _examples(x, t, network)
     rate = _positive("learning_rate", learning_rate)
     epochs = _epochs(epochs)
-    _check_size(network, len(xs) * epochs)
+    check_size(network.sizes, len(xs) * epochs)
     _check_pairs(network, c)
 
     builder, per_epoch = _derive(network, c, xs, ts, rate, epochs)
@@ -273,11 +273,12 @@ def equations_needed(sizes: Sequence[int], steps: int) -> int:
     return steps * per_step + params + 2 + steps
 
 
-def _check_size(network: Network, steps: int) -> None:
-    """Refuse, before any work, a solution larger than the ``equations`` limit."""
-    needed = equations_needed(network.sizes, steps)
+def check_size(sizes: Sequence[int], steps: int) -> None:
+    """Refuse, before any work, a solution of ``steps`` steps of a network of layer ``sizes``
+    larger than the ``equations`` limit (a problem file checks it before reading weights)."""
+    needed = equations_needed(sizes, steps)
     if needed > limits.get("equations"):
-        shape = "-".join(map(str, network.sizes))
+        shape = "-".join(map(str, sizes))
         raise limits.exceeded("equations", needed,
                               f"a worked solution of {counted(steps, 'step')} of a {shape} "
                               "network")
@@ -285,6 +286,9 @@ def _check_size(network: Network, steps: int) -> None:
 
 def _check_pairs(network: Network, c: Conventions) -> None:
     output = network.activations[-1]
+    if output == "softmax" and network.sizes[-1] == 1:
+        raise ValueError("a softmax over one unit is always 1.0 and cannot learn; give the "
+                         "output layer 2 units or more, or use a sigmoid output")
     if output == "softmax" and c.error != "categorical_crossentropy":
         raise ValueError("a softmax output is explained with categorical_crossentropy only. "
                          f"Received: loss={c.error!r}")

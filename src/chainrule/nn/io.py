@@ -31,13 +31,14 @@ from __future__ import annotations
 
 import json
 import os
-import zipfile
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from chainrule._util.files import atomic_writer
+from chainrule._util.files import DAMAGED, atomic_writer, check_npz
+from chainrule._util.toml import check_nesting
 
 __all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
 
@@ -62,6 +63,10 @@ def save(model: Any, path: str | os.PathLike[str]) -> None:
     """
     path = Path(path)
     weights = model.get_weights()
+    bad = next((i for i, w in enumerate(weights) if not np.all(np.isfinite(w))), None)
+    if bad is not None:  # a diverged run must not replace a good checkpoint
+        raise ValueError(f"cannot save to {str(path)!r}: weight {bad} holds NaN or infinity "
+                         "(training diverged); the file is left as it was")
     text = json.dumps(_config(model), indent=1, sort_keys=True, allow_nan=False)
     arrays = {"config": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     arrays.update({f"weight_{i}": w for i, w in enumerate(weights)})
@@ -95,6 +100,7 @@ def _open(path: Path) -> dict[str, np.ndarray]:
         if not isinstance(loaded, np.lib.npyio.NpzFile):
             raise _Bad("it is a single .npy array, not a chainrule .npz archive")
         with loaded as archive:
+            _check_members(archive)
             return {name: archive[name] for name in archive.files}
     except (_Bad, FileNotFoundError, IsADirectoryError, PermissionError):
         raise
@@ -102,8 +108,23 @@ def _open(path: Path) -> dict[str, np.ndarray]:
         if "pickle" in str(exc):
             raise _Bad("it holds pickled objects, which are never loaded") from None
         raise _Bad(f"not a valid .npz archive ({exc})") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except (OSError, *DAMAGED) as exc:
         raise _Bad(f"not a valid .npz archive ({type(exc).__name__}: {exc})") from None
+
+
+def _check_members(archive: Any) -> None:
+    """Refuse, before any array is decompressed, a member a model never has or one larger
+    than the ``array_bytes`` limit: a small file can unpack into gigabytes."""
+    if "config" not in archive.files:
+        raise _Bad(f"no 'config' entry; it holds {sorted(archive.files)[:5]} (not a chainrule "
+                   "model)")
+    foreign = [n for n in archive.files if not re.fullmatch(r"config|weight_\d{1,6}", n)]
+    if foreign:
+        raise _Bad(f"it holds arrays a chainrule model never has: {sorted(foreign)[:3]}")
+    try:
+        check_npz(archive, "the archive")
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
 
 
 def _read_config(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -113,8 +134,10 @@ def _read_config(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise _Bad(f"'config' must be a 1-D uint8 array. Received: {raw.dtype} {raw.shape}")
     try:
-        config = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = raw.tobytes().decode("utf-8")
+        check_nesting(text, "'config'")
+        config = json.loads(text)
+    except ValueError as exc:  # not UTF-8, nested too deeply, or not JSON
         raise _Bad(f"'config' is not valid JSON ({exc})") from None
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         found = config.get("format") if isinstance(config, dict) else type(config).__name__

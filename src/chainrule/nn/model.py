@@ -145,6 +145,10 @@ class Sequential:
         ``fast=False`` always uses the general engine.
         """
         losses.get(loss)
+        last = self.layers[-1] if self.layers else None
+        if getattr(last, "units", None) == 1 and getattr(last, "activation", None) == "softmax":
+            raise ValueError("a softmax over one unit is always 1.0 and cannot learn; give the "
+                             "last layer 2 units or more, or use a sigmoid output")
         self.loss = losses.name_of(loss) or loss
         self.optimizer = optimizers.get(optimizer)
         self.metrics = metric_lib.check(metrics)

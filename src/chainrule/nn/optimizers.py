@@ -40,7 +40,8 @@ def _positive_rate(learning_rate: Any) -> float:
         value = float(learning_rate)
     except (TypeError, ValueError):
         value = math.nan
-    if isinstance(learning_rate, bool) or not math.isfinite(value) or value <= 0:
+    text = isinstance(learning_rate, (str, bytes))  # "0.3" is a mistake, not a number
+    if isinstance(learning_rate, bool) or text or not math.isfinite(value) or value <= 0:
         raise ValueError(
             f"learning_rate must be a finite number > 0. Received: learning_rate={learning_rate!r}"
         )

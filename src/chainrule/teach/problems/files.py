@@ -41,6 +41,7 @@ from chainrule._util.files import read_text
 from chainrule._util.text import counted
 from chainrule.calculus import losses
 from chainrule.derive import explain
+from chainrule.derive.api import check_size
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.problems import replay
@@ -185,13 +186,16 @@ def _parse(data: Mapping[str, Any], label: str) -> Problem:
     schema.check_keys(training, schema.TRAINING_KEYS, "[training]")
     loss = _loss(training.get("loss"))
     convention, switches = _convention(schema.table(data.get("convention", {}), "[convention]"))
+    epochs = schema.integer(training.get("epochs", 1), "[training] epochs")
+    examples = data["examples"]  # the work is bounded before 10⁸ weights are read or zeroed
+    check_size(sizes, epochs * (len(examples) if isinstance(examples, list) else 1))
     base = Problem(
         name=label, title=schema.text(data.get("title", ""), "title"),
         layers=tuple((np.zeros((a, b)), np.zeros(b), act)
                      for a, b, act in zip(sizes, sizes[1:], activations)),
         x=np.zeros((1, sizes[0])), t=np.zeros((1, sizes[-1])),
         learning_rate=_learning_rate(training), momentum=_momentum(training), loss=loss,
-        epochs=schema.integer(training.get("epochs", 1), "[training] epochs"),
+        epochs=epochs,
         convention=convention, switches=switches, source=_source(data.get("source", {})),
         published=_published(data.get("published", {})),
         marks=dict(schema.table(data.get("marks", {}), "[marks]")),
