@@ -137,7 +137,7 @@ def test_the_question_sheet_asks_for_every_marked_value_and_the_key_answers_it(t
     for qid in p.asked():
         eq = p.solution.equation(qid)
         assert f"${eq.printed}$" in answers
-    for given in ("$0.5$", "$-0.6$"):  # seed 7's inputs
+    for given in ("x_{1} = 0.7$", "x_{2} = -0.6$"):  # seed 7's inputs
         assert given in questions
     assert p.solution.equation("s1.out.2.1").printed not in questions
 

@@ -30,7 +30,8 @@ from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.slips.catalogue import ROUNDING, Variant, candidates, world_of
 from chainrule.teach.slips.world import World, agrees
 
-__all__ = ["ill_posed", "asked_decimals", "detectable", "applicable", "MAX_DECIMALS"]
+__all__ = ["ill_posed", "asked_decimals", "detectable", "applicable", "hidden_slip",
+           "MAX_DECIMALS"]
 
 #: The most decimals an answer is raised to (a calculator's eight, and one more).
 MAX_DECIMALS = 9
@@ -90,10 +91,11 @@ Explain = Callable[[dict[str, int]], WorkedSolution]
 
 
 def asked_decimals(solve: Explain, start: dict[str, int], asked: Sequence[str]
-                   ) -> tuple[WorkedSolution, dict[str, int]]:
-    """The solution at the decimals the answers are asked with, and those decimals per kind:
-    ``start`` raised until two significant figures and every slip show (see the module doc).
-    ``solve(decimals)`` explains the problem with decimals per kind."""
+                   ) -> tuple[WorkedSolution, dict[str, int], str | None]:
+    """The solution at the decimals the answers are asked with, those decimals per kind,
+    and the first slip that still shows in no asked value (``None``: every one shows):
+    ``start`` raised until two significant figures and every slip show (see the module
+    doc). ``solve(decimals)`` explains the problem with decimals per kind."""
     decimals = dict(start)
     solution = solve(decimals)
     for kind in {solution.equation(q).kind for q in asked}:
@@ -104,10 +106,12 @@ def asked_decimals(solve: Explain, start: dict[str, int], asked: Sequence[str]
     solution = solve(decimals)
     # a slip hidden by the rounding of the values it is computed from shows only when those
     # are printed finer too: every kind gets one more decimal, until each slip shows
-    while _hidden_slip(solution, asked) is not None and min(decimals.values()) < MAX_DECIMALS:
+    hidden = hidden_slip(solution, asked)
+    while hidden is not None and min(decimals.values()) < MAX_DECIMALS:
         decimals = {k: min(MAX_DECIMALS, n + 1) for k, n in decimals.items()}
         solution = solve(decimals)
-    return solution, decimals
+        hidden = hidden_slip(solution, asked)
+    return solution, decimals, hidden
 
 
 def detectable(solution: WorkedSolution, slip_world: World, asked: Sequence[str]) -> bool:
@@ -127,7 +131,7 @@ def applicable(solution: WorkedSolution, asked: Sequence[str]) -> list[Variant]:
             and _changes(world_of(solution, v), solution, asked)]
 
 
-def _hidden_slip(solution: WorkedSolution, asked: Sequence[str]) -> str | None:
+def hidden_slip(solution: WorkedSolution, asked: Sequence[str]) -> str | None:
     """The first applicable slip no asked value shows at the solution's decimals."""
     for variant in applicable(solution, asked):
         if not detectable(solution, world_of(solution, variant), asked):
