@@ -15,7 +15,6 @@ its box, the HTML sheet estimates its height), so a sheet always has one page pe
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -111,11 +110,6 @@ class Grid:
     columns: int
     symbol_cm: float
     box_cm: float
-
-    def rows(self, problem: GeneratedProblem) -> int:
-        """Rows of boxes the whole page has (a part starts a new row)."""
-        return sum(math.ceil(len(p.asked) / self.columns)
-                   for _, found in parts(problem) for p in found)
 
 
 def grid(problem: GeneratedProblem) -> Grid:

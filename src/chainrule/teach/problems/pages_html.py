@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
+from chainrule.derive.symbol import Partial
 from chainrule.render._html import page
 from chainrule.teach.problems.drawing import svg
 from chainrule.teach.problems.pages import (
@@ -154,8 +155,10 @@ def _height(p: GeneratedProblem, layout: Grid, drawing: str, key: bool) -> float
     figure = min(FIGURE_MM[1], FIGURE_MM[0] * h / w)
     given_rows = sum(1 + -(-len(eqs) // 3) for _, eqs in givens(p))
     steps = parts(p)
-    parts_count = sum(len(found) for _, found in steps)
+    answers = 0.0
+    for part in (part for _, found in steps for part in found):
+        tall = any(isinstance(eq.symbol, Partial) for eq in part.asked)  # ∂E/∂w: a fraction
+        answers += 7.5 + (10.5 if tall else 8.4) * -(-len(part.asked) // layout.columns)
     rules_lines = len(rules_text(p)) / 120 + 1
     return (17 + (0 if key else 9) + 5 * rules_lines + max(figure, 4.4 * given_rows + 6)
-            + 8 + (6 * len(steps) if len(steps) > 1 else 0) + 7.5 * parts_count
-            + 8.4 * layout.rows(p) + 8)
+            + 8 + (6 * len(steps) if len(steps) > 1 else 0) + answers + 8)
