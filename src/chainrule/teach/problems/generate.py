@@ -148,6 +148,9 @@ def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *,
     sizes = parse_arch(arch) if isinstance(arch, str) else tuple(arch)
     loss = losses.get(loss).name
     acts = _activations(activation, len(sizes) - 1, loss)
+    if acts[-1] == "softmax" and sizes[-1] < 2:
+        raise ValueError("a softmax output (categorical cross-entropy) needs 2 output units or "
+                         f"more. Received: arch={'-'.join(map(str, sizes))!r}")
     c = get(convention, decimals=answer_decimals, error=loss, momentum=momentum, carry=carry)
     _check_decimals(decimals)
     marks = marks or MarkScheme()
@@ -234,6 +237,10 @@ def _activations(spec: str | Sequence[str], depth: int, loss: str) -> tuple[str,
     if len(names) != depth:
         raise ValueError(f"activation: expected one name, or one per weight layer ({depth}). "
                          f"Received: {spec!r}")
+    needed = _OUTPUT_OF_LOSS.get(loss)
+    if needed is not None and names[-1] != needed:
+        raise ValueError(f"loss {loss} needs a {needed} output layer. Received: "
+                         f"activation={spec!r}")
     return tuple(names)
 
 
