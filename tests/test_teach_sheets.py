@@ -221,7 +221,8 @@ def test_the_html_sheets_print_one_variant_a_page(browser, exam, problems):
         pdf = page.pdf(format="A4", prefer_css_page_size=True)
         assert pdf_pages(pdf) == len(problems), name
         # and each page is one variant: every variant but the last breaks the page after it,
-        # and each, zoomed as it is (the height includes its zoom), is no taller than an A4 page's 273 mm between margins
+        # and each, zoomed as it is (its height includes the zoom), is no taller than the
+        # 273 mm of an A4 page between its margins
         page.set_viewport_size({"width": 703, "height": 1000})  # 186 mm: A4 less margins
         page.emulate_media(media="print")
         laid_out = page.evaluate("""() => [...document.querySelectorAll('.variant')].map(s =>

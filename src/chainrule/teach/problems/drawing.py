@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from chainrule.derive.solution import Section, Step, WorkedSolution
 from chainrule.render import diagram
-from chainrule.render._netview import Unit, View, from_solution
+from chainrule.render._netview import Edge, Unit, View, from_solution
 from chainrule.render.latex_math import number, symbol_latex, width
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,7 +37,7 @@ __all__ = ["question_solution", "svg", "tikz", "LABELLED_UNITS"]
 #: Edge labels name their weight (v_11 = 0.9) when no layer of the pair has more units;
 #: wider pairs print the value alone, as the SVG diagram does.
 LABELLED_UNITS = 4
-DX, DY = 4.2, 1.7         # cm between columns and between neurons at most
+DX, DY = 4.2, 2.0         # cm between columns and between neurons at most
 WIDTH, HEIGHT = 7.4, 6.6  # cm the picture may take at most (before its captions)
 
 
@@ -123,21 +123,48 @@ def _overlap(a: Box, b: Box) -> bool:
 
 def _labels(view: View, at: dict[tuple[int, int], Point], named: bool, taken: list[Box]
             ) -> list[str]:
-    """Each edge's weight, at the clear spot along the edge nearest its preferred one
-    (0.25 + 0.45·(k − 1)/(n − 1) into the k-th of n units); greedy and deterministic."""
+    """Each weight's label, layer by layer: named (v_11 = 0.9) where every label of the
+    layer finds a clear spot, else the value alone; where even those do not all fit, each
+    at its preferred spot. A shared bias is labelled once."""
     out = []
-    for e in view.edges:
+    for layer in range(1, len(view.units)):
+        edges = list({e.param: e for e in reversed(view.edges) if e.layer == layer}.values())
+        edges.reverse()  # the first edge of each parameter, in drawing order
+        placed = None
+        for names, force in ((True, False), (False, False), (False, True)):
+            if names and not named:
+                continue
+            placed = _place(edges, at, names, taken, force)
+            if placed is not None:
+                break
+        for box, label in placed or []:
+            taken.append(box)
+            out.append(rf"\node[weight] at ({box[0]:.2f},{box[1]:.2f}) {{${label}$}};")
+    return out
+
+
+def _place(edges: list[Edge], at: dict[tuple[int, int], Point], named: bool,
+           taken: list[Box], force: bool) -> list[tuple[Box, str]] | None:
+    """Each edge's label at the clear spot along its edge nearest its preferred one
+    (0.25 + 0.45·(k − 1)/(n − 1) into the k-th of n units); greedy and deterministic. None
+    when one finds no clear spot, unless ``force`` (then it takes its preferred spot)."""
+    mine: list[Box] = []
+    out = []
+    for e in edges:
         label = f"{symbol_latex(e.symbol)} = {number(e.before)}" if named else number(e.before)
         (x0, y0), (x1, y1) = at[(e.layer - 1, e.source)], at[(e.layer, e.target)]
         targets = max(i for (layer, i) in at if layer == e.layer)
         preferred = 0.5 if targets == 1 else 0.25 + 0.45 * (e.target - 1) / (targets - 1)
-        half = (_text_cm(f"${label}$") / 2 + 0.05, 0.17)
+        tall = named and "^" in label  # a superscript: w^{(2)}_{11}
+        half = (_text_cm(f"${label}$") / 2 + 0.05, 0.22 if tall else 0.17)
         spots = sorted((0.15 + 0.025 * k for k in range(29)),
                        key=lambda t: (round(abs(t - preferred), 6), t))
         boxes = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0)) + half for t in spots]
-        box = next((b for b in boxes if not any(_overlap(b, o) for o in taken)), boxes[0])
-        taken.append(box)
-        out.append(rf"\node[weight] at ({box[0]:.2f},{box[1]:.2f}) {{${label}$}};")
+        box = next((b for b in boxes if not any(_overlap(b, o) for o in taken + mine)), None)
+        if box is None and not force:
+            return None
+        mine.append(box or boxes[0])
+        out.append((box or boxes[0], label))
     return out
 
 
@@ -170,6 +197,7 @@ def _captions(view: View, at: dict[tuple[int, int], Point], bottom: float) -> li
             what = "input"
         else:
             kind = "output" if layer == last else ("hidden" if last == 2 else f"hidden {layer}")
-            what = f"{kind} ({view.activations[layer].replace('_', ' ')})"
-        out.append(rf"\node[value, anchor=north] at ({x:.2f},{bottom - 0.55:.2f}) {{{what}}};")
+            what = rf"{kind}\\({view.activations[layer].replace('_', ' ')})"
+        out.append(rf"\node[value, anchor=north, align=center] at ({x:.2f},{bottom - 0.55:.2f}) "
+                   rf"{{{what}}};")
     return out

@@ -41,6 +41,10 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parindent}{0pt}
 \setlength{\fboxsep}{3pt}
 \newsavebox{\variantbox}
+\newsavebox{\netbox}
+% the network's picture, scaled down to the width of its column if it is wider
+\newcommand{\fitwidth}{\ifdim\wd\netbox>\linewidth
+  \resizebox{\linewidth}{!}{\usebox{\netbox}}\else\usebox{\netbox}\fi}
 % an answer box #1 wide holding #2 (empty on the question sheet)
 \newcommand{\answerbox}[2]{\fbox{\makebox[#1][r]{\rule[-0.8ex]{0pt}{3ex}#2}}}
 % the variant's box, scaled down to the page's height if it is taller
@@ -77,7 +81,8 @@ def _heading(p: GeneratedProblem, title: str, key: bool) -> list[str]:
 
 def _top(p: GeneratedProblem) -> list[str]:
     """The drawing of the network beside the table of given values."""
-    lines = [r"\begin{minipage}[c]{0.6\linewidth}\centering", tikz(p), r"\end{minipage}\hfill",
+    lines = [r"\begin{minipage}[c]{0.6\linewidth}\centering", r"\begin{lrbox}{\netbox}", tikz(p),
+             r"\end{lrbox}\fitwidth", r"\end{minipage}\hfill",
              r"\begin{minipage}[c]{0.38\linewidth}\small\textbf{Given}\par\smallskip",
              r"\renewcommand{\arraystretch}{1.15}\begin{tabular}{@{}lll@{}}"]
     for name, eqs in givens(p):
