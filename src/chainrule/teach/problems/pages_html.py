@@ -38,7 +38,7 @@ __all__ = ["exam_html", "CSS", "PAGE_MM"]
 
 #: The printable height of an A4 page with 12 mm margins, in mm.
 PAGE_MM = 273.0
-FIGURE_MM = (111.0, 68.0)  # the drawing's width on the page and its greatest height
+FIGURE_MM = (115.0, 78.0)  # the drawing's width on the page and its greatest height
 
 CSS = """
 @page{size:A4;margin:12mm}
@@ -55,7 +55,7 @@ body{font-family:"DejaVu Serif",Georgia,serif;margin:0;background:#e8e8e8;color:
 .fields .short{width:40mm}.fields .box{border:1px solid #000;padding:0 2mm}
 .rules{border:1px solid #000;padding:2mm 3mm;margin:0 0 3mm;font-size:10pt;line-height:1.35}
 .top{display:flex;gap:4mm;align-items:center}
-.top figure{flex:0 0 60%;margin:0}.top svg{display:block;width:100%;height:auto;max-height:68mm}
+.top figure{flex:0 0 62%;margin:0}.top svg{display:block;width:100%;height:auto;max-height:78mm}
 .given{flex:1;font-size:9.5pt}.given table{border-collapse:collapse}
 .given td{padding:0 3mm 0 0;white-space:nowrap}
 .given th{text-align:left;font-style:italic;font-weight:normal;padding:1mm 0 0}
