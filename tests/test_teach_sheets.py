@@ -11,7 +11,6 @@ installs them.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -24,10 +23,8 @@ from chainrule.teach.problems.drawing import question_solution
 from chainrule.teach.problems.generate import generate_problem, generate_problems
 from chainrule.teach.problems.rules import rules_text
 from chainrule.teach.problems.sheets import write_problem_set
+from test_viz_html import browser  # noqa: F401 - the headless Chromium fixture, shared
 
-CHROMIUM = os.environ.get("CHAINRULE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
 HOSTILE = "Intro to NNs <script>alert(1)</script> & 100% $x$ #1 ~ \\ {x}_^"
 
 
@@ -195,20 +192,6 @@ def test_the_latex_sheets_compile_with_one_variant_a_page(exam, problems):
             info = subprocess.run(["pdfinfo", str(exam / f"{name}.pdf")], capture_output=True,
                                   text=True).stdout
             assert re.search(rf"^Pages:\s+{len(problems)}$", info, re.M), info
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright for Python is not installed (pip install playwright)")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainrule.teach.problems.generate import GeneratedProblem
 
 __all__ = ["Part", "parts", "step_parts", "givens", "Grid", "grid", "marks_text", "num",
-           "DEFAULT_HEADING"]
+           "total", "Wording", "wording", "DEFAULT_HEADING"]
 
 #: The page's heading when the sheet has no title of its own.
 DEFAULT_HEADING = "Backpropagation"
@@ -120,3 +120,27 @@ def grid(problem: GeneratedProblem) -> Grid:
     box_cm = max(2.0, 0.2 * max(len(eq.printed) for eq in asked) + 0.5)
     cell = symbol_cm + box_cm + 0.8  # the gaps, and a mark count beside a box
     return Grid(max(1, min(MAX_COLUMNS, int(TEXT_WIDTH_CM // cell))), symbol_cm, box_cm)
+
+
+def total(problem: GeneratedProblem) -> float:
+    """The marks of the whole question."""
+    return sum(part.total for _, found in parts(problem) for part in found)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """The words of a page: under the heading, over the answer table, after the total."""
+
+    subtitle: str
+    answers: str
+    after_total: str
+
+
+def wording(problem: GeneratedProblem, key: bool) -> Wording:
+    """The words of the question page (``key=False``) or of the answer key's page."""
+    if not key:
+        return Wording("One training step by backpropagation",
+                       "write each value, rounded as the rules say, in its box", "")
+    return Wording("Answer key", "the answers as the key prints them",
+                   " A value right from the student's own earlier values earns "
+                   f"{num(problem.marks.fraction * 100)}% of its marks.")

@@ -27,6 +27,8 @@ from chainrule.teach.problems.pages import (
     marks_text,
     num,
     parts,
+    total,
+    wording,
 )
 from chainrule.teach.problems.rules import rules_text
 
@@ -86,11 +88,11 @@ def _variant(p: GeneratedProblem, heading: str, key: bool) -> str:
     drawing = svg(p)
     zoom = min(1.0, PAGE_MM / (1.04 * _height(p, layout, drawing, key)))  # 4 % to spare
     style = f' style="zoom:{zoom:.3f}"' if zoom < 1 else ""
-    what = "Answer key" if key else "One training step by backpropagation"
+    words = wording(p, key)
     out = [f'<section class="variant" data-variant="{p.number}"{style}>',
            f'<div class="head"><h1>{escape(heading)}</h1>'
            f'<span class="number">Variant {p.number}</span></div>',
-           f'<p class="sub">{what}</p>']
+           f'<p class="sub">{words.subtitle}</p>']
     if not key:
         out.append('<div class="fields"><span>Name <span class="line"></span></span>'
                    '<span>Student ID <span class="line short"></span></span>'
@@ -119,19 +121,15 @@ def _givens(p: GeneratedProblem) -> str:
 
 
 def _answers(p: GeneratedProblem, layout: Grid, key: bool) -> list[str]:
-    head = ("the answers as the key prints them" if key
-            else "write each value, rounded as the rules say, in its box")
-    out = [f"<h2>Answers <span style=\"font-weight:normal\">— {head}.</span></h2>"]
+    words = wording(p, key)
+    out = [f"<h2>Answers <span style=\"font-weight:normal\">— {words.answers}.</span></h2>"]
     steps = parts(p)
     for step, found in steps:
         if len(steps) > 1:
             out.append(f"<h4>Step {step.index} (example {step.example})</h4>")
         out += [_part(part, layout, key) for part in found]
-    total = sum(part.total for _, found in steps for part in found)
-    follow = (f" A value right from the student's own earlier values earns "
-              f"{num(p.marks.fraction * 100)}% of its marks." if key else "")
-    return out + [f'<p class="total">Total: {marks_text(total)}.<span '
-                  f'style="font-weight:normal">{follow}</span></p>']
+    return out + [f'<p class="total">Total: {marks_text(total(p))}.<span '
+                  f'style="font-weight:normal">{escape(words.after_total)}</span></p>']
 
 
 def _part(part: Part, layout: Grid, key: bool) -> str:

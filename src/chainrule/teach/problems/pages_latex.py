@@ -23,6 +23,8 @@ from chainrule.teach.problems.pages import (
     marks_text,
     num,
     parts,
+    total,
+    wording,
 )
 from chainrule.teach.problems.rules import rules_latex
 
@@ -67,7 +69,7 @@ def exam_latex(problems: Sequence[GeneratedProblem], *, title: str = "",
 
 
 def _heading(p: GeneratedProblem, title: str, key: bool) -> list[str]:
-    what = "Answer key" if key else "One training step by backpropagation"
+    what = wording(p, key).subtitle
     lines = [rf"{{\Large\bfseries {latex_text(title or DEFAULT_HEADING)}}}\hfill"
              rf"{{\Large Variant {p.number}}}\par\smallskip",
              rf"{{\large {what}}}\par\medskip"]
@@ -94,20 +96,16 @@ def _top(p: GeneratedProblem) -> list[str]:
 
 
 def _answers(p: GeneratedProblem, key: bool) -> list[str]:
-    layout = grid(p)
-    total = sum(part.total for _, found in parts(p) for part in found)
-    head = ("the answers as the key prints them" if key
-            else "write each value, rounded as the rules say, in its box")
-    lines = [rf"\textbf{{Answers}} --- {head}.\par"]
+    layout, words = grid(p), wording(p, key)
+    lines = [rf"\textbf{{Answers}} --- {words.answers}.\par"]
     steps = parts(p)
     for step, found in steps:
         if len(steps) > 1:
             lines.append(rf"\smallskip\textbf{{Step {step.index}}} (example {step.example})\par")
         for part in found:
             lines += _part(part, layout, key)
-    follow = (rf" A value right from the student's own earlier values earns "
-              rf"{num(p.marks.fraction * 100)}\% of its marks." if key else "")
-    return lines + [rf"\medskip\textbf{{Total: {marks_text(total)}.}}{follow}\par"]
+    return lines + [rf"\medskip\textbf{{Total: {marks_text(total(p))}.}}"
+                    rf"{latex_text(words.after_total)}\par"]
 
 
 def _part(part: Part, layout: Grid, key: bool) -> list[str]:

@@ -45,6 +45,7 @@ from chainrule.teach.problems.pages import (
     num,
     parts,
     step_parts,
+    total,
 )
 from chainrule.teach.problems.pages_html import exam_html
 from chainrule.teach.problems.pages_latex import exam_latex
@@ -80,8 +81,7 @@ def question_markdown(problems: Sequence[GeneratedProblem], *, title: str = "") 
                 values = ", ".join(_m(eq) for eq in part.asked)
                 lines += [f"({part.letter}) **{part.title}** [{marks_text(part.total)}]: "
                           f"{values}.", ""]
-        total = sum(part.total for _, found in steps for part in found)
-        lines += [f"Total: {marks_text(total)}.", ""]
+        lines += [f"Total: {marks_text(total(p))}.", ""]
     return "\n".join(lines)
 
 
