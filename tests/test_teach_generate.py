@@ -16,6 +16,7 @@ from chainrule.teach.problems.generate import (
     generate_problems,
     ill_posed,
 )
+from chainrule.teach.problems.posed import hidden_slip
 from chainrule.teach.problems.sheets import key_toml, problem_toml, write_problem_set
 
 ARCHS = ["2-2-1", "2-3-2", "3-2-1", "2-2-2-1"]
@@ -202,3 +203,19 @@ def test_every_asked_answer_keeps_two_significant_figures():
         for qid in p.asked():
             digits = p.solution.equation(qid).printed.lstrip("-").replace(".", "").lstrip("0")
             assert len(digits) >= 2, (seed, qid, p.solution.equation(qid).printed)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"loss": "bce", "activation": "relu"}, {"loss": "cce", "arch": "2-2-3"},
+    {"momentum": 0.9}, {"carry": "rounded", "convention": "han"},
+    {"activation": "tanh,linear", "loss": "mse"}, {"answer_decimals": 1},
+])
+def test_every_option_keeps_each_slip_visible_and_two_significant_figures(kwargs):
+    for seed in (1, 2):
+        p = generate_problem(seed=seed, **kwargs)
+        assert hidden_slip(p.solution, p.asked()) is None, (kwargs, seed)
+        for qid in p.asked():
+            digits = p.solution.equation(qid).printed.lstrip("-").replace(".", "").lstrip("0")
+            assert len(digits) >= 2, (kwargs, seed, qid, p.solution.equation(qid).printed)
+        if kwargs.get("answer_decimals") == 1:  # one decimal is too few for most values
+            assert p.raised and all(n > 1 for n in p.raised.values()), p.raised
