@@ -11,6 +11,7 @@ installs them.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -215,3 +216,23 @@ def test_the_html_sheets_print_one_variant_a_page(browser, exam, problems):
         assert [b for b, _ in laid_out] == ["page"] * (len(problems) - 1) + ["auto"], name
         assert all(height <= 273 for _, height in laid_out), (name, laid_out)
         assert [u for u in requests if not u.startswith(("file:", "data:"))] == [], name
+
+
+def test_a_marks_file_sets_the_marks_the_pages_print(tmp_path, capsys):
+    marks = tmp_path / "marks.toml"
+    marks.write_text("[marks]\nupdate = 2\nfollow_through = 0.5\n\n[marks.symbols]\n"
+                     '"E" = 3\n', encoding="utf-8")
+    out = tmp_path / "set"
+    assert main(["problem", "--arch", "2-2-1", "--seed", "5", "--marks", str(marks),
+                 "-o", str(out)]) == 0
+    capsys.readouterr()
+    # 2-2-1: 9 updates at 2 marks, E at 3; 6 forward values at 1
+    for name in ("questions.html", "questions.tex"):
+        page = (out / name).read_text(encoding="utf-8")
+        assert "[18 marks, 2 marks each]" in page and "[3 marks]" in page, name
+        assert "[6 marks, 1 mark each]" in page, name
+    key = (out / "answers.html").read_text(encoding="utf-8")
+    assert "earns 50% of its marks" in key
+    # the problem file carries the scheme: chainrule check marks the key out of what was printed
+    assert main(["check", str(out / "problem-1.toml"), str(out / "key-1.toml"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["out_of"] == 6 + 3 + 17 + 18

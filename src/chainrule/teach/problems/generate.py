@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,9 @@ from chainrule._util import limits
 from chainrule.calculus import activations, losses
 from chainrule.derive import ConsistencyError, explain, ids
 from chainrule.derive.conventions import Conventions, get
-from chainrule.derive.solution import WorkedSolution
+from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.grading.marks import MarkScheme
+from chainrule.teach.grading.names import NameTable
 from chainrule.teach.problems.posed import asked_decimals, ill_posed
 
 __all__ = ["GeneratedProblem", "generate_problem", "generate_problems", "ill_posed",
@@ -94,6 +96,14 @@ class GeneratedProblem:
         """Ids of the values the question asks for (those with marks), step by step."""
         return _asked(self.solution, self.marks)
 
+    def marks_of(self, eq: Equation) -> float:
+        """The marks of value ``eq`` under the problem's scheme (its symbols resolved)."""
+        return self.marks.for_equation(eq, self._by_symbol)
+
+    @cached_property
+    def _by_symbol(self) -> dict[str, float]:
+        return symbol_marks(self.solution, self.marks)
+
     def key(self, step: int = 1) -> dict[str, str]:
         """The answer key of step ``step``: printed symbol → printed value."""
         sid = ids.step(step)
@@ -102,8 +112,26 @@ class GeneratedProblem:
 
 
 def _asked(solution: WorkedSolution, marks: MarkScheme) -> list[str]:
+    by_symbol = symbol_marks(solution, marks)
     return [eq.id for step in solution.shown_steps for eq in step.equations()
-            if marks.for_equation(eq, {}) > 0]
+            if marks.for_equation(eq, by_symbol) > 0]
+
+
+def symbol_marks(solution: WorkedSolution, marks: MarkScheme) -> dict[str, float]:
+    """The scheme's marks per symbol (``[marks.symbols]``), resolved to equation ids as
+    ``chainrule check`` resolves them; an unknown name raises ``ValueError``."""
+    if not marks.symbols:
+        return {}
+    table = NameTable([eq for eq in solution.equations.values()
+                       if eq.step is not None or eq.kind == "loss"],
+                      solution.shown[0] if solution.shown else solution.steps[0].id)
+    out = {}
+    for name, value in marks.symbols.items():
+        try:
+            out[table.resolve(name)] = float(value)
+        except ValueError as exc:
+            raise ValueError(f"mark scheme: {exc}") from None
+    return out
 
 
 def parse_arch(arch: str) -> tuple[int, ...]:

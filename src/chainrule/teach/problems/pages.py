@@ -68,11 +68,11 @@ def step_parts(problem: GeneratedProblem, step: Step, first_letter: int = 0) -> 
     """The parts of one step, lettered from ``first_letter`` (0 → a)."""
     out = []
     for section in step.sections:
-        asked = tuple(eq for eq in section if problem.marks.for_equation(eq, {}) > 0)
+        asked = tuple(eq for eq in section if problem.marks_of(eq) > 0)
         if asked:
             letter = "abcdefghijklmnopqrstuvwxyz"[(first_letter + len(out)) % 26]
             out.append(Part(letter, section.name, SECTION_TITLES[section.name].capitalize(),
-                            asked, tuple(problem.marks.for_equation(eq, {}) for eq in asked)))
+                            asked, tuple(problem.marks_of(eq) for eq in asked)))
     return out
 
 

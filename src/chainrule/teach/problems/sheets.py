@@ -36,6 +36,7 @@ from chainrule.derive.solution import Equation
 from chainrule.render._latex import PREAMBLE
 from chainrule.render._markdown import escape as md_escape
 from chainrule.render.latex_math import number, symbol_latex
+from chainrule.teach.grading.marks import DEFAULT_MARKS, MarkScheme
 from chainrule.teach.grading.report import SECTION_TITLES
 from chainrule.teach.problems.generate import GeneratedProblem
 from chainrule.teach.problems.pages import (
@@ -148,7 +149,22 @@ def problem_toml(problem: GeneratedProblem) -> str:
         lines.append(f"momentum = {c.momentum!r}")
     lines += ["", "[convention]", f'name = "{c.name}"']
     lines += [f"{k} = {_toml_value(v)}" for k, v in _switches(c).items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _marks_toml(problem.marks)) + "\n"
+
+
+def _marks_toml(marks: MarkScheme) -> list[str]:
+    """The ``[marks]`` table of a scheme that is not the default, so that ``chainrule check``
+    and ``grade`` mark as the sheet printed."""
+    kinds = {k: v for k, v in marks.kinds.items() if DEFAULT_MARKS.get(k) != v}
+    if not kinds and not marks.symbols and marks.follow_through is None:
+        return []
+    lines = ["", "[marks]"] + [f"{k} = {_toml_value(v)}" for k, v in kinds.items()]
+    if marks.follow_through is not None:
+        lines.append(f"follow_through = {_toml_value(marks.follow_through)}")
+    if marks.symbols:
+        lines += ["", "[marks.symbols]"]
+        lines += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in marks.symbols.items()]
+    return lines
 
 
 def _switches(c: Conventions) -> dict[str, object]:
