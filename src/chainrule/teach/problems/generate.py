@@ -39,7 +39,7 @@ from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.grading.marks import MarkScheme
 from chainrule.teach.grading.names import NameTable
-from chainrule.teach.problems.posed import asked_decimals, ill_posed
+from chainrule.teach.problems.posed import applicable, asked_decimals, ill_posed, judge
 
 __all__ = ["GeneratedProblem", "generate_problem", "generate_problems", "ill_posed",
            "parse_arch", "ACTIVATIONS"]
@@ -227,11 +227,12 @@ def _posed(solve: Solve, c: Conventions, marks: MarkScheme
     the 2 % a slip moves some value by always shows at nine decimals)."""
     judged = solve(c.replace(carry="full"))
     asked = _asked(judged, marks)
-    reason = ill_posed(judged, asked)
+    reason, changes = judge(judged, asked)
     if reason is not None:
         return None, reason
+    applies = {(v.slip, v.where) for v in applicable(judged, asked, changes)}
     solution, places, hidden = asked_decimals(lambda d: solve(c.replace(decimals=d)),
-                                              dict(c.decimals), asked)
+                                              dict(c.decimals), asked, applies)
     if hidden is not None:
         return None, f"the slip {hidden} shows in no asked value"
     return (solution, places), None
