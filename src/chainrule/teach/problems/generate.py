@@ -175,10 +175,7 @@ def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *,
     """
     sizes = parse_arch(arch) if isinstance(arch, str) else tuple(arch)
     loss = losses.get(loss).name
-    acts = _activations(activation, len(sizes) - 1, loss)
-    if acts[-1] == "softmax" and sizes[-1] < 2:
-        raise ValueError("a softmax output (categorical cross-entropy) needs 2 output units or "
-                         f"more. Received: arch={'-'.join(map(str, sizes))!r}")
+    acts = _activations(activation, sizes, loss)
     c = get(convention, decimals=answer_decimals, error=loss, momentum=momentum, carry=carry)
     _check_decimals(decimals)
     marks = marks or MarkScheme()
@@ -248,8 +245,10 @@ def generate_problems(arch: str = "2-2-1", *, variants: int = 1, **kwargs: Any
     return [generate_problem(arch, number=n, **kwargs) for n in range(1, variants + 1)]
 
 
-def _activations(spec: str | Sequence[str], depth: int, loss: str) -> tuple[str, ...]:
+def _activations(spec: str | Sequence[str], sizes: tuple[int, ...], loss: str
+                 ) -> tuple[str, ...]:
     """One activation per weight layer, from one name (every hidden layer) or one per layer."""
+    depth = len(sizes) - 1
     names = [n.strip() for n in spec.split(",")] if isinstance(spec, str) else list(spec)
     for name in names:
         if name not in ACTIVATIONS + ("linear", "softmax"):
@@ -270,6 +269,9 @@ def _activations(spec: str | Sequence[str], depth: int, loss: str) -> tuple[str,
     if needed is not None and names[-1] != needed:
         raise ValueError(f"loss {loss} needs a {needed} output layer. Received: "
                          f"activation={spec!r}")
+    if names[-1] == "softmax" and sizes[-1] < 2:
+        raise ValueError("a softmax output (categorical cross-entropy) needs 2 output units or "
+                         f"more. Received: arch={'-'.join(map(str, sizes))!r}")
     return tuple(names)
 
 
