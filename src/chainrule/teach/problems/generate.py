@@ -11,8 +11,9 @@ A problem is drawn from ``np.random.default_rng([seed, number])`` until it is *w
 value non-zero, every applicable slip changing some asked value): every weight, bias and
 input a non-zero multiple of 10^−decimals of magnitude at most 0.9 (inputs up to 1). What
 is drawn depends on the seed, the network, the loss and the bias form only — never on the
-answer decimals, which are then raised where needed (``posed.asked_decimals``: two
-significant figures, every slip visible) and reported in ``raised``.
+answer decimals or the carry (a draw is judged at full precision): the decimals are then
+raised where needed (``posed.asked_decimals``: two significant figures, every slip visible)
+and reported in ``raised``; a slip that no decimals can show redraws.
 
 Targets are the ends of a bounded output's range (0 or 1 for a sigmoid output, −1 or 1 for
 tanh and the bipolar sigmoid), one-hot for a softmax output, and a multiple of 10^−decimals
