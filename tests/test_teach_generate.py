@@ -16,6 +16,7 @@ from chainrule.teach.problems.generate import (
     generate_problems,
     ill_posed,
 )
+from chainrule.teach.problems.posed import hidden_slip
 from chainrule.teach.problems.sheets import key_toml, problem_toml, write_problem_set
 
 ARCHS = ["2-2-1", "2-3-2", "3-2-1", "2-2-2-1"]
@@ -103,6 +104,9 @@ def test_targets_fit_the_output_activation():
     ({"arch": "2-10-1"}, "arch must be"), ({"activation": "softmax"}, "unknown activation"),
     ({"decimals": 0}, "decimals must be 1, 2 or 3"), ({"convention": "nope"},
                                                        "unknown convention"),
+    ({"loss": "cce"}, "needs 2 output units or more"), ({"loss": "nope"}, "unknown loss"),
+    ({"loss": "bce", "activation": "relu,tanh"}, "needs a sigmoid output layer"),
+    ({"momentum": 1.0}, "momentum must be in"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -137,7 +141,7 @@ def test_the_question_sheet_asks_for_every_marked_value_and_the_key_answers_it(t
     for qid in p.asked():
         eq = p.solution.equation(qid)
         assert f"${eq.printed}$" in answers
-    for given in ("$0.5$", "$-0.6$"):  # seed 7's inputs
+    for given in ("x_{1} = 0.7$", "x_{2} = -0.6$"):  # seed 7's inputs
         assert given in questions
     assert p.solution.equation("s1.out.2.1").printed not in questions
 
@@ -184,11 +188,13 @@ def test_every_generator_option_writes_a_problem_its_key_gets_full_marks_on(kwar
         assert sorted(p.t) == [0.0, 0.0, 1.0] and p.layers[-1][2] == "softmax"
 
 
-def test_the_problem_drawn_does_not_depend_on_the_answer_decimals():
-    for seed in range(10):
-        drawn = {tuple(map(str, generate_problem("2-3-1", seed=seed, answer_decimals=d).layers))
+@pytest.mark.parametrize("kwargs", [{}, {"carry": "rounded"}, {"convention": "han"}])
+def test_the_problem_drawn_does_not_depend_on_the_answer_decimals(kwargs):
+    # rounded carry (han carries rounded values) too: a draw is judged at full precision
+    for seed in range(4):
+        drawn = {repr(generate_problem("2-3-1", seed=seed, answer_decimals=d, **kwargs).layers)
                  for d in (1, 2, 4, 6)}
-        assert len(drawn) == 1, seed
+        assert len(drawn) == 1, (seed, kwargs)
 
 
 def test_every_asked_answer_keeps_two_significant_figures():
@@ -197,3 +203,19 @@ def test_every_asked_answer_keeps_two_significant_figures():
         for qid in p.asked():
             digits = p.solution.equation(qid).printed.lstrip("-").replace(".", "").lstrip("0")
             assert len(digits) >= 2, (seed, qid, p.solution.equation(qid).printed)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"loss": "bce", "activation": "relu"}, {"loss": "cce", "arch": "2-2-3"},
+    {"momentum": 0.9}, {"carry": "rounded", "convention": "han"},
+    {"activation": "tanh,linear", "loss": "mse"}, {"answer_decimals": 1},
+])
+def test_every_option_keeps_each_slip_visible_and_two_significant_figures(kwargs):
+    for seed in (1, 2):
+        p = generate_problem(seed=seed, **kwargs)
+        assert hidden_slip(p.solution, p.asked()) is None, (kwargs, seed)
+        for qid in p.asked():
+            digits = p.solution.equation(qid).printed.lstrip("-").replace(".", "").lstrip("0")
+            assert len(digits) >= 2, (kwargs, seed, qid, p.solution.equation(qid).printed)
+        if kwargs.get("answer_decimals") == 1:  # one decimal is too few for most values
+            assert p.raised and all(n > 1 for n in p.raised.values()), p.raised

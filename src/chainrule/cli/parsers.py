@@ -190,9 +190,13 @@ def _seed(text: str) -> int:
 def problem(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "problem", help=PROBLEM_HELP,
-        description=PROBLEM_HELP + ". Writes the question sheet and the answer "
-        "key as Markdown, LaTeX and HTML, problem-N.toml (the problem file) and key-N.toml "
-        "(its key, an answers file for chainrule check). The same --seed gives the same files.",
+        description=PROBLEM_HELP + ". Writes the exam (questions.tex, questions.html: one "
+        "variant a printed page with name, student ID and variant fields, the rules, the "
+        "network drawn with its weights and an answer table of boxes and marks), the answer "
+        "keys likewise (answers.tex, answers.html), the questions and keys as Markdown, the "
+        "worked solutions (solutions.tex, answers-N.html), problem-N.toml (the problem file) "
+        "and key-N.toml (its key, an answers file for chainrule check). The same --seed gives "
+        "the same files.",
     )
     p.add_argument("--arch", default="2-2-1", help="layer sizes (default: 2-2-1)")
     p.add_argument("--activation", default="sigmoid",
@@ -200,8 +204,8 @@ def problem(subparsers: Any) -> None:
                    "leaky_relu, softplus), or one per weight layer such as relu,sigmoid "
                    "(default: sigmoid)")
     p.add_argument("--loss", default="half_sse",
-                   help="half_sse, sse, mse, bce (sigmoid output) or cce (softmax output of "
-                   "2 units or more) (default: half_sse)")
+                   help="the error: half_sse, sse, mse, bce (sigmoid output) or cce (softmax "
+                   "output of 2 units or more) (default: half_sse)")
     p.add_argument("--momentum", type=float, default=0.0,
                    help="momentum μ in [0, 1); with μ > 0 each problem has two steps, so "
                    "the second shows μ·Δw (default: 0)")
@@ -219,7 +223,7 @@ def problem(subparsers: Any) -> None:
     p.add_argument("--seed", type=_seed, default=0,
                    help="random seed, a whole number >= 0 (default: 0)")
     p.add_argument("--variants", type=int, default=1,
-                   help="number of different problems on the sheet (default: 1)")
+                   help="number of different problems, one a printed page (default: 1)")
     p.add_argument("--title", default="",
                    help="the course or exam title printed at the top of every page")
     p.add_argument("-o", "--output", required=True, metavar="DIR",

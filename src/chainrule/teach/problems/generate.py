@@ -11,8 +11,9 @@ A problem is drawn from ``np.random.default_rng([seed, number])`` until it is *w
 value non-zero, every applicable slip changing some asked value): every weight, bias and
 input a non-zero multiple of 10^−decimals of magnitude at most 0.9 (inputs up to 1). What
 is drawn depends on the seed, the network, the loss and the bias form only — never on the
-answer decimals, which are then raised where needed (``posed.asked_decimals``: two
-significant figures, every slip visible) and reported in ``raised``.
+answer decimals or the carry (a draw is judged at full precision): the decimals are then
+raised where needed (``posed.asked_decimals``: two significant figures, every slip visible)
+and reported in ``raised``; a slip that no decimals can show redraws.
 
 Targets are the ends of a bounded output's range (0 or 1 for a sigmoid output, −1 or 1 for
 tanh and the bipolar sigmoid), one-hot for a softmax output, and a multiple of 10^−decimals
@@ -25,8 +26,9 @@ second step shows μ·Δw of the first. The learning rate is one of 0.1, 0.2, 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -35,9 +37,10 @@ from chainrule._util import limits
 from chainrule.calculus import activations, losses
 from chainrule.derive import ConsistencyError, explain, ids
 from chainrule.derive.conventions import Conventions, get
-from chainrule.derive.solution import WorkedSolution
+from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.grading.marks import MarkScheme
-from chainrule.teach.problems.posed import asked_decimals, ill_posed
+from chainrule.teach.grading.names import NameTable
+from chainrule.teach.problems.posed import applicable, asked_decimals, ill_posed, judge
 
 __all__ = ["GeneratedProblem", "generate_problem", "generate_problems", "ill_posed",
            "parse_arch", "ACTIVATIONS"]
@@ -94,6 +97,14 @@ class GeneratedProblem:
         """Ids of the values the question asks for (those with marks), step by step."""
         return _asked(self.solution, self.marks)
 
+    def marks_of(self, eq: Equation) -> float:
+        """The marks of value ``eq`` under the problem's scheme (its symbols resolved)."""
+        return self.marks.for_equation(eq, self._by_symbol)
+
+    @cached_property
+    def _by_symbol(self) -> dict[str, float]:
+        return symbol_marks(self.solution, self.marks)
+
     def key(self, step: int = 1) -> dict[str, str]:
         """The answer key of step ``step``: printed symbol → printed value."""
         sid = ids.step(step)
@@ -102,8 +113,26 @@ class GeneratedProblem:
 
 
 def _asked(solution: WorkedSolution, marks: MarkScheme) -> list[str]:
+    by_symbol = symbol_marks(solution, marks)
     return [eq.id for step in solution.shown_steps for eq in step.equations()
-            if marks.for_equation(eq, {}) > 0]
+            if marks.for_equation(eq, by_symbol) > 0]
+
+
+def symbol_marks(solution: WorkedSolution, marks: MarkScheme) -> dict[str, float]:
+    """The scheme's marks per symbol (``[marks.symbols]``), resolved to equation ids as
+    ``chainrule check`` resolves them; an unknown name raises ``ValueError``."""
+    if not marks.symbols:
+        return {}
+    table = NameTable([eq for eq in solution.equations.values()
+                       if eq.step is not None or eq.kind == "loss"],
+                      solution.shown[0] if solution.shown else solution.steps[0].id)
+    out = {}
+    for name, value in marks.symbols.items():
+        try:
+            out[table.resolve(name)] = float(value)
+        except ValueError as exc:
+            raise ValueError(f"mark scheme: {exc}") from None
+    return out
 
 
 def parse_arch(arch: str) -> tuple[int, ...]:
@@ -147,7 +176,7 @@ def generate_problem(arch: str | tuple[int, ...] = "2-2-1", *,
     """
     sizes = parse_arch(arch) if isinstance(arch, str) else tuple(arch)
     loss = losses.get(loss).name
-    acts = _activations(activation, len(sizes) - 1, loss)
+    acts = _activations(activation, sizes, loss)
     c = get(convention, decimals=answer_decimals, error=loss, momentum=momentum, carry=carry)
     _check_decimals(decimals)
     rng = np.random.default_rng([int(seed), int(number)])
@@ -161,25 +190,16 @@ def _first_well_posed(rng: np.random.Generator, sizes: tuple[int, ...], acts: tu
     """Draw until a problem is well posed, its answers at the decimals they need."""
     steps = 2 if c.momentum else 1
     title = f"Problem {number} (seed {seed})"
-    reason = "no draw"
+    reason: str | None = "no draw"
     for _ in range(MAX_TRIES):
         layers, examples, rate = _draw(rng, sizes, acts, decimals, c.bias, c.error, steps)
-
-        def solve(places: dict[str, int], layers: Layers = layers,
-                  examples: tuple[Example, ...] = examples, rate: float = rate
-                  ) -> WorkedSolution:
-            return explain(list(layers), [list(x) for x, _ in examples],
-                           [list(t) for _, t in examples], learning_rate=rate,
-                           convention=c.replace(decimals=places), title=title)
-
+        solve = _solver(layers, examples, rate, c, title)
         try:
-            solution = solve(dict(c.decimals))
+            found, reason = _posed(solve, c, marks)
         except ConsistencyError:  # a net input within rounding of a ReLU's kink
-            reason = "a net input on a kink"
-            continue
-        reason = ill_posed(solution, _asked(solution, marks))
-        if reason is None:
-            solution, places = asked_decimals(solve, dict(c.decimals), _asked(solution, marks))
+            found, reason = None, "a net input on a kink"
+        if found is not None:
+            solution, places = found
             kinds = {solution.equation(q).kind for q in _asked(solution, marks)}
             raised = {k: n for k, n in places.items() if n != dict(c.decimals)[k] and k in kinds}
             return GeneratedProblem(number, seed, layers, examples, rate,
@@ -187,6 +207,40 @@ def _first_well_posed(rng: np.random.Generator, sizes: tuple[int, ...], acts: tu
     raise ValueError(f"no well-posed {'-'.join(map(str, sizes))} {'/'.join(acts)} problem "
                      f"in {MAX_TRIES} draws (last: {reason}); try fewer units or more "
                      "decimals")
+
+
+Solve = Callable[[Conventions], WorkedSolution]
+
+
+def _solver(layers: Layers, examples: tuple[Example, ...], rate: float, c: Conventions,
+            title: str) -> Solve:
+    """The worked solution of one draw under conventions like ``c``."""
+    def solve(conventions: Conventions) -> WorkedSolution:
+        return explain(list(layers), [list(x) for x, _ in examples],
+                       [list(t) for _, t in examples], learning_rate=rate,
+                       convention=conventions, title=title)
+    return solve
+
+
+def _posed(solve: Solve, c: Conventions, marks: MarkScheme
+           ) -> tuple[tuple[WorkedSolution, dict[str, int]] | None, str | None]:
+    """The solution of a well-posed draw at the decimals it is asked with, or why not.
+
+    A draw is judged at full precision (full carry), so that whether it is kept never
+    depends on how the answers are printed; the decimals are then raised until every
+    applicable slip shows. A slip still hidden at the most decimals redraws (a safety net:
+    the 2 % a slip moves some value by always shows at nine decimals)."""
+    judged = solve(c.replace(carry="full"))
+    asked = _asked(judged, marks)
+    reason, changes = judge(judged, asked)
+    if reason is not None:
+        return None, reason
+    applies = {(v.slip, v.where) for v in applicable(judged, asked, changes)}
+    solution, places, hidden = asked_decimals(lambda d: solve(c.replace(decimals=d)),
+                                              dict(c.decimals), asked, applies)
+    if hidden is not None:
+        return None, f"the slip {hidden} shows in no asked value"
+    return (solution, places), None
 
 
 def generate_problems(arch: str = "2-2-1", *, variants: int = 1, **kwargs: Any
@@ -199,8 +253,10 @@ def generate_problems(arch: str = "2-2-1", *, variants: int = 1, **kwargs: Any
     return [generate_problem(arch, number=n, **kwargs) for n in range(1, variants + 1)]
 
 
-def _activations(spec: str | Sequence[str], depth: int, loss: str) -> tuple[str, ...]:
+def _activations(spec: str | Sequence[str], sizes: tuple[int, ...], loss: str
+                 ) -> tuple[str, ...]:
     """One activation per weight layer, from one name (every hidden layer) or one per layer."""
+    depth = len(sizes) - 1
     names = [n.strip() for n in spec.split(",")] if isinstance(spec, str) else list(spec)
     for name in names:
         if name not in ACTIVATIONS + ("linear", "softmax"):
@@ -217,6 +273,13 @@ def _activations(spec: str | Sequence[str], depth: int, loss: str) -> tuple[str,
     if len(names) != depth:
         raise ValueError(f"activation: expected one name, or one per weight layer ({depth}). "
                          f"Received: {spec!r}")
+    needed = _OUTPUT_OF_LOSS.get(loss)
+    if needed is not None and names[-1] != needed:
+        raise ValueError(f"loss {loss} needs a {needed} output layer. Received: "
+                         f"activation={spec!r}")
+    if names[-1] == "softmax" and sizes[-1] < 2:
+        raise ValueError("a softmax output (categorical cross-entropy) needs 2 output units or "
+                         f"more. Received: arch={'-'.join(map(str, sizes))!r}")
     return tuple(names)
 
 

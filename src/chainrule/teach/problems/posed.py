@@ -30,7 +30,8 @@ from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.slips.catalogue import ROUNDING, Variant, candidates, world_of
 from chainrule.teach.slips.world import World, agrees
 
-__all__ = ["ill_posed", "asked_decimals", "detectable", "applicable", "MAX_DECIMALS"]
+__all__ = ["ill_posed", "judge", "slip_changes", "asked_decimals", "detectable", "applicable",
+           "hidden_slip", "MAX_DECIMALS"]
 
 #: The most decimals an answer is raised to (a calculator's eight, and one more).
 MAX_DECIMALS = 9
@@ -39,8 +40,28 @@ _SLIP_CHANGE = 1e-3  # a slip moving no asked value by more than this does not a
 _CLEAR_CHANGE = 2e-2  # an applicable slip moves some asked value by at least this
 
 
+Changes = list[tuple[Variant, float]]
+
+
 def ill_posed(solution: WorkedSolution, asked: Sequence[str]) -> str | None:
     """Why ``solution`` is not a fair exam problem (see the module doc), or ``None``."""
+    return judge(solution, asked)[0]
+
+
+def judge(solution: WorkedSolution, asked: Sequence[str]) -> tuple[str | None, Changes]:
+    """``ill_posed``'s reason, and each slip variant with the change it makes
+    (``slip_changes``; empty when a cheaper test failed first)."""
+    reason = _unfair(solution, asked)
+    if reason is not None:
+        return reason, []
+    changes = slip_changes(solution, asked)
+    for variant, change in changes:
+        if _SLIP_CHANGE < change < _CLEAR_CHANGE:
+            return f"the slip {variant.slip} barely changes any asked value", changes
+    return None, changes
+
+
+def _unfair(solution: WorkedSolution, asked: Sequence[str]) -> str | None:
     acts = [layer.activation for layer in solution.network.layers]
     for step in solution.steps:
         for eq in step.equations():
@@ -59,21 +80,30 @@ def ill_posed(solution: WorkedSolution, asked: Sequence[str]) -> str | None:
     for qid in asked:
         if abs(solution.equation(qid).exact) < _TINY:
             return f"{solution.equation(qid).symbol.text} is zero"
-    for variant in applicable(solution, asked):
-        if not _changes(world_of(solution, variant), solution, asked, _CLEAR_CHANGE):
-            return f"the slip {variant.slip} barely changes any asked value"
     return None
 
 
-def _changes(world: World, solution: WorkedSolution, asked: Sequence[str],
-             by: float = _SLIP_CHANGE) -> bool:
-    """Whether ``world`` moves some asked value by more than ``by`` of its size."""
+def slip_changes(solution: WorkedSolution, asked: Sequence[str]) -> Changes:
+    """Each slip variant of the catalogue (not a rounding rule) with the largest change it
+    makes to an asked value, relative to the value's size (told apart up to 2 %)."""
+    key = World(solution)  # the key under the solution's own carry: drift is no change
+    return [(v, _change(world_of(solution, v), key, asked)) for v in candidates(solution)
+            if v.slip not in ROUNDING]
+
+
+def _change(world: World, key_world: World, asked: Sequence[str]) -> float:
+    """The largest relative change ``world`` makes to an asked value of the key, or any
+    value from ``_CLEAR_CHANGE`` up (infinite: a value that is not finite)."""
+    most = 0.0
     for qid in asked:
-        key = solution.equation(qid).exact
+        key = key_world.value(qid)
         value = world.value(qid)
-        if not math.isfinite(value) or abs(value - key) > by * max(abs(key), _TINY):
-            return True
-    return False
+        if not math.isfinite(value):
+            return math.inf
+        most = max(most, abs(value - key) / max(abs(key), _TINY))
+        if most >= _CLEAR_CHANGE:
+            break
+    return most
 
 
 def _fprime(act: str, net: float) -> float:
@@ -89,11 +119,14 @@ def _fprime(act: str, net: float) -> float:
 Explain = Callable[[dict[str, int]], WorkedSolution]
 
 
-def asked_decimals(solve: Explain, start: dict[str, int], asked: Sequence[str]
-                   ) -> tuple[WorkedSolution, dict[str, int]]:
-    """The solution at the decimals the answers are asked with, and those decimals per kind:
-    ``start`` raised until two significant figures and every slip show (see the module doc).
-    ``solve(decimals)`` explains the problem with decimals per kind."""
+def asked_decimals(solve: Explain, start: dict[str, int], asked: Sequence[str],
+                   applies: set[tuple[str, str]] | None = None
+                   ) -> tuple[WorkedSolution, dict[str, int], str | None]:
+    """The solution at the decimals the answers are asked with, those decimals per kind,
+    and the first slip that still shows in no asked value (``None``: every one shows):
+    ``start`` raised until two significant figures and every slip show (see the module
+    doc). ``solve(decimals)`` explains the problem with decimals per kind; ``applies`` are
+    the (slip, where) of the variants that apply (default: ``applicable`` at each step)."""
     decimals = dict(start)
     solution = solve(decimals)
     for kind in {solution.equation(q).kind for q in asked}:
@@ -104,15 +137,18 @@ def asked_decimals(solve: Explain, start: dict[str, int], asked: Sequence[str]
     solution = solve(decimals)
     # a slip hidden by the rounding of the values it is computed from shows only when those
     # are printed finer too: every kind gets one more decimal, until each slip shows
-    while _hidden_slip(solution, asked) is not None and min(decimals.values()) < MAX_DECIMALS:
+    hidden = hidden_slip(solution, asked, applies)
+    while hidden is not None and min(decimals.values()) < MAX_DECIMALS:
         decimals = {k: min(MAX_DECIMALS, n + 1) for k, n in decimals.items()}
         solution = solve(decimals)
-    return solution, decimals
+        hidden = hidden_slip(solution, asked, applies)
+    return solution, decimals, hidden
 
 
-def detectable(solution: WorkedSolution, slip_world: World, asked: Sequence[str]) -> bool:
+def detectable(solution: WorkedSolution, slip_world: World, asked: Sequence[str],
+               key: World | None = None) -> bool:
     """Whether a sheet computed under a slip has some asked value the key marks wrong."""
-    key = World(solution)
+    key = key or World(solution)
     for qid in asked:
         printed = slip_world.printed(qid)
         decimals = solution.equation(qid).decimals or 0
@@ -121,15 +157,24 @@ def detectable(solution: WorkedSolution, slip_world: World, asked: Sequence[str]
     return False
 
 
-def applicable(solution: WorkedSolution, asked: Sequence[str]) -> list[Variant]:
-    """The slip variants that change some asked value (see the module doc)."""
-    return [v for v in candidates(solution) if v.slip not in ROUNDING
-            and _changes(world_of(solution, v), solution, asked)]
+def applicable(solution: WorkedSolution, asked: Sequence[str],
+               changes: Changes | None = None) -> list[Variant]:
+    """The slip variants that change some asked value (see the module doc), from
+    ``slip_changes`` if given."""
+    changes = slip_changes(solution, asked) if changes is None else changes
+    return [v for v, change in changes if change > _SLIP_CHANGE]
 
 
-def _hidden_slip(solution: WorkedSolution, asked: Sequence[str]) -> str | None:
-    """The first applicable slip no asked value shows at the solution's decimals."""
-    for variant in applicable(solution, asked):
-        if not detectable(solution, world_of(solution, variant), asked):
+def hidden_slip(solution: WorkedSolution, asked: Sequence[str],
+                applies: set[tuple[str, str]] | None = None) -> str | None:
+    """The first applicable slip no asked value shows at the solution's decimals;
+    ``applies``: the (slip, where) of the variants that apply (default: ``applicable``)."""
+    if applies is None:
+        found = applicable(solution, asked)
+    else:
+        found = [v for v in candidates(solution) if (v.slip, v.where) in applies]
+    key = World(solution)
+    for variant in found:
+        if not detectable(solution, world_of(solution, variant), asked, key):
             return variant.slip
     return None

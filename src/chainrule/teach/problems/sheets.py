@@ -1,13 +1,16 @@
 """Question sheets and answer keys for generated problems, written atomically.
 
-``write_problem_set(problems, directory)`` writes
+``write_problem_set(problems, directory, title=…)`` writes
 
-- ``questions.md`` and ``answers.md``: every problem's question (network, given values, the
-  values to compute part by part with their marks) and its key (the mark scheme and the
-  worked solution, ``WorkedSolution.to_markdown``);
-- ``questions.tex`` and ``answers.tex`` when the LaTeX renderer is available;
-- ``questions.html`` and ``answers-N.html`` (one walk-through page per problem,
-  ``WorkedSolution.to_html``) when the HTML renderer is available;
+- ``questions.tex`` and ``questions.html``: the exam, one variant a printed page (the title,
+  name, student ID and variant fields, the rules sentence, the network drawn with its given
+  weights, the answer table with a box and the marks for every value; ``pages.py``);
+- ``answers.tex`` and ``answers.html``: the answer keys, the same pages with every box filled;
+- ``questions.md`` and ``answers.md``: every problem's question (given values, the values to
+  compute part by part with their marks) and its key (the mark scheme and the worked
+  solution, ``WorkedSolution.to_markdown``);
+- ``solutions.tex``: every problem's worked solution (``WorkedSolution.to_latex``), and
+  ``answers-N.html``: problem N's walk-through page (``WorkedSolution.to_html``);
 - ``problem-N.toml``: problem N as a problem file (``docs/problem-format.md``), and
   ``key-N.toml``: its key as an answers file, ``symbol = "value"``; so
   ``chainrule check problem-1.toml key-1.toml`` gives full marks, and a student's sheet is
@@ -25,160 +28,91 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import fields
-from html import escape
 from pathlib import Path
 
 from chainrule._util.files import atomic_folder
-from chainrule._util.text import counted
 from chainrule.derive.conventions import PROFILES, Conventions
-from chainrule.derive.solution import Equation, Step
-from chainrule.render._html import page
+from chainrule.derive.solution import Equation
 from chainrule.render._latex import PREAMBLE
 from chainrule.render._markdown import escape as md_escape
-from chainrule.render.latex_math import latex_text, number, symbol_latex
+from chainrule.render.latex_math import number, symbol_latex
+from chainrule.teach.grading.marks import DEFAULT_MARKS, MarkScheme
 from chainrule.teach.grading.report import SECTION_TITLES
 from chainrule.teach.problems.generate import GeneratedProblem
+from chainrule.teach.problems.pages import (
+    DEFAULT_HEADING,
+    givens,
+    marks_text,
+    num,
+    parts,
+    step_parts,
+    total,
+)
+from chainrule.teach.problems.pages_html import exam_html
+from chainrule.teach.problems.pages_latex import exam_latex
+from chainrule.teach.problems.rules import rules_text
 
 #: The names of the files a problem set has.
-SET_FILES = re.compile(r"(questions|answers)\.(md|tex|html)|answers-\d+\.html|"
+SET_FILES = re.compile(r"(questions|answers)\.(md|tex|html)|solutions\.tex|answers-\d+\.html|"
                        r"(problem|key)-\d+\.toml")
 
-__all__ = ["SET_FILES", "write_problem_set", "question_markdown", "answers_markdown", "key_toml",
-           "problem_toml", "parts"]
-
-Part = tuple[str, list[Equation], float]  # (section name, equations asked, marks)
-
-
-def parts(problem: GeneratedProblem, step: Step | None = None) -> list[Part]:
-    """The question's parts in ``step`` (default: the first): each section of the step with
-    the values it asks, and their marks."""
-    step = step or problem.solution.steps[0]
-    out = []
-    for section in step.sections:
-        asked = [eq for eq in section if problem.marks.for_equation(eq, {}) > 0]
-        if asked:
-            marks = sum(problem.marks.for_equation(eq, {}) for eq in asked)
-            out.append((section.name, asked, marks))
-    return out
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def _marks(x: float) -> str:
-    return f"{_num(x)} mark" + ("" if x == 1 else "s")
-
-
-def _givens(problem: GeneratedProblem) -> list[Equation]:
-    step = problem.solution.steps[0]
-    examples = [eq for eq in step.section("given") if eq.kind in ("input", "target")]
-    return examples + list(problem.solution.given)
-
-
-def _intro(problem: GeneratedProblem) -> str:
-    net = problem.solution.network
-    sizes = "-".join(str(n) for n in net.sizes)
-    acts = ", ".join(dict.fromkeys(layer.activation for layer in net.layers[1:]))
-    decimals = problem.conventions.decimals_for("delta")
-    return (f"A {sizes} network ({acts}) is trained on one example by online "
-            f"backpropagation. Compute one training step, rounding every value to "
-            f"{counted(decimals, 'decimal')}.")
-
+__all__ = ["SET_FILES", "write_problem_set", "question_markdown", "answers_markdown",
+           "solutions_latex", "key_toml", "problem_toml"]
 
 # --- Markdown --------------------------------------------------------------------------------
 def _m(eq: Equation) -> str:
     return f"${symbol_latex(eq.symbol)}$"
 
 
-def question_markdown(problems: Sequence[GeneratedProblem]) -> str:
-    lines = ["# Backpropagation: questions", ""]
+def question_markdown(problems: Sequence[GeneratedProblem], *, title: str = "") -> str:
+    """Every problem's question: the rules sentence, the given values and the values to
+    compute part by part with their marks."""
+    lines = [f"# {md_escape(title or DEFAULT_HEADING)}: questions", ""]
     for p in problems:
-        lines += [f"## Problem {p.number}", "", "**Conventions:** "
-                  + _md_text(p.conventions.describe()), "", _intro(p), "",
-                  "| given | value |", "| --- | --: |"]
-        lines += [f"| {_m(eq)} | ${number(eq.printed)}$ |" for eq in _givens(p)]
-        lines.append("")
-        for letter, (name, asked, marks) in zip("abcdefgh", parts(p)):
-            values = ", ".join(_m(eq) for eq in asked)
-            lines += [f"({letter}) **{SECTION_TITLES[name].capitalize()}** "
-                      f"[{_marks(marks)}]: {values}.", ""]
-        lines += [f"Total: {_marks(sum(m for _, _, m in parts(p)))}.", ""]
+        lines += [f"## Problem {p.number}", "", "**Rules:** " + md_escape(rules_text(p)), ""]
+        for name, eqs in givens(p):
+            values = ", ".join(f"${symbol_latex(eq.symbol)} = {number(eq.printed)}$"
+                               for eq in eqs)
+            lines += [f"*{name}:* {values}", ""]
+        steps = parts(p)
+        for step, found in steps:
+            if len(steps) > 1:
+                lines += [f"**Step {step.index}** (example {step.example})", ""]
+            for part in found:
+                values = ", ".join(_m(eq) for eq in part.asked)
+                lines += [f"({part.letter}) **{part.title}** [{marks_text(part.total)}]: "
+                          f"{values}.", ""]
+        lines += [f"Total: {marks_text(total(p))}.", ""]
     return "\n".join(lines)
 
 
-def _md_text(text: str) -> str:
-    return md_escape(text)
-
-
-def answers_markdown(problems: Sequence[GeneratedProblem]) -> str:
-    lines = ["# Backpropagation: answer key", ""]
+def answers_markdown(problems: Sequence[GeneratedProblem], *, title: str = "") -> str:
+    """Every problem's mark scheme and worked solution."""
+    lines = [f"# {md_escape(title or DEFAULT_HEADING)}: answer key", ""]
     for p in problems:
         lines += [f"## Problem {p.number}: mark scheme", "", "| part | value | answer | marks |",
                   "| --- | --- | --: | --: |"]
-        for name, asked, _ in parts(p):
-            lines += [f"| {SECTION_TITLES[name]} | {_m(eq)} | ${number(eq.printed)}$ | "
-                      f"{_num(p.marks.for_equation(eq, {}))} |" for eq in asked]
-        follow = p.marks.fraction
+        for _, found in parts(p):
+            lines += [f"| ({part.letter}) {part.title.lower()} | {_m(eq)} | "
+                      f"${number(eq.printed)}$ | {num(marks)} |"
+                      for part in found for eq, marks in zip(part.asked, part.marks)]
         lines += ["", f"A value computed correctly from the student's own earlier wrong "
-                  f"values (follow-through) earns {_num(follow * 100)}% of its marks.", ""]
+                  f"values (follow-through) earns {num(p.marks.fraction * 100)}% of its "
+                  "marks.", ""]
         lines += [p.solution.to_markdown(), ""]
     return "\n".join(lines)
 
 
 # --- LaTeX -----------------------------------------------------------------------------------
-def _l(eq: Equation) -> str:
-    return f"${symbol_latex(eq.symbol)}$"
-
-
-def question_latex(problems: Sequence[GeneratedProblem]) -> str:
-    lines = [PREAMBLE.rstrip("\n"), r"\begin{document}", r"\section*{Backpropagation: questions}"]
-    for p in problems:
-        lines += [rf"\subsection*{{Problem {p.number}}}",
-                  r"\textbf{Conventions:} " + latex_text(p.conventions.describe()), "",
-                  latex_text(_intro(p)), "", r"\begin{tabular}{lr}", r"\toprule",
-                  r"given & value \\", r"\midrule"]
-        lines += [rf"{_l(eq)} & ${number(eq.printed)}$ \\" for eq in _givens(p)]
-        lines += [r"\bottomrule", r"\end{tabular}", "", r"\begin{enumerate}"]
-        for name, asked, marks in parts(p):
-            values = ", ".join(_l(eq) for eq in asked)
-            lines.append(rf"\item \textbf{{{SECTION_TITLES[name].capitalize()}}} "
-                         rf"[{_marks(marks)}]: {values}.")
-        lines += [r"\end{enumerate}", f"Total: {_marks(sum(m for _, _, m in parts(p)))}."]
-    lines.append(r"\end{document}")
-    return "\n".join(lines) + "\n"
-
-
-def answers_latex(problems: Sequence[GeneratedProblem]) -> str:
+def solutions_latex(problems: Sequence[GeneratedProblem]) -> str:
+    """Every problem's worked solution, one after another, each from a new page."""
     lines = [PREAMBLE.rstrip("\n"), r"\begin{document}"]
-    for p in problems:
+    for n, p in enumerate(problems):
         document = p.solution.to_latex()
         body = document.split("\\begin{document}\n", 1)[-1].rsplit("\\end{document}", 1)[0]
-        lines += [r"\clearpage" if p.number > 1 else "", body.rstrip("\n")]
+        lines += [r"\clearpage" if n else "", body.rstrip("\n")]
     lines.append(r"\end{document}")
     return "\n".join(line for line in lines if line) + "\n"
-
-
-# --- HTML ------------------------------------------------------------------------------------
-def question_html(problems: Sequence[GeneratedProblem]) -> str:
-    def sym(eq: Equation) -> str:
-        return f'<math display="inline">{eq.symbol.mathml}</math>'
-
-    body = ["<h1>Backpropagation: questions</h1>"]
-    for p in problems:
-        body += [f"<h2>Problem {p.number}</h2>", "<p><strong>Conventions:</strong> "
-                 f"{escape(p.conventions.describe())}</p>", f"<p>{escape(_intro(p))}</p>",
-                 "<table><tr><th>given</th><th>value</th></tr>"]
-        body += [f"<tr><td>{sym(eq)}</td><td>{escape(eq.printed.replace('-', '−'))}</td></tr>"
-                 for eq in _givens(p)]
-        body += ["</table>", "<ol type=\"a\">"]
-        for name, asked, marks in parts(p):
-            values = ", ".join(sym(eq) for eq in asked)
-            body.append(f"<li><strong>{SECTION_TITLES[name].capitalize()}</strong> "
-                        f"[{_marks(marks)}]: {values}.</li>")
-        body += ["</ol>", f"<p>Total: {_marks(sum(m for _, _, m in parts(p)))}.</p>"]
-    css = "body{font-family:serif;max-width:48em;margin:2em auto}td,th{padding:0 1em}"
-    return page("Backpropagation: questions", "\n".join(body), css=css)
 
 
 # --- the key as an answers file --------------------------------------------------------------
@@ -189,9 +123,9 @@ def key_toml(problem: GeneratedProblem) -> str:
     for index, step in enumerate(problem.solution.shown_steps, start=1):
         if index > 1:  # a later step's values under its own table, as answer sheets have
             lines += [f"[{step.id}]", ""]
-        for name, asked, _ in parts(problem, step):
-            lines.append(f"# {SECTION_TITLES[name]}")
-            lines += [f'"{eq.symbol.text}" = "{eq.printed}"' for eq in asked]
+        for part in step_parts(problem, step):
+            lines.append(f"# {SECTION_TITLES[part.name]}")
+            lines += [f'"{eq.symbol.text}" = "{eq.printed}"' for eq in part.asked]
             lines.append("")
     return "\n".join(lines)
 
@@ -215,7 +149,22 @@ def problem_toml(problem: GeneratedProblem) -> str:
         lines.append(f"momentum = {c.momentum!r}")
     lines += ["", "[convention]", f'name = "{c.name}"']
     lines += [f"{k} = {_toml_value(v)}" for k, v in _switches(c).items()]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _marks_toml(problem.marks)) + "\n"
+
+
+def _marks_toml(marks: MarkScheme) -> list[str]:
+    """The ``[marks]`` table of a scheme that is not the default, so that ``chainrule check``
+    and ``grade`` mark as the sheet printed."""
+    kinds = {k: v for k, v in marks.kinds.items() if DEFAULT_MARKS.get(k) != v}
+    if not kinds and not marks.symbols and marks.follow_through is None:
+        return []
+    lines = ["", "[marks]"] + [f"{k} = {_toml_value(v)}" for k, v in kinds.items()]
+    if marks.follow_through is not None:
+        lines.append(f"follow_through = {_toml_value(marks.follow_through)}")
+    if marks.symbols:
+        lines += ["", "[marks.symbols]"]
+        lines += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in marks.symbols.items()]
+    return lines
 
 
 def _switches(c: Conventions) -> dict[str, object]:
@@ -250,14 +199,17 @@ def _toml_value(value: object) -> str:
 # --- writing ---------------------------------------------------------------------------------
 def write_problem_set(problems: Sequence[GeneratedProblem], directory: str | os.PathLike[str],
                       *, title: str = "") -> list[Path]:
-    """Write the question sheet, answer key and key files of ``problems`` into
-    ``directory`` (created if missing); return the paths written, in order."""
+    """Write the question sheets, answer keys, worked solutions and key files of
+    ``problems`` into ``directory`` (created if missing), ``title`` (the course or exam)
+    heading every page; return the paths written, in order."""
     files: dict[str, str] = {
-        "questions.md": question_markdown(problems),
-        "answers.md": answers_markdown(problems),
-        "questions.tex": question_latex(problems),
-        "answers.tex": answers_latex(problems),
-        "questions.html": question_html(problems),
+        "questions.md": question_markdown(problems, title=title),
+        "answers.md": answers_markdown(problems, title=title),
+        "questions.tex": exam_latex(problems, title=title),
+        "answers.tex": exam_latex(problems, title=title, key=True),
+        "solutions.tex": solutions_latex(problems),
+        "questions.html": exam_html(problems, title=title),
+        "answers.html": exam_html(problems, title=title, key=True),
     }
     for p in problems:
         files[f"answers-{p.number}.html"] = p.solution.to_html()
