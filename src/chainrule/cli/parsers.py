@@ -10,7 +10,8 @@ import argparse
 from typing import Any
 
 #: Subcommands, in the order ``--help`` shows them.
-COMMANDS = ("demo", "train", "explain", "check", "grade", "problem", "examples", "report")
+COMMANDS = ("demo", "train", "explain", "check", "grade", "problem", "export", "examples",
+            "report")
 #: The formats of ``chainrule explain``.
 FORMATS = ("text", "markdown", "latex", "json", "svg", "html")
 
@@ -224,6 +225,31 @@ def problem(subparsers: Any) -> None:
                    help="the course or exam title printed at the top of every page")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="directory to write the files to (created if missing)")
+
+
+# --- export ----------------------------------------------------------------------------------
+EXPORT_HELP = ("export an exam directory to an LMS: Moodle XML, a Canvas QTI package or a "
+               "PrairieLearn question")
+#: The formats of ``chainrule export`` (``chainrule.teach.export.FORMATS``).
+EXPORT_FORMATS = ("moodle", "qti", "prairielearn")
+
+
+def export(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "export", help=EXPORT_HELP,
+        description=EXPORT_HELP + ". Every problem file of EXAM_DIR is a variant, solved "
+        "again for its values, decimals and marks. moodle: one cloze question per variant "
+        "(an .xml file); qti: one quiz per variant (a .zip for Canvas); prairielearn: a "
+        "question folder whose server.py grades with chainrule, follow-through included. "
+        "See docs/export.md.",
+    )
+    p.add_argument("exam", metavar="EXAM_DIR",
+                   help="an exam directory: chainrule problem -o DIR, or problem files")
+    p.add_argument("--to", required=True, choices=EXPORT_FORMATS, help="the format")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="the file (moodle, qti) or folder (prairielearn) to write, atomically")
+    p.add_argument("--name", help="the exam's name in the LMS: category, quiz and question "
+                   "titles, identifiers (default: EXAM_DIR's name)")
 
 
 # --- examples --------------------------------------------------------------------------------
