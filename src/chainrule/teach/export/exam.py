@@ -37,11 +37,10 @@ from pathlib import Path
 
 from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.grading.answers import AnswerSheet, read_answers
-from chainrule.teach.grading.grade import check
+from chainrule.teach.grading.grade import check, key_world
 from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
 from chainrule.teach.grading.report import SECTION_TITLES
 from chainrule.teach.problems.files import Problem, load_problem
-from chainrule.teach.slips.catalogue import frozen_bias_variant
 from chainrule.teach.slips.world import World, agrees
 
 __all__ = ["Field", "Part", "Variant", "Exam", "read_exam", "read_variant", "variant_files",
@@ -217,7 +216,7 @@ def _parts(solution: WorkedSolution, scheme: MarkScheme, path: Path) -> tuple[Pa
     asked = check(solution, {}, marks=scheme).missing
     if not asked:
         raise ValueError(f"{path}: asks for nothing (every value has 0 marks)")
-    world = _key_world(solution)
+    world = key_world(solution)
     several = len(solution.shown) > 1
     groups: dict[tuple[str, str], list[Field]] = {}
     for result in asked:
@@ -234,12 +233,6 @@ def _parts(solution: WorkedSolution, scheme: MarkScheme, path: Path) -> tuple[Pa
             title += f", step {step[1:]}"
         parts.append(Part(section, title, tuple(fields)))
     return tuple(parts)
-
-
-def _key_world(solution: WorkedSolution) -> World:
-    """The world ``chainrule check`` grades "right" in."""
-    frozen = frozen_bias_variant(solution)
-    return World(solution, extra=frozen[1] if frozen else {})
 
 
 def _field(eq: Equation, symbol: str, marks: float, world: World) -> Field:

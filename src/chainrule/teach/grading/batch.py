@@ -29,10 +29,11 @@ from pathlib import Path
 
 from chainrule._util.files import check_input_file, read_text
 from chainrule.derive.solution import WorkedSolution
-from chainrule.teach.grading.answers import AnswerSheet, read_answers
-from chainrule.teach.grading.grade import check
+from chainrule.teach.grading.answers import AnswerSheet, parse_number, read_answers
+from chainrule.teach.grading.grade import check, key_world
 from chainrule.teach.grading.report import SECTION_TITLES, CheckReport
 from chainrule.teach.problems.files import load_problem
+from chainrule.teach.slips.world import World, agrees
 
 __all__ = ["Entry", "Graded", "load_exam", "class_entries", "grade_class", "MATCH_WORSE"]
 
@@ -138,10 +139,12 @@ def grade_class(exam_folder: str | os.PathLike[str], entries: list[Entry],
 
 
 _EXAM: dict[int, WorkedSolution] = {}  # each process's exam, loaded once by _start
+_KEYS: dict[int, World] = {}  # each process's key worlds, made when a sheet needs them
 
 
 def _start(exam_folder: str) -> None:
     _EXAM.clear()
+    _KEYS.clear()
     _EXAM.update(load_exam(exam_folder))
 
 
@@ -173,22 +176,25 @@ def _mismatch(sheet: AnswerSheet, variant: int, report: CheckReport) -> str:
     right = report.count("right")
     if answered < 3 or right >= MATCH_WORSE * answered:
         return ""
-    best, share = None, 0.0
-    for other, solution in _EXAM.items():
-        if other == variant:
-            continue
-        try:
-            fit = check(solution, sheet).count("right") / answered
-        except ValueError:
-            continue
-        if fit > share:
-            best, share = other, fit
-    if best is not None and share >= MATCH_OTHER:
+    fits = {other: _right_in(other, report) for other in _EXAM if other != variant}
+    best = max(fits, key=lambda n: (fits[n], -n), default=None)
+    if best is not None and fits[best] >= MATCH_OTHER * answered:
         return f"does not match variant {variant}; it matches variant {best}"
     follows = report.count("follow-through")
     if right + follows <= CHANCE * answered:  # worse than chance, and no other variant fits
         return f"does not match variant {variant}"
     return ""
+
+
+def _right_in(variant: int, report: CheckReport) -> int:
+    """How many of the sheet's values (by equation id) variant ``variant``'s key grades
+    right: check's test of a right value, without its search for slips."""
+    key = _KEYS.get(variant)
+    if key is None:
+        key = _KEYS[variant] = key_world(_EXAM[variant])
+    return sum(r.id in key.equations
+               and agrees(r.value, parse_number(r.answer)[1], key.interval(r.id))
+               for r in report.results)
 
 
 def _variant_in_name(name: str) -> int | None:

@@ -48,7 +48,7 @@ from chainrule.teach.slips.catalogue import (
 )
 from chainrule.teach.slips.world import Pin, World, agrees
 
-__all__ = ["check", "CheckReport", "ValueResult", "SlipFinding"]
+__all__ = ["check", "key_world", "CheckReport", "ValueResult", "SlipFinding"]
 
 AnswersLike = AnswerSheet | Mapping[str, Any] | str | os.PathLike
 
@@ -117,6 +117,13 @@ def _prepare(solution: WorkedSolution) -> _Prepared:
     while len(_PREPARED) > _PREPARED_KEPT:
         _PREPARED.popitem(last=False)
     return prepared
+
+
+def key_world(solution: WorkedSolution) -> World:
+    """The world ``check`` grades "right" in: the solution's values, and where the convention
+    keeps biases fixed, the key's view of their update (Δb = 0, b⁺ = b)."""
+    frozen = _prepare(solution).frozen
+    return World(solution, extra=frozen[1] if frozen else {})
 
 
 def _sheet(answers: AnswersLike) -> AnswerSheet:
