@@ -114,3 +114,62 @@ def test_bad_input_is_one_line_and_exit_code_2(exam, tmp_path, capsys, argv, mes
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+# --- practice sheets -------------------------------------------------------------------------
+def planted(path):
+    return path.read_text(encoding="utf-8").splitlines()[1].removeprefix("# Planted: ")[:-1]
+
+
+def test_practice_sheets_are_graded_as_what_was_planted(exam, tmp_path, capsys):
+    sheets = tmp_path / "class"
+    code = main(["grade", str(sheets), "--problems", str(exam), "--make-sheets", "12",
+                 "--seed", "3"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith(f"wrote 12 practice sheets in {sheets}: "), out
+    files = sorted(sheets.glob("*.toml"))
+    assert [f.name for f in files] == [f"student-{n:02d}.toml" for n in range(1, 13)]
+    kinds = {f.stem: planted(f) for f in files}
+    assert kinds["student-07"] == "the values of variant 2"  # the middle one copies
+    assert {k.split(" ")[0] for k in kinds.values()} >= {"right", "slip"}
+    book = tmp_path / "g.csv"
+    assert main(["grade", str(sheets), "--problems", str(exam), "-o", str(book)]) == 1
+    rows = {r["sheet"].rsplit("/", 1)[-1][:-5]: r for r in rows_of(book)}
+    for name, kind in kinds.items():
+        row, variant = rows[name], (int(name[-2:]) - 1) % 3 + 1
+        assert row["variant"] == str(variant) and row["student"] == f"Student {name[-2:]}"
+        full = row["total"] == row["out_of"]
+        if kind in ("right", "drift"):  # drift is never a slip
+            assert full and row["slip"] == row["first_wrong"] == row["flag"] == "", (name, row)
+        elif kind.startswith("slip "):
+            assert not full and row["slip"] == kind[5:], (name, kind, row)
+        elif kind == "arithmetic":  # one net input wrong, the rest follows through
+            assert row["first_wrong"].startswith(("z_in", "y_in")) and row["slip"] == ""
+        elif kind == "missing":
+            assert row["updates"] == "0" and row["first_wrong"] == "", (name, row)
+        else:
+            assert row["flag"] == "does not match variant 1; it matches variant 2", row
+
+
+def test_a_right_practice_sheet_holds_the_key(exam, tmp_path, capsys):
+    sheets = tmp_path / "class"
+    assert main(["grade", str(sheets), "--problems", str(exam), "--make-sheets", "9"]) == 0
+    right = [f for f in sorted(sheets.glob("*.toml")) if planted(f) == "right"]
+    assert right
+    for f in right:
+        lines = f.read_text(encoding="utf-8").splitlines()
+        variant = int(lines[3].removeprefix("variant = "))
+        assert [line for line in lines if line.startswith('"')] == key_lines(exam, variant)
+    first = {f.name: f.read_bytes() for f in sheets.iterdir()}
+    assert main(["grade", str(sheets), "--problems", str(exam), "--make-sheets", "9"]) == 0
+    assert {f.name: f.read_bytes() for f in sheets.iterdir()} == first  # the same seed
+
+
+def test_grade_needs_a_gradebook_unless_it_makes_sheets(exam, tmp_path, capsys):
+    code = main(["grade", str(tmp_path), "--problems", str(exam)])
+    err = capsys.readouterr().err
+    assert code == 2 and "-o GRADEBOOK.csv is required" in err and err.count("\n") == 1
+    (tmp_path / "mine.txt").write_text("x", encoding="utf-8")
+    code = main(["grade", str(tmp_path), "--problems", str(exam), "--make-sheets", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "holds files chainrule did not write (mine.txt)" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections import Counter
 from pathlib import Path
 
 from chainrule._util.files import atomic_folder, check_folder, check_output, write_text_atomic
@@ -15,11 +16,18 @@ from chainrule.teach.grading.gradebook import (
     feedback_name,
     gradebook_csv,
 )
+from chainrule.teach.grading.practice import practice_sheets
 
 FEEDBACK_FILES = re.compile(r"[\w-]+\.(md|html)")
+PRACTICE_FILES = re.compile(r"student-\d+\.toml")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.make_sheets:
+        return make_sheets(args)
+    if not args.output:
+        raise ValueError("-o GRADEBOOK.csv is required (or --make-sheets N to write practice "
+                         "sheets)")
     feedback = args.feedback or str(Path(args.output).with_suffix("")) + "-feedback"
     check_output(args.output, [args.sheets])  # before the work, not after it
     check_folder(feedback, FEEDBACK_FILES)
@@ -39,3 +47,22 @@ def run(args: argparse.Namespace) -> int:
           f"{len(graded) - right - flagged} with values to look at, {flagged} flagged; "
           f"wrote {args.output} and the feedback in {feedback}")
     return 0 if right == len(graded) else 1
+
+
+def make_sheets(args: argparse.Namespace) -> int:
+    """``--make-sheets N``: practice sheets into the folder SHEETS, and what was planted."""
+    check_folder(args.sheets, PRACTICE_FILES)
+    sheets = practice_sheets(load_exam(args.problems), args.make_sheets, seed=args.seed)
+    with atomic_folder(args.sheets, PRACTICE_FILES) as folder:
+        for sheet in sheets:
+            (folder / sheet.name).write_text(sheet.text, encoding="utf-8")
+    kinds = Counter(sheet.kind.split(" ")[0] for sheet in sheets)
+    planted = ", ".join(f"{kinds[k]} {words}" for k, words in PLANTED.items() if kinds[k])
+    print(f"wrote {counted(len(sheets), 'practice sheet')} in {args.sheets}: {planted}")
+    return 0
+
+
+#: How the summary of --make-sheets names each kind of sheet.
+PLANTED = {"right": "right", "drift": "carried the other way", "slip": "with a slip",
+           "arithmetic": "with a miscomputed value", "missing": "incomplete",
+           "the": "with another variant's values"}

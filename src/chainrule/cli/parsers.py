@@ -165,13 +165,29 @@ def grade(subparsers: Any) -> None:
     p.add_argument("sheets", metavar="SHEETS", help="a folder of answer sheets, or a roster CSV")
     p.add_argument("--problems", required=True, metavar="EXAM_DIR",
                    help="the exam: a folder of problem-N.toml files (chainrule problem)")
-    p.add_argument("-o", "--output", required=True, metavar="GRADEBOOK.csv",
-                   help="the gradebook to write")
+    p.add_argument("-o", "--output", metavar="GRADEBOOK.csv",
+                   help="the gradebook to write (required unless --make-sheets)")
     p.add_argument("--feedback", metavar="DIR",
                    help="where to write each student's feedback, .md and .html (default: "
                    "the gradebook's name with -feedback)")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--jobs", type=_positive, default=None,
                    help="processes to grade with (default: one a core)")
+    p.add_argument("--make-sheets", type=_positive, metavar="N",
+                   help="instead of grading, write N practice sheets into the folder SHEETS "
+                   "(variants in turn; right, drifting, slipped, miscomputed, incomplete), to "
+                   "try grading and an LMS before the exam")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="the seed of --make-sheets (default: 0)")
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1; got {text!r}")
+    return number
 
 
 # --- problem ---------------------------------------------------------------------------------
