@@ -173,3 +173,23 @@ def test_grade_needs_a_gradebook_unless_it_makes_sheets(exam, tmp_path, capsys):
     code = main(["grade", str(tmp_path), "--problems", str(exam), "--make-sheets", "2"])
     err = capsys.readouterr().err
     assert code == 2 and "holds files chainrule did not write (mine.txt)" in err
+
+
+def test_feedback_escapes_what_the_sheet_holds(exam, tmp_path, capsys):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    name = "<b>Eve</b> ```"
+    write_sheet(sheets, "e``` `x`.toml", key_lines(exam, 1)[:3] + ['"q```" = "1.0"'],
+                [f'student = "{name}"', "variant = 1"])
+    book = tmp_path / "g.csv"
+    assert main(["grade", str(sheets), "--problems", str(exam), "-o", str(book)]) == 1
+    feedback = tmp_path / "g-feedback"
+    (page,) = feedback.glob("*.html")
+    html = page.read_text(encoding="utf-8")
+    assert "<b>Eve" not in html and "&lt;b&gt;Eve&lt;/b&gt;" in html
+    md = next(feedback.glob("*.md")).read_text(encoding="utf-8")
+    fences = [line for line in md.splitlines() if line and set(line) == {"`"}]
+    assert len(fences) == 2 and len(fences[0]) > 3  # longer than any run in the report
+    body = md.split(fences[0])[1]
+    assert "q```" in body
+    assert md.splitlines()[0] == r"# Feedback for \<b\>Eve\</b\> \`\`\`"

@@ -81,9 +81,11 @@ def _summary(g: Graded) -> str:
 
 def feedback_markdown(g: Graded, exam: Mapping[int, WorkedSolution]) -> str:
     """The student's report and the worked solution of their variant, as Markdown."""
+    summary = _summary(g).rstrip()
+    fence = "`" * max(3, 1 + max(map(len, re.findall("`+", summary)), default=0))
     lines = [f"# Feedback for {md_escape(g.student)}", "",
              f"Variant {g.variant if g.variant is not None else '?'} · sheet "
-             f"`{g.sheet.replace('`', '')}`", "", "```", _summary(g).rstrip(), "```", ""]
+             f"`{g.sheet.replace('`', '')}`", "", fence, summary, fence, ""]
     if g.variant in exam:
         lines += ["## The worked solution of your variant", "",
                   _solution_markdown(exam[g.variant])]
