@@ -33,7 +33,7 @@ from chainrule.teach.grading.answers import AnswerSheet, parse_number, read_answ
 from chainrule.teach.grading.grade import check, key_world
 from chainrule.teach.grading.report import SECTION_TITLES, CheckReport
 from chainrule.teach.problems.files import load_problem
-from chainrule.teach.slips.world import World, agrees
+from chainrule.teach.slips.world import Interval, agrees
 
 __all__ = ["Entry", "Graded", "load_exam", "class_entries", "grade_class", "MATCH_WORSE"]
 
@@ -139,7 +139,7 @@ def grade_class(exam_folder: str | os.PathLike[str], entries: list[Entry],
 
 
 _EXAM: dict[int, WorkedSolution] = {}  # each process's exam, loaded once by _start
-_KEYS: dict[int, World] = {}  # each process's key worlds, made when a sheet needs them
+_KEYS: dict[int, dict[str, Interval]] = {}  # each process's keys: id → interval
 
 
 def _start(exam_folder: str) -> None:
@@ -176,7 +176,8 @@ def _mismatch(sheet: AnswerSheet, variant: int, report: CheckReport) -> str:
     right = report.count("right")
     if answered < 3 or right >= MATCH_WORSE * answered:
         return ""
-    fits = {other: _right_in(other, report) for other in _EXAM if other != variant}
+    written = [(r.id, r.value, parse_number(r.answer)[1]) for r in report.results]
+    fits = {other: _right_in(other, written) for other in _EXAM if other != variant}
     best = max(fits, key=lambda n: (fits[n], -n), default=None)
     if best is not None and fits[best] >= MATCH_OTHER * answered:
         return f"does not match variant {variant}; it matches variant {best}"
@@ -186,15 +187,15 @@ def _mismatch(sheet: AnswerSheet, variant: int, report: CheckReport) -> str:
     return ""
 
 
-def _right_in(variant: int, report: CheckReport) -> int:
-    """How many of the sheet's values (by equation id) variant ``variant``'s key grades
-    right: check's test of a right value, without its search for slips."""
-    key = _KEYS.get(variant)
-    if key is None:
-        key = _KEYS[variant] = key_world(_EXAM[variant])
-    return sum(r.id in key.equations
-               and agrees(r.value, parse_number(r.answer)[1], key.interval(r.id))
-               for r in report.results)
+def _right_in(variant: int, written: list[tuple[str, float, int]]) -> int:
+    """How many of the sheet's values (id, value, decimals written) variant ``variant``'s key
+    grades right: check's test of a right value, without its search for slips."""
+    intervals = _KEYS.get(variant)
+    if intervals is None:
+        key = key_world(_EXAM[variant])
+        intervals = _KEYS[variant] = {qid: key.interval(qid) for qid in key.equations}
+    return sum(qid in intervals and agrees(value, decimals, intervals[qid])
+               for qid, value, decimals in written)
 
 
 def _variant_in_name(name: str) -> int | None:
