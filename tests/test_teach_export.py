@@ -416,6 +416,9 @@ def test_question_html_renders_a_valid_input_per_value(question, hand):
         assert (attrs["rtol"], attrs["atol"], attrs["weight"]) == ("0", f.tolerance,
                                                                    str(hand.weight(f)))
         assert attrs["custom-format"] == f".{f.decimals}f"
+        # pl-number-input parses a blank field as its blank-value: it must be a number, or
+        # the blank is a format error and PrairieLearn grades nothing
+        float(attrs.get("blank-value", "0"))
     assert "Learning rate" in html and "Step 2 (example 2)" in html
 
 
@@ -438,6 +441,21 @@ def test_grade_a_right_sheet_gets_full_marks(question, hand):
     assert graded["score"] == 1.0 and "slip" not in graded["feedback"]
     assert all(p["score"] == 1.0 for p in graded["partial_scores"].values())
     assert {p["weight"] for p in graded["partial_scores"].values()} == {2, 3}
+
+
+def test_a_blank_field_is_not_answered_even_where_the_key_is_0(question, hand):
+    # PrairieLearn parses a blank as the blank value 0; grade reads what was typed
+    server = load_server(question)
+    data = variant_data(server, question, "han_kamber")
+    raw = {f.name: f.value for f in hand.variants[1].fields}
+    first = hand.variants[1].fields[0].name
+    graded = submitted(data, {**raw, first: "  "})
+    graded["submitted_answers"] = {first: 0.0}
+    server.grade(graded)
+    assert graded["partial_scores"][first] == {
+        "score": 0.0, "weight": hand.weight(hand.variants[1].fields[0]),
+        "feedback": "Not answered."}
+    assert graded["score"] < 1.0
 
 
 def test_a_drawn_variant_is_graded_by_its_file_after_a_re_export(question, hand_dir, tmp_path):

@@ -64,7 +64,7 @@ QUESTION_HTML = """\
 {{#fields}}
 <pl-number-input answers-name="{{name}}" label="{{label}}" suffix="{{marks}}"
   comparison="relabs" rtol="0" atol="{{atol}}" weight="{{weight}}"
-  custom-format=".{{decimals}}f" allow-fractions="false" allow-blank="true" blank-value=""
+  custom-format=".{{decimals}}f" allow-fractions="false" allow-blank="true"
   display="block"></pl-number-input>
 {{/fields}}
 {{/params.parts}}
