@@ -193,3 +193,19 @@ def test_feedback_escapes_what_the_sheet_holds(exam, tmp_path, capsys):
     body = md.split(fences[0])[1]
     assert "q```" in body
     assert md.splitlines()[0] == r"# Feedback for \<b\>Eve\</b\> \`\`\`"
+
+
+def test_a_sheet_no_variant_fits_is_flagged_without_a_match(exam, tmp_path, capsys):
+    # every value 0.1234: nothing right, nothing follows through, no other key fits
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    junk = [line.split(" = ")[0] + ' = "0.1234"' for line in key_lines(exam, 2)]
+    write_sheet(sheets, "zed.toml", junk, ["variant = 2"])
+    slipped = [line.replace('"δ" = ', '"δ" = "0.9999" #') for line in key_lines(exam, 2)]
+    write_sheet(sheets, "yan.toml", slipped, ["variant = 2"])  # one slip: not flagged
+    book = tmp_path / "g.csv"
+    assert main(["grade", str(sheets), "--problems", str(exam), "-o", str(book)]) == 1
+    rows = {r["student"]: r for r in rows_of(book)}
+    assert rows["zed"]["flag"] == "does not match variant 2" and rows["zed"]["total"] == "0"
+    assert rows["yan"]["flag"] == ""
+    assert "1 flagged" in capsys.readouterr().out
