@@ -10,12 +10,7 @@ from pathlib import Path
 from chainrule._util.files import atomic_folder, check_folder, check_output, write_text_atomic
 from chainrule._util.text import counted
 from chainrule.teach.grading.batch import class_entries, grade_class, load_exam
-from chainrule.teach.grading.gradebook import (
-    feedback_html,
-    feedback_markdown,
-    feedback_name,
-    gradebook_csv,
-)
+from chainrule.teach.grading.gradebook import feedback_name, feedback_pages, gradebook_csv
 from chainrule.teach.grading.practice import practice_sheets
 
 FEEDBACK_FILES = re.compile(r"[\w-]+\.(md|html)")
@@ -39,8 +34,9 @@ def run(args: argparse.Namespace) -> int:
     with atomic_folder(feedback, FEEDBACK_FILES) as folder:
         for g in graded:
             name = feedback_name(g.student, taken)
-            (folder / f"{name}.md").write_text(feedback_markdown(g, exam), encoding="utf-8")
-            (folder / f"{name}.html").write_text(feedback_html(g, exam), encoding="utf-8")
+            md, html = feedback_pages(g, exam)
+            (folder / f"{name}.md").write_text(md, encoding="utf-8")
+            (folder / f"{name}.html").write_text(html, encoding="utf-8")
     right = sum(g.all_right for g in graded)
     flagged = sum(bool(g.flag or g.error) for g in graded)
     print(f"graded {counted(len(graded), 'sheet')}: {right} all right, "
