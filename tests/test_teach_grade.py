@@ -209,3 +209,11 @@ def test_a_sheet_no_variant_fits_is_flagged_without_a_match(exam, tmp_path, caps
     assert rows["zed"]["flag"] == "does not match variant 2" and rows["zed"]["total"] == "0"
     assert rows["yan"]["flag"] == ""
     assert "1 flagged" in capsys.readouterr().out
+
+
+def test_make_sheets_is_bounded_by_its_limit(exam, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CHAINRULE_MAX_SHEETS", "5")
+    code = main(["grade", str(tmp_path / "c"), "--problems", str(exam), "--make-sheets", "6"])
+    err = capsys.readouterr().err
+    assert code == 2 and "students must be a whole number from 1 to 5. Received: " \
+        "students=6" in err and not (tmp_path / "c").exists()

@@ -31,6 +31,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from chainrule._util import limits
 from chainrule.derive import ids
 from chainrule.derive.rounding import format_value
 from chainrule.derive.solution import WorkedSolution
@@ -38,12 +39,10 @@ from chainrule.teach.grading.grade import check
 from chainrule.teach.slips.catalogue import ROUNDING, variants, world_of
 from chainrule.teach.slips.world import World
 
-__all__ = ["PracticeSheet", "practice_sheets", "KINDS", "MAX_STUDENTS"]
+__all__ = ["PracticeSheet", "practice_sheets", "KINDS"]
 
 #: The kinds of sheet and how often each is drawn.
 KINDS = {"right": 0.4, "drift": 0.1, "slip": 0.25, "arithmetic": 0.15, "missing": 0.1}
-#: The most sheets one call writes.
-MAX_STUDENTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -62,11 +61,13 @@ def practice_sheets(exam: Mapping[int, WorkedSolution], students: int, *,
     """``students`` practice sheets for ``exam`` (variant number → worked solution).
 
     Raises:
-        ValueError: ``students`` is not a whole number from 1 to ``MAX_STUDENTS``.
+        ValueError: ``students`` is not a whole number from 1 to the limit ``sheets``
+            (``CHAINRULE_MAX_SHEETS``, docs/limits.md).
     """
+    most = limits.get("sheets")
     if isinstance(students, bool) or not isinstance(students, int) \
-            or not 1 <= students <= MAX_STUDENTS:
-        raise ValueError(f"students must be a whole number from 1 to {MAX_STUDENTS}. "
+            or not 1 <= students <= most:
+        raise ValueError(f"students must be a whole number from 1 to {most}. "
                          f"Received: students={students!r}")
     rng = random.Random(seed)
     numbers = sorted(exam)
