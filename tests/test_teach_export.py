@@ -204,6 +204,14 @@ def test_a_key_that_disagrees_with_its_problem_is_an_error(exam_dir, tmp_path):
         read_exam(folder)
 
 
+def test_files_beside_a_generated_exam_are_left_alone(exam_dir, tmp_path):
+    folder = tmp_path / "exam"
+    shutil.copytree(exam_dir, folder)
+    (folder / "course.toml").write_text("not a problem = [", encoding="utf-8")
+    exam = read_exam(folder)
+    assert [v.path.name for v in exam.variants] == [f"problem-{n}.toml" for n in range(1, 13)]
+
+
 def test_bad_exam_directories(tmp_path):
     with pytest.raises(ValueError, match="missing: no such exam directory"):
         read_exam(tmp_path / "missing")

@@ -1,9 +1,10 @@
 """An exam directory as plain data: variants, the values each asks, tolerances and marks.
 
 An exam directory is what ``chainrule problem --variants N -o DIR`` writes, or a folder of
-problem files a lecturer wrote by hand: every ``*.toml`` except ``key-*.toml`` is a problem
-file (``docs/problem-format.md``), one variant of the exam, in natural order (``problem-2``
-before ``problem-10``); ``key-NAME.toml`` is the answer key of ``NAME.toml`` (or of
+problem files a lecturer wrote by hand. Its variants are its ``problem-*.toml`` files when it
+has any (other files beside them are left alone), else every ``*.toml`` except
+``key-*.toml`` (``docs/problem-format.md``), in natural order (``problem-2`` before
+``problem-10``); ``key-NAME.toml`` is the answer key of ``NAME.toml`` (or of
 ``problem-NAME.toml``) and may be missing.
 
 Each problem is solved again, as ``chainrule check`` solves it (``Problem.explain`` in the
@@ -169,6 +170,8 @@ def variant_files(folder: Path) -> tuple[list[Path], dict[str, Path]]:
     tomls = sorted((p for p in folder.iterdir() if p.suffix == ".toml" and p.is_file()),
                    key=lambda p: (_natural(p.stem), p.name))
     problems = [p for p in tomls if not p.name.startswith("key-")]
+    # an exam chainrule problem wrote: its problem-N.toml files, whatever else is beside them
+    problems = [p for p in problems if p.name.startswith("problem-")] or problems
     if not problems:
         raise ValueError(f"{folder}: no problem files in it (every *.toml but key-*.toml is "
                          "one; chainrule problem --variants N -o DIR writes them)")
