@@ -75,6 +75,9 @@ def test_the_five_commands_of_the_tutorial(tmp_path, monkeypatch, capsys):
     excerpt = EXCERPT.search(text).group(1).splitlines()
     book = (tmp_path / "gradebook.csv").read_text(encoding="utf-8").splitlines()
     assert book[:len(excerpt)] == excerpt and len(book) == 31
+    assert book[16].split(",")[-2] == "does not match variant 16; it matches variant 17"
+    slips = {row.split(",")[9] for row in book[1:]} - {""}
+    assert slips and "carry" not in slips  # drift is never a slip
     feedback = tmp_path / "gradebook-feedback"
     assert len(list(feedback.glob("Student_*.md"))) == len(list(feedback.glob("*.html"))) == 30
     questions = ET.parse(tmp_path / "exam.xml").getroot().findall("question")
