@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 
 import pytest
 
 from chainrule.cli import main
-from chainrule.teach.grading.batch import class_entries, grade_class
+from chainrule.teach.grading.batch import class_entries, exam_for, grade_class
 
 
 @pytest.fixture(scope="module")
@@ -217,3 +218,16 @@ def test_make_sheets_is_bounded_by_its_limit(exam, tmp_path, capsys, monkeypatch
     err = capsys.readouterr().err
     assert code == 2 and "students must be a whole number from 1 to 5. Received: " \
         "students=6" in err and not (tmp_path / "c").exists()
+
+
+def test_the_exam_is_loaded_again_only_when_its_files_change(exam, tmp_path):
+    folder = tmp_path / "exam"
+    shutil.copytree(exam, folder)
+    first = exam_for(folder)[1]
+    assert exam_for(folder)[1] is first  # kept
+    text = (folder / "problem-1.toml").read_text(encoding="utf-8")
+    (folder / "problem-1.toml").write_text(text.replace("learning_rate = ", "learning_rate = "
+                                                        "0.5 #"), encoding="utf-8")
+    again = exam_for(folder)[1]
+    assert again is not first
+    assert again.equation("eta").value == 0.5 != first.equation("eta").value

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from chainrule._util.files import atomic_folder, check_folder, check_output, write_text_atomic
 from chainrule._util.text import counted
-from chainrule.teach.grading.batch import class_entries, grade_class, load_exam
+from chainrule.teach.grading.batch import class_entries, exam_for, grade_class, load_exam
 from chainrule.teach.grading.gradebook import feedback_name, feedback_pages, gradebook_csv
 from chainrule.teach.grading.practice import practice_sheets
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(args.output, [args.sheets])  # before the work, not after it
     check_folder(feedback, FEEDBACK_FILES)
     entries = class_entries(args.sheets)
-    exam = load_exam(args.problems)
+    exam = exam_for(args.problems)  # loaded once: the processes grading inherit it
     graded = grade_class(args.problems, entries, jobs=args.jobs)
     write_text_atomic(args.output, gradebook_csv(graded), inputs=[args.sheets])
     taken: set[str] = set()
