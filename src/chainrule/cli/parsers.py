@@ -162,7 +162,8 @@ def grade(subparsers: Any) -> None:
         epilog="exit code: 0 when every sheet is all right, 1 when any has a value to look "
         "at or is flagged (not its variant, unreadable), 2 for bad input",
     )
-    p.add_argument("sheets", metavar="SHEETS", help="a folder of answer sheets, or a roster CSV")
+    p.add_argument("sheets", metavar="SHEETS", help="a folder of answer sheets, or a roster CSV "
+                   "(with --make-sheets: the folder to write practice sheets into)")
     p.add_argument("--problems", required=True, metavar="EXAM_DIR",
                    help="the exam: a folder of problem-N.toml files (chainrule problem)")
     p.add_argument("-o", "--output", metavar="GRADEBOOK.csv",
