@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -321,3 +322,18 @@ def test_a_frozen_bias_update_is_accepted_but_not_offered():
     with pytest.raises(ValueError) as info:
         check(solution, {"w_09+": "0.3"})
     assert "w_01⁺" not in str(info.value) and "w_11⁺" in str(info.value)
+
+
+def test_drift_alone_is_no_slip_in_the_json_and_exits_0(tmp_path):
+    # Mazur (2015) prints ∂E_o2/∂out_h1 = −0.019049119, which only carrying rounded values
+    # gives (docs/published-examples.md, S2.1): right, its digits rounding drift, no slip
+    sheet = tmp_path / "mazur.toml"
+    sheet.write_text('"∂E_o2/∂out_h1" = "-0.019049119"\n', encoding="utf-8")
+    problem = cr.teach.load_problem(Path(cr.__file__).parent / "examples" / "mazur_2015.toml")
+    report = check(problem.explain(problem.conventions()), sheet, only_answered=True)
+    data = json.loads(json.dumps(report.to_dict()))
+    assert report.full_marks and data["slip"] is None and data["first_wrong"] is None
+    assert data["drift"]["name"] == "carry" and data["drift"]["explains"] == ["s1.dout.1.1.2"]
+    run = subprocess.run([sys.executable, "-m", "chainrule", "check", "mazur_2015", str(sheet),
+                          "--json"], capture_output=True, text=True, check=False)
+    assert run.returncode == 1 and json.loads(run.stdout)["slip"] is None  # 42 missing

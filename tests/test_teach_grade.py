@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 
 import pytest
 
 from chainrule.cli import main
-from chainrule.teach.grading.batch import class_entries, grade_class
+from chainrule.teach.grading.batch import class_entries, exam_for, grade_class
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +115,119 @@ def test_bad_input_is_one_line_and_exit_code_2(exam, tmp_path, capsys, argv, mes
     code = main(argv)
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+# --- practice sheets -------------------------------------------------------------------------
+def planted(path):
+    return path.read_text(encoding="utf-8").splitlines()[1].removeprefix("# Planted: ")[:-1]
+
+
+def test_practice_sheets_are_graded_as_what_was_planted(exam, tmp_path, capsys):
+    sheets = tmp_path / "class"
+    code = main(["grade", str(sheets), "--problems", str(exam), "--make-sheets", "12",
+                 "--seed", "3"])
+    out = capsys.readouterr().out
+    assert code == 0 and out.startswith(f"wrote 12 practice sheets in {sheets}: "), out
+    files = sorted(sheets.glob("*.toml"))
+    assert [f.name for f in files] == [f"student-{n:02d}.toml" for n in range(1, 13)]
+    kinds = {f.stem: planted(f) for f in files}
+    assert kinds["student-07"] == "the values of variant 2"  # the middle one copies
+    assert {k.split(" ")[0] for k in kinds.values()} >= {"right", "slip"}
+    book = tmp_path / "g.csv"
+    assert main(["grade", str(sheets), "--problems", str(exam), "-o", str(book)]) == 1
+    rows = {r["sheet"].rsplit("/", 1)[-1][:-5]: r for r in rows_of(book)}
+    for name, kind in kinds.items():
+        row, variant = rows[name], (int(name[-2:]) - 1) % 3 + 1
+        assert row["variant"] == str(variant) and row["student"] == f"Student {name[-2:]}"
+        full = row["total"] == row["out_of"]
+        if kind in ("right", "drift"):  # drift is never a slip
+            assert full and row["slip"] == row["first_wrong"] == row["flag"] == "", (name, row)
+        elif kind.startswith("slip "):
+            assert not full and row["slip"] == kind[5:], (name, kind, row)
+        elif kind == "arithmetic":  # one net input wrong, the rest follows through
+            assert row["first_wrong"].startswith(("z_in", "y_in")) and row["slip"] == ""
+        elif kind == "missing":
+            assert row["updates"] == "0" and row["first_wrong"] == "", (name, row)
+        else:
+            assert row["flag"] == "does not match variant 1; it matches variant 2", row
+
+
+def test_a_right_practice_sheet_holds_the_key(exam, tmp_path, capsys):
+    sheets = tmp_path / "class"
+    assert main(["grade", str(sheets), "--problems", str(exam), "--make-sheets", "9"]) == 0
+    right = [f for f in sorted(sheets.glob("*.toml")) if planted(f) == "right"]
+    assert right
+    for f in right:
+        lines = f.read_text(encoding="utf-8").splitlines()
+        variant = int(lines[3].removeprefix("variant = "))
+        assert [line for line in lines if line.startswith('"')] == key_lines(exam, variant)
+    first = {f.name: f.read_bytes() for f in sheets.iterdir()}
+    assert main(["grade", str(sheets), "--problems", str(exam), "--make-sheets", "9"]) == 0
+    assert {f.name: f.read_bytes() for f in sheets.iterdir()} == first  # the same seed
+
+
+def test_grade_needs_a_gradebook_unless_it_makes_sheets(exam, tmp_path, capsys):
+    code = main(["grade", str(tmp_path), "--problems", str(exam)])
+    err = capsys.readouterr().err
+    assert code == 2 and "-o GRADEBOOK.csv is required" in err and err.count("\n") == 1
+    (tmp_path / "mine.txt").write_text("x", encoding="utf-8")
+    code = main(["grade", str(tmp_path), "--problems", str(exam), "--make-sheets", "2"])
+    err = capsys.readouterr().err
+    assert code == 2 and "holds files chainrule did not write (mine.txt)" in err
+
+
+def test_feedback_escapes_what_the_sheet_holds(exam, tmp_path, capsys):
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    name = "<b>Eve</b> ```"
+    write_sheet(sheets, "e``` `x`.toml", key_lines(exam, 1)[:3] + ['"q```" = "1.0"'],
+                [f'student = "{name}"', "variant = 1"])
+    book = tmp_path / "g.csv"
+    assert main(["grade", str(sheets), "--problems", str(exam), "-o", str(book)]) == 1
+    feedback = tmp_path / "g-feedback"
+    (page,) = feedback.glob("*.html")
+    html = page.read_text(encoding="utf-8")
+    assert "<b>Eve" not in html and "&lt;b&gt;Eve&lt;/b&gt;" in html
+    md = next(feedback.glob("*.md")).read_text(encoding="utf-8")
+    fences = [line for line in md.splitlines() if line and set(line) == {"`"}]
+    assert len(fences) == 2 and len(fences[0]) > 3  # longer than any run in the report
+    body = md.split(fences[0])[1]
+    assert "q```" in body
+    assert md.splitlines()[0] == r"# Feedback for \<b\>Eve\</b\> \`\`\`"
+
+
+def test_a_sheet_no_variant_fits_is_flagged_without_a_match(exam, tmp_path, capsys):
+    # every value 0.1234: nothing right, nothing follows through, no other key fits
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    junk = [line.split(" = ")[0] + ' = "0.1234"' for line in key_lines(exam, 2)]
+    write_sheet(sheets, "zed.toml", junk, ["variant = 2"])
+    slipped = [line.replace('"δ" = ', '"δ" = "0.9999" #') for line in key_lines(exam, 2)]
+    write_sheet(sheets, "yan.toml", slipped, ["variant = 2"])  # one slip: not flagged
+    book = tmp_path / "g.csv"
+    assert main(["grade", str(sheets), "--problems", str(exam), "-o", str(book)]) == 1
+    rows = {r["student"]: r for r in rows_of(book)}
+    assert rows["zed"]["flag"] == "does not match variant 2" and rows["zed"]["total"] == "0"
+    assert rows["yan"]["flag"] == ""
+    assert "1 flagged" in capsys.readouterr().out
+
+
+def test_make_sheets_is_bounded_by_its_limit(exam, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CHAINRULE_MAX_SHEETS", "5")
+    code = main(["grade", str(tmp_path / "c"), "--problems", str(exam), "--make-sheets", "6"])
+    err = capsys.readouterr().err
+    assert code == 2 and "students must be a whole number from 1 to 5. Received: " \
+        "students=6" in err and not (tmp_path / "c").exists()
+
+
+def test_the_exam_is_loaded_again_only_when_its_files_change(exam, tmp_path):
+    folder = tmp_path / "exam"
+    shutil.copytree(exam, folder)
+    first = exam_for(folder)[1]
+    assert exam_for(folder)[1] is first  # kept
+    text = (folder / "problem-1.toml").read_text(encoding="utf-8")
+    (folder / "problem-1.toml").write_text(text.replace("learning_rate = ", "learning_rate = "
+                                                        "0.5 #"), encoding="utf-8")
+    again = exam_for(folder)[1]
+    assert again is not first
+    assert again.equation("eta").value == 0.5 != first.equation("eta").value

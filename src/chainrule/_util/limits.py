@@ -47,6 +47,7 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit("nesting", 32, "levels", "nesting of tables and arrays in a TOML or JSON input"),
     Limit("classes", 1_000, "classes", "distinct values of a CSV's text target column"),
     Limit("variants", 1_000, "variants", "variants of one generated exam"),
+    Limit("sheets", 10_000, "sheets", "practice sheets one chainrule grade --make-sheets writes"),
 )}
 
 

@@ -10,7 +10,8 @@ import argparse
 from typing import Any
 
 #: Subcommands, in the order ``--help`` shows them.
-COMMANDS = ("demo", "train", "explain", "check", "grade", "problem", "examples", "report")
+COMMANDS = ("demo", "train", "explain", "check", "grade", "problem", "export", "examples",
+            "report")
 #: The formats of ``chainrule explain``.
 FORMATS = ("text", "markdown", "latex", "json", "svg", "html")
 
@@ -161,16 +162,33 @@ def grade(subparsers: Any) -> None:
         epilog="exit code: 0 when every sheet is all right, 1 when any has a value to look "
         "at or is flagged (not its variant, unreadable), 2 for bad input",
     )
-    p.add_argument("sheets", metavar="SHEETS", help="a folder of answer sheets, or a roster CSV")
+    p.add_argument("sheets", metavar="SHEETS", help="a folder of answer sheets, or a roster CSV "
+                   "(with --make-sheets: the folder to write practice sheets into)")
     p.add_argument("--problems", required=True, metavar="EXAM_DIR",
                    help="the exam: a folder of problem-N.toml files (chainrule problem)")
-    p.add_argument("-o", "--output", required=True, metavar="GRADEBOOK.csv",
-                   help="the gradebook to write")
+    p.add_argument("-o", "--output", metavar="GRADEBOOK.csv",
+                   help="the gradebook to write (required unless --make-sheets)")
     p.add_argument("--feedback", metavar="DIR",
                    help="where to write each student's feedback, .md and .html (default: "
                    "the gradebook's name with -feedback)")
-    p.add_argument("--jobs", type=int, default=None,
+    p.add_argument("--jobs", type=_positive, default=None,
                    help="processes to grade with (default: one a core)")
+    p.add_argument("--make-sheets", type=_positive, metavar="N",
+                   help="instead of grading, write N practice sheets into the folder SHEETS "
+                   "(variants in turn; right, drifting, slipped, miscomputed, incomplete), to "
+                   "try grading and an LMS before the exam")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="the seed of --make-sheets (default: 0)")
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1; got {text!r}")
+    return number
 
 
 # --- problem ---------------------------------------------------------------------------------
@@ -228,6 +246,31 @@ def problem(subparsers: Any) -> None:
                    help="the course or exam title printed at the top of every page")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
                    help="directory to write the files to (created if missing)")
+
+
+# --- export ----------------------------------------------------------------------------------
+EXPORT_HELP = ("export an exam directory to an LMS: Moodle XML, a Canvas QTI package or a "
+               "PrairieLearn question")
+#: The formats of ``chainrule export`` (``chainrule.teach.export.FORMATS``).
+EXPORT_FORMATS = ("moodle", "qti", "prairielearn")
+
+
+def export(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "export", help=EXPORT_HELP,
+        description=EXPORT_HELP + ". Every problem file of EXAM_DIR is a variant, solved "
+        "again for its values, decimals and marks. moodle: one cloze question per variant "
+        "(an .xml file); qti: one quiz per variant (a .zip for Canvas); prairielearn: a "
+        "question folder whose server.py grades with chainrule, follow-through included. "
+        "See docs/export.md.",
+    )
+    p.add_argument("exam", metavar="EXAM_DIR",
+                   help="an exam directory: chainrule problem -o DIR, or problem files")
+    p.add_argument("--to", required=True, choices=EXPORT_FORMATS, help="the format")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="the file (moodle, qti) or folder (prairielearn) to write, atomically")
+    p.add_argument("--name", help="the exam's name in the LMS: category, quiz and question "
+                   "titles, identifiers (default: EXAM_DIR's name)")
 
 
 # --- examples --------------------------------------------------------------------------------

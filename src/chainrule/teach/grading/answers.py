@@ -219,7 +219,9 @@ def _strict(text: str, source: str) -> tuple[str, dict[tuple[str | None, str], i
 
 def _key(written: str) -> tuple[str, str]:
     """The name a key spells and the key as strict TOML writes it."""
-    if written[0] in "\"'":
+    if written[0] == "'" or written[0] == '"' and "\\" not in written:
+        return written[1:-1], written  # no escapes to decode (the whole file is parsed later)
+    if written[0] == '"':
         return next(iter(tomllib.loads(f"{written} = 0"))), written
     name = written.strip()
     return name, name if _BARE_KEY.fullmatch(name) else _basic_string(name)

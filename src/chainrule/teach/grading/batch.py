@@ -23,18 +23,21 @@ from __future__ import annotations
 import csv
 import os
 import re
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from chainrule._util.files import check_input_file, read_text
 from chainrule.derive.solution import WorkedSolution
-from chainrule.teach.grading.answers import AnswerSheet, read_answers
-from chainrule.teach.grading.grade import check
+from chainrule.teach.grading.answers import AnswerSheet, parse_number, read_answers
+from chainrule.teach.grading.grade import check, key_world
 from chainrule.teach.grading.report import SECTION_TITLES, CheckReport
 from chainrule.teach.problems.files import load_problem
+from chainrule.teach.slips.world import Interval, agrees
 
-__all__ = ["Entry", "Graded", "load_exam", "class_entries", "grade_class", "MATCH_WORSE"]
+__all__ = ["Entry", "Graded", "load_exam", "exam_for", "class_entries", "grade_class",
+           "MATCH_WORSE"]
 
 _PROBLEM = re.compile(r"problem-(\d+)\.toml")
 _NUMBER_IN_NAME = re.compile(r"(?:variant|v|-|_)(\d+)$", re.IGNORECASE)
@@ -129,20 +132,44 @@ def grade_class(exam_folder: str | os.PathLike[str], entries: list[Entry],
     """Every entry graded, in the order given, over ``jobs`` processes (default: the
     cores); the exam is loaded once per process."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(entries)))
+    _start(str(exam_folder))  # here first: processes forked from this one inherit it
     if jobs == 1:
-        _start(str(exam_folder))
         return [_grade(e) for e in entries]
     chunk = max(1, len(entries) // (jobs * 4))
     with ProcessPoolExecutor(jobs, initializer=_start, initargs=(str(exam_folder),)) as pool:
         return list(pool.map(_grade, entries, chunksize=chunk))
 
 
+def exam_for(exam_folder: str | os.PathLike[str]) -> Mapping[int, WorkedSolution]:
+    """The exam of ``exam_folder`` as ``grade_class`` grades against it: loaded once a
+    process, again only when its problem files change."""
+    _start(str(exam_folder))
+    return _EXAM
+
+
 _EXAM: dict[int, WorkedSolution] = {}  # each process's exam, loaded once by _start
+_KEYS: dict[int, dict[str, Interval]] = {}  # each process's keys: id → interval
+_LOADED: list[object] = [None]  # what _EXAM was loaded from: the folder and its files
 
 
 def _start(exam_folder: str) -> None:
+    stamp = _stamp(exam_folder)
+    if _LOADED[0] == stamp:
+        return  # loaded already, or inherited from the process that forked this one
+    exam = load_exam(exam_folder)
     _EXAM.clear()
-    _EXAM.update(load_exam(exam_folder))
+    _KEYS.clear()
+    _EXAM.update(exam)
+    _LOADED[0] = stamp
+
+
+def _stamp(exam_folder: str) -> object:
+    path = Path(exam_folder)
+    if not path.is_dir():
+        return None
+    files = sorted(p for p in path.iterdir() if _PROBLEM.fullmatch(p.name))
+    return (str(path.resolve()), tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size)
+                                       for p in files))
 
 
 def _grade(entry: Entry) -> Graded:
@@ -173,22 +200,26 @@ def _mismatch(sheet: AnswerSheet, variant: int, report: CheckReport) -> str:
     right = report.count("right")
     if answered < 3 or right >= MATCH_WORSE * answered:
         return ""
-    best, share = None, 0.0
-    for other, solution in _EXAM.items():
-        if other == variant:
-            continue
-        try:
-            fit = check(solution, sheet).count("right") / answered
-        except ValueError:
-            continue
-        if fit > share:
-            best, share = other, fit
-    if best is not None and share >= MATCH_OTHER:
+    written = [(r.id, r.value, parse_number(r.answer)[1]) for r in report.results]
+    fits = {other: _right_in(other, written) for other in _EXAM if other != variant}
+    best = max(fits, key=lambda n: (fits[n], -n), default=None)
+    if best is not None and fits[best] >= MATCH_OTHER * answered:
         return f"does not match variant {variant}; it matches variant {best}"
     follows = report.count("follow-through")
     if right + follows <= CHANCE * answered:  # worse than chance, and no other variant fits
         return f"does not match variant {variant}"
     return ""
+
+
+def _right_in(variant: int, written: list[tuple[str, float, int]]) -> int:
+    """How many of the sheet's values (id, value, decimals written) variant ``variant``'s key
+    grades right: check's test of a right value, without its search for slips."""
+    intervals = _KEYS.get(variant)
+    if intervals is None:
+        key = key_world(_EXAM[variant])
+        intervals = _KEYS[variant] = {qid: key.interval(qid) for qid in key.equations}
+    return sum(qid in intervals and agrees(value, decimals, intervals[qid])
+               for qid, value, decimals in written)
 
 
 def _variant_in_name(name: str) -> int | None:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chainrule._util.text import counted
@@ -48,7 +48,7 @@ from chainrule.teach.slips.catalogue import (
 )
 from chainrule.teach.slips.world import Pin, World, agrees
 
-__all__ = ["check", "CheckReport", "ValueResult", "SlipFinding"]
+__all__ = ["check", "key_world", "CheckReport", "ValueResult", "SlipFinding"]
 
 AnswersLike = AnswerSheet | Mapping[str, Any] | str | os.PathLike
 
@@ -83,22 +83,38 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
     scheme = (marks or MarkScheme()).merged(None if marks else sheet.marks)
     symbol_marks = _symbol_marks(scheme, table)
 
-    key = World(solution, extra=key_extra)
+    key = prepared.key
     student = World(solution, extra=key_extra, pinned=pins)
     order = sorted(pins, key=lambda i: key.order.get(i, len(key.order)))
     results = [_grade(key, student, lines[i], table.default_step) for i in order]
     found = _diagnose(solution, results, pins, key_extra, prepared)
-    drift, ambiguous = _drift(solution, results, pins, key_extra, prepared)
+    drift, ambiguous = _drift(solution, results, pins, prepared)
     return _report(solution, key, results, (found, drift, ambiguous), scheme, symbol_marks,
                    only_answered)
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """What grading any sheet against one solution needs: its slip variants."""
+    """What grading any sheet against one solution needs: its slip variants, the key's
+    world and the variants' worlds without a student's values (each made once, when first
+    needed, and kept: their values do not depend on the sheet)."""
 
     variants: list[Variant]
     frozen: tuple[Variant, dict[str, Equation]] | None
+    key: World
+    worlds: dict[tuple[int, bool], World] = field(default_factory=dict)
+
+    def world(self, solution: WorkedSolution, variant: Variant, rounding: bool = True
+              ) -> World:
+        """``variant``'s world from the given values alone (without its rounding rules
+        unless ``rounding``)."""
+        name = (id(variant), rounding)
+        found = self.worlds.get(name)
+        if found is None:
+            extra = self.frozen[1] if self.frozen else {}
+            chosen = variant if rounding else replace(variant, carry=None, tie=None)
+            found = self.worlds[name] = world_of(solution, chosen, extra=extra)
+        return found
 
 
 # the variants of the last solutions graded: a class of sheets against one exam variant
@@ -112,11 +128,19 @@ def _prepare(solution: WorkedSolution) -> _Prepared:
     if entry is not None and entry[0] is solution:
         _PREPARED.move_to_end(id(solution))
         return entry[1]
-    prepared = _Prepared(variants(solution), frozen_bias_variant(solution))
+    frozen = frozen_bias_variant(solution)
+    key = World(solution, extra=frozen[1] if frozen else {})
+    prepared = _Prepared(variants(solution), frozen, key)
     _PREPARED[id(solution)] = (solution, prepared)
     while len(_PREPARED) > _PREPARED_KEPT:
         _PREPARED.popitem(last=False)
     return prepared
+
+
+def key_world(solution: WorkedSolution) -> World:
+    """The world ``check`` grades "right" in: the solution's values, and where the convention
+    keeps biases fixed, the key's view of their update (Δb = 0, b⁺ = b)."""
+    return _prepare(solution).key
 
 
 def _sheet(answers: AnswersLike) -> AnswerSheet:
@@ -214,8 +238,7 @@ def _diagnose(solution: WorkedSolution, results: list[ValueResult], pins: dict[s
     for rank, variant in enumerate(tried):
         world = world_of(solution, variant, extra=key_extra, pinned=pins)
         explained = [r.id for r in wrong if _explains(world, r, pins[r.id][1])]
-        alone_world = world_of(solution, replace(variant, carry=None, tie=None),
-                               extra=key_extra)
+        alone_world = prepared.world(solution, variant, rounding=False)
         alone = [r.id for r in wrong if r.id not in explained
                  and _explains(alone_world, r, pins[r.id][1])]
         if not explained and not alone:
@@ -238,8 +261,7 @@ def _order(slip: str) -> int:
 
 
 def _drift(solution: WorkedSolution, results: list[ValueResult], pins: dict[str, Pin],
-           key_extra: Mapping[str, Equation], prepared: _Prepared
-           ) -> tuple[SlipFinding | None, SlipFinding | None]:
+           prepared: _Prepared) -> tuple[SlipFinding | None, SlipFinding | None]:
     """Right values whose last digits differ from the key: rounding drift, when the other
     carry rule (or, failing that, the other tie rule) gives exactly the student's digits;
     and, apart, those digits that a slip gives too (at these decimals the two cannot be told
@@ -250,17 +272,17 @@ def _drift(solution: WorkedSolution, results: list[ValueResult], pins: dict[str,
     if not differ:
         return None, None
     return (_first_reproducing([v for v in prepared.variants if v.slip in ROUNDING],
-                               solution, differ, pins, key_extra),
+                               solution, differ, pins, prepared),
             _first_reproducing([v for v in prepared.variants if v.slip not in ROUNDING],
-                               solution, differ, pins, key_extra))
+                               solution, differ, pins, prepared))
 
 
 def _first_reproducing(tried: list[Variant], solution: WorkedSolution,
                        results: list[ValueResult], pins: dict[str, Pin],
-                       key_extra: Mapping[str, Equation]) -> SlipFinding | None:
+                       prepared: _Prepared) -> SlipFinding | None:
     """The first of ``tried`` under which some of ``results`` come out digit for digit."""
     for variant in tried:
-        world = world_of(solution, variant, extra=key_extra)
+        world = prepared.world(solution, variant)
         explained = [r.id for r in results
                      if _rounded(world.value(r.id), pins[r.id][1], world.tie) == r.value]
         if explained:

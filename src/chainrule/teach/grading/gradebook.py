@@ -22,7 +22,8 @@ from chainrule.render._markdown import escape as md_escape
 from chainrule.teach.grading.batch import SECTIONS, Graded
 from chainrule.teach.grading.report import SECTION_TITLES
 
-__all__ = ["gradebook_csv", "feedback_markdown", "feedback_html", "feedback_name", "COLUMNS"]
+__all__ = ["gradebook_csv", "feedback_pages", "feedback_markdown", "feedback_html",
+           "feedback_name", "COLUMNS"]
 
 COLUMNS = ("student", "variant", *SECTIONS, "total", "out_of", "first_wrong", "slip",
            "flag", "sheet")
@@ -79,22 +80,33 @@ def _summary(g: Graded) -> str:
     return text + (f"\nNote: this sheet {g.flag}.\n" if g.flag else "")
 
 
-def feedback_markdown(g: Graded, exam: Mapping[int, WorkedSolution]) -> str:
+def feedback_pages(g: Graded, exam: Mapping[int, WorkedSolution]) -> tuple[str, str]:
+    """``(feedback_markdown, feedback_html)``, the report written once for both."""
+    summary = _summary(g)
+    return feedback_markdown(g, exam, summary), feedback_html(g, exam, summary)
+
+
+def feedback_markdown(g: Graded, exam: Mapping[int, WorkedSolution],
+                      summary: str | None = None) -> str:
     """The student's report and the worked solution of their variant, as Markdown."""
+    summary = (_summary(g) if summary is None else summary).rstrip()
+    fence = "`" * max(3, 1 + max(map(len, re.findall("`+", summary)), default=0))
     lines = [f"# Feedback for {md_escape(g.student)}", "",
              f"Variant {g.variant if g.variant is not None else '?'} · sheet "
-             f"`{g.sheet.replace('`', '')}`", "", "```", _summary(g).rstrip(), "```", ""]
+             f"`{g.sheet.replace('`', '')}`", "", fence, summary, fence, ""]
     if g.variant in exam:
         lines += ["## The worked solution of your variant", "",
                   _solution_markdown(exam[g.variant])]
     return "\n".join(lines).rstrip() + "\n"
 
 
-def feedback_html(g: Graded, exam: Mapping[int, WorkedSolution]) -> str:
+def feedback_html(g: Graded, exam: Mapping[int, WorkedSolution],
+                  summary: str | None = None) -> str:
     """The same as an offline HTML page (the worked solution as the walk-through)."""
+    summary = _summary(g) if summary is None else summary
     body = [f"<h1>Feedback for {escape(g.student)}</h1>",
             f"<p>Variant {g.variant if g.variant is not None else '?'} · sheet "
-            f"<code>{escape(g.sheet)}</code></p>", f"<pre>{escape(_summary(g))}</pre>"]
+            f"<code>{escape(g.sheet)}</code></p>", f"<pre>{escape(summary)}</pre>"]
     if g.variant in exam:
         body += ["<h2>The worked solution of your variant</h2>",
                  _solution_fragment(exam[g.variant])]
