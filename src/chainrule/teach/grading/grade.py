@@ -81,7 +81,7 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
     table = NameTable(_nameable(solution, key_extra), _default_step(solution), key_extra)
     pins, lines = _resolve(sheet, table)
     scheme = (marks or MarkScheme()).merged(None if marks else sheet.marks)
-    symbol_marks = _symbol_marks(scheme, table)
+    symbol_marks = scheme.resolved(table.resolve)
 
     key = prepared.key
     student = World(solution, extra=key_extra, pinned=pins)
@@ -178,16 +178,6 @@ def _resolve(sheet: AnswerSheet, table: NameTable) -> tuple[dict[str, Pin], dict
         pins[qid] = (answer.value, answer.decimals)
         lines[qid] = (answer, sheet.where(answer), table.ids[qid])
     return pins, lines
-
-
-def _symbol_marks(scheme: MarkScheme, table: NameTable) -> dict[str, float]:
-    out = {}
-    for name, value in scheme.symbols.items():
-        try:
-            out[table.resolve(name)] = float(value)
-        except ValueError as exc:
-            raise ValueError(f"mark scheme: {exc}") from None
-    return out
 
 
 # --- grading ---------------------------------------------------------------------------------

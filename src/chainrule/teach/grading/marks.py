@@ -28,7 +28,7 @@ updates) and overall.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +83,18 @@ class MarkScheme:
         follow = self.follow_through if other.follow_through is None else other.follow_through
         return MarkScheme({**self.kinds, **other.kinds}, {**self.symbols, **other.symbols},
                           follow)
+
+    def resolved(self, resolve: Callable[[str], str]) -> dict[str, float]:
+        """The per-symbol marks keyed by equation id, each name resolved by ``resolve`` (a
+        ``NameTable``'s, as ``chainrule check`` reads a sheet); an unknown name raises
+        ``ValueError`` naming the scheme."""
+        out = {}
+        for name, value in self.symbols.items():
+            try:
+                out[resolve(name)] = float(value)
+            except ValueError as exc:
+                raise ValueError(f"mark scheme: {exc}") from None
+        return out
 
     def for_equation(self, eq: Equation, symbol_marks: Mapping[str, float]) -> float:
         """The marks of ``eq``; ``symbol_marks`` are the symbol overrides resolved to ids."""

@@ -126,13 +126,7 @@ def symbol_marks(solution: WorkedSolution, marks: MarkScheme) -> dict[str, float
     table = NameTable([eq for eq in solution.equations.values()
                        if eq.step is not None or eq.kind == "loss"],
                       solution.shown[0] if solution.shown else solution.steps[0].id)
-    out = {}
-    for name, value in marks.symbols.items():
-        try:
-            out[table.resolve(name)] = float(value)
-        except ValueError as exc:
-            raise ValueError(f"mark scheme: {exc}") from None
-    return out
+    return marks.resolved(table.resolve)
 
 
 def parse_arch(arch: str) -> tuple[int, ...]:
