@@ -98,6 +98,7 @@ def test_a_malformed_number_names_the_line(problem_set, tmp_path, capsys):
     (["check", "{set}/problem-1.toml", "{set}/key-1.toml", "--marks", "{set}/key-1.toml"],
      "a marks file holds only [marks] tables"),
     (["problem", "--arch", "2-x-1", "-o", "{set}/x"], "arch must be layer sizes"),
+    (["problem", "--arch", "1-1-1-1-1-1-1", "-o", "{set}/x"], "two to 6 layers"),
     (["problem", "--decimals", "7", "-o", "{set}/x"], "decimals must be 1, 2 or 3"),
     (["problem", "--activation", "softmax", "-o", "{set}/x"], "unknown activation"),
     (["problem", "--seed", "1"], "required: -o/--output"),

@@ -102,6 +102,8 @@ def test_targets_fit_the_output_activation():
 @pytest.mark.parametrize("kwargs,message", [
     ({"arch": "2-x-1"}, "arch must be layer sizes"), ({"arch": "2"}, "arch must be"),
     ({"arch": "2-10-1"}, "arch must be"), ({"activation": "softmax"}, "unknown activation"),
+    ({"arch": "-".join(["1"] * 25)}, "two to 6 layers"),  # refused, not 20,000 futile draws
+    ({"arch": "9-9-9-9-9-9"}, "has 450 weights and biases"),  # not minutes of slip search
     ({"decimals": 0}, "decimals must be 1, 2 or 3"), ({"convention": "nope"},
                                                        "unknown convention"),
     ({"loss": "cce"}, "needs 2 output units or more"), ({"loss": "nope"}, "unknown loss"),

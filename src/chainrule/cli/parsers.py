@@ -216,7 +216,8 @@ def problem(subparsers: Any) -> None:
         "and key-N.toml (its key, an answers file for chainrule check). The same --seed gives "
         "the same files.",
     )
-    p.add_argument("--arch", default="2-2-1", help="layer sizes (default: 2-2-1)")
+    p.add_argument("--arch", default="2-2-1", help="layer sizes: 2 to 6 layers of 1 to 9 "
+                   "units, at most 200 weights and biases (default: 2-2-1)")
     p.add_argument("--activation", default="sigmoid",
                    help="the hidden activation (sigmoid, bipolar_sigmoid, tanh, relu, "
                    "leaky_relu, softplus), or one per weight layer such as relu,sigmoid "

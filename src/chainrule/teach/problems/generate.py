@@ -53,6 +53,10 @@ ACTIVATIONS = tuple(name for name, entry in activations.ACTIVATIONS.items()
                     if entry.elementwise and name != "linear")
 LEARNING_RATES = (0.1, 0.2, 0.25, 0.3, 0.4)
 MAX_TRIES = 20_000
+#: Layers of a generated problem, inputs and outputs included (``parse_arch``).
+MAX_LAYERS = 6
+#: Weights and biases of a generated problem (``parse_arch``).
+MAX_WEIGHTS = 200
 
 
 Layers = tuple[tuple[Any, Any, str], ...]
@@ -130,14 +134,23 @@ def symbol_marks(solution: WorkedSolution, marks: MarkScheme) -> dict[str, float
 
 
 def parse_arch(arch: str) -> tuple[int, ...]:
-    """``"2-3-1"`` → ``(2, 3, 1)``; at least two layers of 1 to 9 units."""
+    """``"2-3-1"`` → ``(2, 3, 1)``; two to six layers of 1 to 9 units.
+
+    Six layers and 200 weights (biases included) bound the work: a deeper network's hidden
+    changes fall below what a printed answer shows, so no draw would be well posed, and the
+    slip search grows with the square of the weights (9-9-9-9-9-9: minutes a problem).
+    """
     try:
         sizes = tuple(int(part) for part in arch.replace("x", "-").split("-"))
     except ValueError:
         sizes = ()
-    if len(sizes) < 2 or not all(1 <= n <= 9 for n in sizes):
-        raise ValueError("arch must be layer sizes like 2-2-1 (1 to 9 units each, at least "
-                         f"two layers). Received: arch={arch!r}")
+    if not 2 <= len(sizes) <= MAX_LAYERS or not all(1 <= n <= 9 for n in sizes):
+        raise ValueError("arch must be layer sizes like 2-2-1 (1 to 9 units each, two to "
+                         f"{MAX_LAYERS} layers). Received: arch={arch!r}")
+    weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if weights > MAX_WEIGHTS:
+        raise ValueError(f"arch {arch!r} has {weights} weights and biases; a problem worked by "
+                         f"hand has at most {MAX_WEIGHTS}")
     return sizes
 
 
