@@ -179,8 +179,9 @@ def test_metrics_with_every_optimizer_on_the_folded_gemm(monkeypatch, fused_call
 
 
 def test_a_trainer_asked_for_metrics_on_a_compiled_loop_refuses():
-    from chainrule.fast import select
+    from chainrule.fast import StopRule
     from chainrule.nn import metrics
+    from chainrule.nn.fused import select
 
     model = xor_model(True)
     model.build(2)
@@ -192,4 +193,4 @@ def test_a_trainer_asked_for_metrics_on_a_compiled_loop_refuses():
     loop = trainer._loop("python")  # and the loop itself, asked directly
     with pytest.raises(ValueError, match=r"Received: metrics=\['accuracy'\]"):
         loop.run([np.zeros((2, 2)), np.zeros(2), np.zeros((2, 1)), np.zeros(1)], [], 0, x, y,
-                 np.arange(4)[None], 1, (0, 0.0), wanted)
+                 np.arange(4)[None], 1, 1, StopRule(), wanted)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import numpy as np
 
 from chainrule.fast._buffers import Views
 from chainrule.fast.spec import LayerSpec
 
-__all__ = ["exp_negative", "activation_ops", "derivative_ops"]
+__all__ = ["exp_negative", "activation_ops", "derivative_ops", "all_correct"]
 
 
 def exp_negative(z: np.ndarray, out: np.ndarray) -> None:
@@ -43,6 +44,7 @@ def activation_ops(spec: LayerSpec, z: np.ndarray, a: np.ndarray, v: Views,
         return [lambda: np.copyto(a, np.where(z > 0, z, alpha * z))]
     return []  # linear: a is z; softmax: computed with the loss
 
+
 def derivative_ops(spec: LayerSpec, v: Views, layer: int) -> list[Callable[[], object]]:
     """d ← d ⊙ f′(z) for layer ``layer``, f′ written through a = f(z) as the engine
     writes it (for ReLU, z > 0 read from a, which is z after max(z, 0) in place)."""
@@ -69,3 +71,20 @@ def derivative_ops(spec: LayerSpec, v: Views, layer: int) -> list[Callable[[], o
     # leaky ReLU: 1 where z > 0, else α
     return [partial(np.greater, z, 0, out=mask), partial(np.copyto, tmp, spec.alpha),
             partial(np.copyto, tmp, 1, where=mask), partial(np.multiply, d, tmp, out=d)]
+
+
+def all_correct(out: np.ndarray, softmax: bool, t: np.ndarray, stop: Any) -> bool:
+    """Whether every row of outputs ``out`` (pre-activations when ``softmax``: argmax is the
+    same) is correct under ``stop``'s ``correct_mode`` (``StopRule``); an output that is not
+    finite never is."""
+    mode, value = stop.correct_mode, stop.correct_value
+    if softmax:
+        shifted = out - out.max(axis=1, keepdims=True)
+        out = np.exp(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))
+    if mode == 1:
+        correct = np.abs(out - t) <= value
+    elif mode == 2:
+        correct = np.argmax(out, axis=1) == np.argmax(t, axis=1)
+    else:
+        correct = (out > value) == (t > value)
+    return bool(np.all(correct) and np.all(np.isfinite(out)))

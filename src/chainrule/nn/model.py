@@ -16,20 +16,23 @@ when ``shuffle``, else ``arange(n)``, and the batches are ``order[i : i + batch_
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from chainrule.engine.tensor import Tensor, no_grad
-from chainrule.nn import checks, losses, optimizers
+from chainrule.nn import checks, io, losses, optimizers, training
 from chainrule.nn import metrics as metric_lib
 from chainrule.nn.callbacks import Callback, CallbackList, History, TerminateOnNaN
+from chainrule.nn.fused import select
 from chainrule.nn.layers import Layer
 from chainrule.nn.layers import from_config as layer_from_config
 from chainrule.nn.progress import ProgressBar, format_logs, resolve_verbose
+from chainrule.nn.summary import summary_table
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "load"]
 
 Validation = tuple[np.ndarray, np.ndarray]
 
@@ -262,8 +265,15 @@ class Sequential:
         })
         self.stop_training = False
         callback_list.on_train_begin()
-        orders = _epoch_orders(x.shape[0], epochs, shuffle, np.random.default_rng(seed))
-        logs = self._run_epochs(x, y, orders, batch_size, callback_list, validation)
+        orders = training.Orders(x.shape[0], shuffle, np.random.default_rng(seed))
+        trainer = select(self, loss=self.loss, optimizer=self.optimizer,
+                         dtype=self.dtype) if self.fast else None
+        if trainer is not None:
+            logs = training.run_epochs(self, trainer, x, y, orders, epochs, batch_size,
+                                       callback_list, validation)
+        else:
+            logs = training.run_general(self, x, y, orders, epochs, batch_size, callback_list,
+                                        validation)
         callback_list.on_train_end(logs)
         self.history = history
         return history
@@ -289,40 +299,6 @@ class Sequential:
                 f"Received: {type(validation_data).__name__}"
             )
         return self._prepare(*validation_data, prefix="val_")
-
-    def _run_epochs(self, x: np.ndarray, y: np.ndarray, orders: Iterator[np.ndarray],
-                    batch_size: int, callbacks: Callback, validation: Validation | None
-                    ) -> dict[str, float]:
-        """The epoch loop: for each epoch's example order, train, validate, call back, and
-        stop when a callback sets ``stop_training``. Returns the last epoch's logs.
-
-        This is the seam a fused trainer replaces: it must leave the weights and the
-        optimizer's state as :meth:`_train_epoch` would and produce the same logs.
-        """
-        trainer = self._fast_trainer()
-        if trainer is not None:
-            from chainrule.nn.training import run_epochs
-
-            return run_epochs(self, trainer, x, y, orders, batch_size, callbacks, validation)
-        logs: dict[str, float] = {}
-        for epoch, order in enumerate(orders):
-            callbacks.on_epoch_begin(epoch)
-            logs = self._train_epoch(x, y, order, batch_size)
-            if validation is not None:
-                logs.update(self._evaluate_logs(*validation, prefix="val_"))
-            callbacks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        return logs
-
-    def _fast_trainer(self) -> Any:
-        """The fused trainer for this model, or None: when ``fast`` is off, or when the
-        model does not qualify. ``chainrule.fast`` is imported only here."""
-        if not self.fast:
-            return None
-        from chainrule import fast
-
-        return fast.select(self, loss=self.loss, optimizer=self.optimizer, dtype=self.dtype)
 
     def _train_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray,
                      batch_size: int) -> dict[str, float]:
@@ -407,8 +383,6 @@ class Sequential:
 
     def summary(self, print_fn: Any = print) -> str:
         """Print (with ``print_fn``; None prints nothing) and return the summary table."""
-        from chainrule.nn.summary import summary_table
-
         self.build()
         text = summary_table(self)
         if print_fn is not None:
@@ -440,9 +414,7 @@ class Sequential:
 
     def save(self, path: Any) -> None:
         """Save to ``path`` (an ``.npz``; see :func:`chainrule.nn.io.save`)."""
-        from chainrule.nn.io import save
-
-        save(self, path)
+        io.save(self, path)
 
     # --- thin delegations to the floors above (the import contract lists these edges) ---
     def explain(self, x: Any, t: Any, *, learning_rate: float, **kwargs: Any) -> Any:
@@ -476,8 +448,25 @@ def _logs(metric_functions: list[metric_lib.Metric], totals: np.ndarray, n: int,
     return {prefix + name: float(total) / n for name, total in zip(names, totals)}
 
 
-def _epoch_orders(n: int, epochs: int, shuffle: bool, rng: np.random.Generator
-                  ) -> Iterator[np.ndarray]:
-    """Each epoch's order of the examples: ``rng.permutation(n)`` or ``arange(n)``."""
-    for _ in range(epochs):
-        yield rng.permutation(n) if shuffle else np.arange(n)
+def load(path: str | os.PathLike[str]) -> Sequential:
+    """Read a model written by :func:`chainrule.nn.io.save`: built, weights set, compiled if
+    it was.
+
+    Raises:
+        ValueError: the file is not a chainrule model (corrupt, a foreign archive, a
+            pickled array, a wrong format version, weights of the wrong shape, …);
+            the message names the file.
+        OSError: the file cannot be read (e.g. it does not exist).
+    """
+    config, weights = io.read(path)
+    try:
+        model = Sequential.from_config(config["model"])
+        if config["model"].get("input_dim") is not None:
+            model.build(config["model"]["input_dim"])
+        io.check_names(config, model)
+        model.set_weights(weights)
+        if config.get("compile"):
+            model.compile(**config["compile"])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise io.unreadable(path, exc) from None
+    return model
