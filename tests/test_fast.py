@@ -130,9 +130,14 @@ def random_case(seed: int, hidden: str, loss: str, out: str, bias: bool, n: int 
 
 def use(trainer, loop):
     """Make ``trainer`` train on ``loop`` (one of LOOPS) from now on."""
+    from chainrule.fast.compiled import KernelLoop
+
     trainer.backend = "compiled" if loop == "flat" else loop
-    if loop == "flat":
-        trainer._loop("compiled").unrolled = False
+    if loop == "flat":  # a loop of its own: the shared one stays as it is
+        flat_loop = KernelLoop(trainer.layers, trainer.loss, trainer.optimizer, trainer.dtype,
+                               compiled=True)
+        flat_loop.unrolled = False
+        trainer._loops["compiled"] = flat_loop
     return trainer
 
 

@@ -14,7 +14,7 @@ from chainrule.fast._jit import jit
 from chainrule.fast.spec import LayerSpec, OptimizerSpec, StopRule
 from chainrule.fast.unrolled import python_kernel, unrolled_kernel
 
-__all__ = ["compiled_kernel", "KernelLoop"]
+__all__ = ["compiled_kernel", "KernelLoop", "kernel_loop"]
 
 
 @cache
@@ -59,6 +59,7 @@ class KernelLoop:
         # steps, where the flat loop rounds them to the array's float32 after every step
         self.unrolled = compiled and self.dtype == np.float64
         self._kernels: dict[bool, Callable] = {}  # online or not -> the function to call
+        self._last: tuple | None = None  # (shapes, arrays) of the last run
         sizes, offsets = [], []
         at = 0
         for spec in self.layers:
@@ -104,6 +105,8 @@ class KernelLoop:
         self._flat(params, p)
         if state and state[0]:
             self._flat([s[0] for s in state], m)
+        else:
+            m.fill(0.0)
         if adam:
             self._flat([s[1] for s in state], v)
         track, losses = stop.track(), np.zeros(epochs)
@@ -135,7 +138,22 @@ class KernelLoop:
                 opt.epsilon]
 
     def _arrays(self, x: np.ndarray, y: np.ndarray, batch: int) -> list[np.ndarray]:
-        """p, m, v, z, a, d, d_prev, and x and y flat (copied next to them when small)."""
+        """p, m, v, z, a, d, d_prev, and x and y flat (copied next to them when small); the
+        last run's when the shapes are the same (every value is written before it is read,
+        but m when there is no state: ``run`` zeroes it)."""
+        key = (batch, x.shape, y.shape)
+        if self._last is not None and self._last[0] == key:
+            arrays = self._last[1]
+            if x.size + y.size <= ARENA_MAX_DATA:
+                arrays[-2][:] = x.ravel()
+                arrays[-1][:] = y.ravel()
+                return arrays
+            return arrays[:-2] + [x.ravel(), y.ravel()]
+        arrays = self._new_arrays(x, y, batch)
+        self._last = (key, arrays)
+        return arrays
+
+    def _new_arrays(self, x: np.ndarray, y: np.ndarray, batch: int) -> list[np.ndarray]:
         rows = min(batch, x.shape[0])
         # a, z: the input rows, then every layer's rows, one region after another
         widths = np.concatenate([self.nin, self.nout[-1:]])
@@ -159,3 +177,11 @@ class KernelLoop:
                 kernel = unrolled_kernel(self.layers, self.loss, self.opt, online)
             kernel = self._kernels[online] = kernel or compiled_kernel()
         return kernel
+
+
+@cache
+def kernel_loop(layers: tuple[LayerSpec, ...], loss: int, optimizer: OptimizerSpec,
+                dtype: np.dtype, compiled: bool) -> KernelLoop:
+    """One ``KernelLoop`` per network, shared by every trainer of it: it holds no training
+    state between runs, only arrays it fills afresh at the start of each."""
+    return KernelLoop(layers, loss, optimizer, dtype, compiled)

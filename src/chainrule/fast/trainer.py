@@ -22,7 +22,7 @@ import numpy as np
 
 from chainrule.fast._jit import numba_available
 from chainrule.fast.blas_loop import BlasLoop
-from chainrule.fast.compiled import KernelLoop
+from chainrule.fast.compiled import kernel_loop
 from chainrule.fast.spec import (
     LayerSpec,
     OptimizerSpec,
@@ -170,8 +170,8 @@ class Trainer:
             if name == "blas":
                 loop = BlasLoop(self.layers, self.loss, self.optimizer, self.dtype)
             else:
-                loop = KernelLoop(self.layers, self.loss, self.optimizer, self.dtype,
-                                  compiled=name == "compiled")
+                loop = kernel_loop(tuple(self.layers), self.loss, self.optimizer, self.dtype,
+                                   name == "compiled")
             self._loops[name] = loop
         return loop
 
@@ -203,6 +203,17 @@ class Trainer:
         epochs = orders.shape[0] if epochs is None else int(epochs)
         if orders.shape[0] not in (1, epochs):
             raise ValueError(f"orders must have 1 or {epochs} rows. Received: {orders.shape}")
+        return self.train(x, y, orders, epochs, batch_size, stop or StopRule(), metrics)
+
+    def train(self, x: np.ndarray, y: np.ndarray, orders: np.ndarray, epochs: int,
+              batch_size: int, stop: StopRule, metrics: Sequence[Any] = ()
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """``run_logged`` without checking its arguments: x ``(n, in)`` and y ``(n, out)``
+        C-contiguous float arrays, ``orders`` an int64 array of valid indices, as ``fit``
+        hands them over."""
+        if not (x.dtype == y.dtype == self.dtype and x.flags.c_contiguous
+                and y.flags.c_contiguous):
+            x, y = (np.ascontiguousarray(a, self.dtype) for a in (x, y))
         work = self._work_arrays()
         steps = epochs * -(-x.shape[0] // batch_size)
         name = self.backend_for(batch_size, x.shape[0], steps, metrics=bool(metrics))
@@ -213,9 +224,8 @@ class Trainer:
             _spent[0] += steps * min(batch_size, x.shape[0]) * self.work_per_example
         elif name == "compiled":  # Numba is loaded: plain Python never pays again
             _spent[0] = max(_spent[0], PYTHON_BUDGET + 1)
-        losses, measured = self._loop(name).run(
-            work, self.state, self.step, x, y, orders, epochs, batch_size,
-            stop if stop is not None else StopRule(), metrics)
+        losses, measured = self._loop(name).run(work, self.state, self.step, x, y, orders,
+                                                epochs, batch_size, stop, metrics)
         self.step += len(losses) * -(-x.shape[0] // batch_size)
         self.last_backend = name
         for slot, done in zip(self.slots, work):

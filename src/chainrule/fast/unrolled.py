@@ -334,6 +334,12 @@ def unrolled_kernel(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
                     online: bool) -> Callable | None:
     """The compiled written-out loop for this network, or None when it is too big to write
     out or Numba is missing (the caller keeps ``_kernel.train_epochs``)."""
+    return _unrolled_kernel(tuple(layers), loss, opt, online)
+
+
+@cache
+def _unrolled_kernel(layers: tuple[LayerSpec, ...], loss: int, opt: OptimizerSpec,
+                     online: bool) -> Callable | None:
     if not specialises(layers) or not numba_available():
         return None
     try:
@@ -354,6 +360,12 @@ def python_kernel(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
     """The written-out loop as a plain Python function (lists of floats in, as
     ``_kernel.train_epochs`` over lists), or None when the network is too big to write out.
     The source is chainrule's own, generated from the network's shape alone."""
+    return _python_kernel(tuple(layers), loss, opt, online)
+
+
+@cache
+def _python_kernel(layers: tuple[LayerSpec, ...], loss: int, opt: OptimizerSpec,
+                   online: bool) -> Callable | None:
     if not specialises(layers):
         return None
     return _python(unrolled_source(layers, loss, opt, online))

@@ -84,14 +84,14 @@ class CallbackList(Callback):
 
 def per_epoch(callback: Callback) -> bool:
     """Whether ``callback`` needs a call every epoch: its class overrides ``on_epoch_begin``
-    or ``on_epoch_end`` and has no ``on_block_end`` of its own (the built-in callbacks that
-    record or show epochs take a block of epochs at once, as arrays)."""
+    or ``on_epoch_end``, and not in the class that gives it an ``on_block_end`` (the built-in
+    callbacks that record or show epochs take a block of epochs at once, as arrays)."""
     kind = type(callback)
-    block = _owner(kind, "on_block_end")
-    return any(_owner(kind, name) not in (Callback, block)
-               for name in ("on_epoch_begin", "on_epoch_end"))
-
-
-def _owner(kind: type, name: str) -> type | None:
-    """The class in ``kind``'s MRO that defines method ``name``."""
-    return next((c for c in kind.__mro__ if name in vars(c)), None)
+    block = getattr(kind, "on_block_end", None)
+    owner = block.__qualname__.rsplit(".", 1)[0] if block is not None else None
+    for name in ("on_epoch_begin", "on_epoch_end"):
+        method = getattr(kind, name)
+        if method is not getattr(Callback, name) and \
+                method.__qualname__.rsplit(".", 1)[0] != owner:
+            return True
+    return False

@@ -265,7 +265,7 @@ class Sequential:
         })
         self.stop_training = False
         callback_list.on_train_begin()
-        orders = training.Orders(x.shape[0], shuffle, np.random.default_rng(seed))
+        orders = training.Orders(x.shape[0], shuffle, seed)
         trainer = select(self, loss=self.loss, optimizer=self.optimizer,
                          dtype=self.dtype) if self.fast else None
         if trainer is not None:

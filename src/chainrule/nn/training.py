@@ -42,16 +42,19 @@ JUDGED = (EarlyStopping, StopWhenCorrect, TerminateOnNaN)
 
 class Orders:
     """Each epoch's order of the examples, ``take(k)`` epochs at a time: ``(k, n)`` rows of
-    ``rng.permutation(n)`` when shuffling (one call for all k), else ``(1, n)``,
-    ``arange(n)`` for every epoch."""
+    ``rng.permutation(n)`` when shuffling (one call for all k; ``rng`` made from ``seed`` on
+    first use), else ``(1, n)``, ``arange(n)`` for every epoch."""
 
-    def __init__(self, n: int, shuffle: bool, rng: np.random.Generator) -> None:
-        self.n, self.shuffle, self.rng = n, bool(shuffle), rng
+    def __init__(self, n: int, shuffle: bool, seed: int | None) -> None:
+        self.n, self.shuffle, self.seed = n, bool(shuffle), seed
+        self.rng: np.random.Generator | None = None
         self._same = np.arange(n)[None]
 
     def take(self, epochs: int) -> np.ndarray:
         if not self.shuffle:
             return self._same
+        if self.rng is None:
+            self.rng = np.random.default_rng(self.seed)
         block = np.tile(np.arange(self.n), (epochs, 1))
         return self.rng.permuted(block, axis=1, out=block)
 
@@ -64,7 +67,8 @@ class Orders:
 def run_epochs(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray, orders: Orders,
                epochs: int, batch_size: int, callbacks: CallbackList,
                validation: Validation | None) -> dict[str, float]:
-    """Train on ``trainer`` for ``epochs`` epochs; returns the last epoch's logs."""
+    """Train on ``trainer`` for ``epochs`` epochs; returns the last epoch's logs. ``x`` and
+    ``y`` are checked already (``Sequential._prepare``)."""
     metrics = model._metric_functions()  # computed by the trainer's blas loop
     members = callbacks.callbacks
     judges = [cb for cb in members if type(cb) is StopWhenCorrect]
@@ -86,8 +90,8 @@ def run_epochs(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray, orders: O
     while done < epochs and not model.stop_training:
         count = min(size, orders.most, epochs - done)
         started = time.monotonic()
-        losses, measured = trainer.run_logged(x, y, orders.take(count), batch_size, stop,
-                                              metrics, epochs=count)
+        losses, measured = trainer.train(x, y, orders.take(count), count, batch_size, stop,
+                                         metrics)
         columns = {"loss": losses}
         columns.update((m.name, measured[:, k]) for k, m in enumerate(metrics))
         ran = range(done, done + len(losses))
@@ -139,8 +143,8 @@ def _per_epoch(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray, orders: O
     logs: dict[str, float] = {}
     for epoch in range(epochs):
         callbacks.on_epoch_begin(epoch)
-        losses, measured = trainer.run_logged(x, y, orders.take(1), batch_size,
-                                              metrics=metrics, epochs=1)
+        losses, measured = trainer.train(x, y, orders.take(1), 1, batch_size, StopRule(),
+                                         metrics)
         logs = {"loss": float(losses[0])}
         logs.update((metric.name, float(value)) for metric, value in zip(metrics, measured[0]))
         if validation is not None:
