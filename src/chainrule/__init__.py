@@ -32,7 +32,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "callbacks": ("chainrule.callbacks", None),
     "activations": ("chainrule.activations", None),
     "Sequential": ("chainrule.nn.model", "Sequential"),
-    "load": ("chainrule.nn.model", "load"),
+    "load": ("chainrule.nn.loading", "load"),
     "datasets": ("chainrule.datasets", None),
     "explain": ("chainrule.derive", "explain"),
     "WorkedSolution": ("chainrule.derive", "WorkedSolution"),
@@ -85,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from chainrule.derive import Conventions, WorkedSolution, explain
     from chainrule.engine import Tensor, gradcheck, no_grad
-    from chainrule.nn.model import Sequential, load
+    from chainrule.nn.loading import load
+    from chainrule.nn.model import Sequential
     from chainrule.teach import check
     from chainrule.teach.problems.files import load_problem

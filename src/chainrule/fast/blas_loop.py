@@ -25,7 +25,13 @@ import numpy as np
 from chainrule.fast import _blas
 from chainrule.fast._buffers import Buffers, Program, Views, storage_of
 from chainrule.fast._kernel import _halts
-from chainrule.fast._ops import activation_ops, derivative_ops, all_correct
+from chainrule.fast._ops import (
+    activation_ops,
+    all_correct,
+    derivative_ops,
+    softmax_cross_entropy,
+    softmax_unit_rows,
+)
 from chainrule.fast.spec import LOSSES, LayerSpec, OptimizerSpec, StopRule
 
 __all__ = ["BlasLoop"]
@@ -117,36 +123,11 @@ class BlasLoop:
         losses = np.empty(epochs)
         measured = np.zeros((epochs, len(metrics)))  # Σ over examples, per epoch
         programs: dict[int, Program] = {}  # per batch size: this run's weights, bound
-        take_x, take_y = x.take, y.take
         track = stop.track()
         for epoch in range(epochs):
             order = orders[epoch if orders.shape[0] > 1 else 0]
-            total = 0.0
-            for start in range(0, n, batch):
-                index = order[start:start + batch]
-                rows = index.shape[0]
-                program = programs.get(rows)
-                if program is None:
-                    program = programs[rows] = self._program(weights, buf.views[rows])
-                v = program.views
-                # the methods themselves: np.take adds a Python frame, a sizeable part of a
-                # small step
-                take_x(index, axis=0, out=v.x, mode="clip")
-                take_y(index, axis=0, out=v.t, mode="clip")
-                for operation in program.forward:
-                    operation()
-                if unit_rows:
-                    total -= self._softmax_unit_rows(v, sums[start:start + batch],
-                                                     (1.0 if lr is None else lr) / rows)
-                else:
-                    total += self._output_delta(v, program.output)
-                    if lr is not None:
-                        v.d[-1] *= lr
-                for k, metric in enumerate(metrics):  # the outputs before this update
-                    measured[epoch, k] += float(metric(v.t, v.a[-1]).sum())
-                self.step += 1
-                for operation in program.backward:
-                    operation()
+            total = self._epoch(weights, buf, programs, x, y, order, batch, lr,
+                                sums if unit_rows else None, metrics, measured[epoch])
             if unit_rows:  # in place: peak memory matters when the data nearly fills it
                 total += float(np.log(sums, out=sums).sum(dtype=np.float64))
             losses[epoch] = total / n
@@ -159,6 +140,42 @@ class BlasLoop:
                 return losses[:epoch + 1], measured[:epoch + 1] / n
         stop.read(track)
         return losses, measured / n
+
+    def _epoch(self, weights: list[tuple], buf: Buffers, programs: dict[int, Program],
+               x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int,
+               lr: float | None, sums: np.ndarray | None, metrics: Sequence[Any],
+               measured: np.ndarray) -> float:
+        """Train one epoch in the order ``order``; returns the sum of its losses (for the
+        unit-row softmax, without the Σ log s that ``_epochs`` adds); metric sums go to
+        ``measured``."""
+        total = 0.0
+        take_x, take_y = x.take, y.take
+        for start in range(0, x.shape[0], batch):
+            index = order[start:start + batch]
+            rows = index.shape[0]
+            program = programs.get(rows)
+            if program is None:
+                program = programs[rows] = self._program(weights, buf.views[rows])
+            v = program.views
+            # the methods themselves: np.take adds a Python frame, a sizeable part of a
+            # small step
+            take_x(index, axis=0, out=v.x, mode="clip")
+            take_y(index, axis=0, out=v.t, mode="clip")
+            for operation in program.forward:
+                operation()
+            if sums is not None:
+                total -= softmax_unit_rows(v, sums[start:start + batch],
+                                                 (1.0 if lr is None else lr) / rows)
+            else:
+                total += self._output_delta(v, program.output)
+                if lr is not None:
+                    v.d[-1] *= lr
+            for k, metric in enumerate(metrics):  # the outputs before this update
+                measured[k] += float(metric(v.t, v.a[-1]).sum())
+            self.step += 1
+            for operation in program.backward:
+                operation()
+        return total
 
     def _plain_sgd(self) -> bool:
         return self.opt.kind == "sgd" and self.opt.momentum == 0.0
@@ -236,7 +253,7 @@ class BlasLoop:
         rows = v.rows
         k = spec.units
         if self.loss == _CCE:
-            return self._softmax_cross_entropy(v, z, a, t, d)
+            return softmax_cross_entropy(v, z, a, t, d)
         last = len(self.layers) - 1
         tmp = v.tmp[last]
         if self.loss == _BCE:  # max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
@@ -263,47 +280,6 @@ class BlasLoop:
         for operation in derivative:
             operation()
         return total
-
-    @staticmethod
-    def _softmax_cross_entropy(v: Views, z, a, t, d) -> float:
-        """−Σ t log softmax(z) per row;  ∂/∂z = softmax(z)·Σt − t (a ← softmax(z)).
-
-        With s the row sums of e^(z − max z): softmax = e^(z − max z)/s and
-        −log softmax = log s − (z − max z).
-        """
-        row = v.row
-        np.maximum.reduce(z, axis=1, keepdims=True, out=row)
-        np.subtract(z, row, out=d)  # shifted
-        np.exp(d, out=a)
-        np.add.reduce(a, axis=1, keepdims=True, out=row)
-        a /= row  # softmax
-        np.log(row, out=row)
-        d -= row  # log softmax
-        total = -float(np.vdot(t, d))
-        np.add.reduce(t, axis=1, keepdims=True, out=row)
-        np.multiply(a, row, out=d)
-        d -= t
-        d *= 1.0 / v.rows
-        return total
-
-    @staticmethod
-    def _softmax_unit_rows(v: Views, sums: np.ndarray, scale: float) -> float:
-        """``_softmax_cross_entropy`` where every row of t sums to 1: δ = softmax(z) − t,
-        times ``scale`` (1/rows, or η/rows for plain SGD).
-
-        Writes the row sums s of e^(z − max z) into ``sums`` and returns Σ t·(z − max z);
-        the batch's loss is Σ log s minus that.
-        """
-        z, a, d, t, row = v.z[-1], v.a[-1], v.d[-1], v.t, v.row
-        np.maximum.reduce(z, axis=1, keepdims=True, out=row)
-        np.subtract(z, row, out=d)  # shifted
-        np.exp(d, out=a)
-        np.add.reduce(a, axis=1, keepdims=True, out=sums)
-        a /= sums  # softmax
-        shifted_t = float(np.vdot(t, d))  # a Python float: the epoch's sum stays float64
-        np.subtract(a, t, out=d)
-        d *= scale
-        return shifted_t
 
     # -- backward and the update ----------------------------------------------------------------
     def _backward_ops(self, weights: list[tuple], v: Views) -> list[Callable[[], object]]:

@@ -16,7 +16,8 @@ from chainrule.nn.callbacks import (
 )
 from chainrule.nn.io import save
 from chainrule.nn.layers import Activation, Dense, Layer
-from chainrule.nn.model import Sequential, load
+from chainrule.nn.loading import load
+from chainrule.nn.model import Sequential
 from chainrule.nn.optimizers import SGD, Adam, Optimizer
 from chainrule.nn.progress import ProgressBar
 

@@ -19,7 +19,8 @@ a fresh optimizer of the saved configuration.
 
 >>> import tempfile, pathlib
 >>> from chainrule.nn.layers import Dense
->>> from chainrule.nn.model import Sequential, load
+>>> from chainrule.nn.loading import load
+>>> from chainrule.nn.model import Sequential
 >>> model = Sequential([Dense(1, input_dim=2)], seed=0)
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.npz"
 >>> save(model, path)
@@ -74,7 +75,7 @@ class _Bad(ValueError):
 
 def read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[np.ndarray]]:
     """The config and the weights of an archive written by :func:`save`, checked
-    (``chainrule.nn.model.load`` builds the model from them).
+    (``chainrule.nn.loading.load`` builds the model from them).
 
     Raises:
         ValueError: the file is not a chainrule model; the message names the file.

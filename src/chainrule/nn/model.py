@@ -16,7 +16,6 @@ when ``shuffle``, else ``arange(n)``, and the batches are ``order[i : i + batch_
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,14 +24,14 @@ import numpy as np
 from chainrule.engine.tensor import Tensor, no_grad
 from chainrule.nn import checks, io, losses, optimizers, training
 from chainrule.nn import metrics as metric_lib
-from chainrule.nn.callbacks import Callback, CallbackList, History, TerminateOnNaN
+from chainrule.nn.callbacks import Callback, History
 from chainrule.nn.fused import select
 from chainrule.nn.layers import Layer
 from chainrule.nn.layers import from_config as layer_from_config
-from chainrule.nn.progress import ProgressBar, format_logs, resolve_verbose
+from chainrule.nn.progress import format_logs, resolve_verbose
 from chainrule.nn.summary import summary_table
 
-__all__ = ["Sequential", "load"]
+__all__ = ["Sequential"]
 
 Validation = tuple[np.ndarray, np.ndarray]
 
@@ -259,7 +258,7 @@ class Sequential:
             x, y, x_val, y_val = checks.split_validation(x, y, validation_split)
             validation = None if x_val is None else (x_val, y_val)
         history = History()
-        callback_list = self._callback_list([history, *(callbacks or ())], verbose, x, y, {
+        callback_list = training.callback_list(self, [history, *(callbacks or ())], verbose, x, y, {
             "epochs": epochs, "batch_size": batch_size, "samples": x.shape[0],
             "verbose": verbose, "metrics": self.metrics_names(validation is not None),
         })
@@ -278,20 +277,6 @@ class Sequential:
         self.history = history
         return history
 
-    def _callback_list(self, callbacks: list[Callback], verbose: int, x: np.ndarray,
-                       y: np.ndarray, params: dict[str, Any]) -> CallbackList:
-        """The callbacks, a progress display appended unless one is there or verbose=0,
-        each given the model, ``params`` and the training data."""
-        if not any(isinstance(c, TerminateOnNaN) for c in callbacks):
-            callbacks = [*callbacks, TerminateOnNaN()]
-        if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
-            callbacks = [*callbacks, ProgressBar(verbose)]
-        callback_list = CallbackList(callbacks)
-        callback_list.set_model(self)
-        callback_list.set_params(params)
-        callback_list.set_training_data(x, y)
-        return callback_list
-
     def _validation_pair(self, validation_data: Any) -> Validation:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise ValueError(
@@ -300,37 +285,12 @@ class Sequential:
             )
         return self._prepare(*validation_data, prefix="val_")
 
-    def _train_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray,
-                     batch_size: int) -> dict[str, float]:
-        """One pass: an update per batch ``order[i : i + batch_size]``; returns the mean
-        per-example loss and metrics of the forward passes (each before its update)."""
-        metric_functions = self._metric_functions()
-        totals = np.zeros(1 + len(metric_functions))
-        for start in range(0, len(order), batch_size):
-            index = order[start:start + batch_size]
-            xb, yb = x[index], y[index]
-            per_example, out = self._step(xb, yb, need_outputs=bool(metric_functions))
-            totals += _batch_totals(metric_functions, per_example, yb, out)
-        return _logs(metric_functions, totals, len(order))
-
     def metrics_names(self, validation: bool = False) -> list[str]:
         """``["loss", *metrics]`` (and their ``val_`` twins with ``validation=True``)."""
         names = ["loss", *self.metrics]
         return names + [f"val_{n}" for n in names] if validation else names
 
     # --- evaluating -------------------------------------------------------------------
-    def _evaluate_logs(self, x: np.ndarray, y: np.ndarray, batch_size: int | None = None,
-                       prefix: str = "") -> dict[str, float]:
-        metric_functions = self._metric_functions()
-        size = batch_size or x.shape[0]
-        totals = np.zeros(1 + len(metric_functions))
-        with no_grad():
-            for start in range(0, x.shape[0], size):
-                xb, yb = x[start:start + size], y[start:start + size]
-                per_example, out = self._losses_and_outputs(xb, yb, bool(metric_functions))
-                totals += _batch_totals(metric_functions, per_example.data, yb, out)
-        return _logs(metric_functions, totals, x.shape[0], prefix)
-
     def evaluate(self, x: Any, y: Any, batch_size: int | None = None, verbose: Any = 0,
                  return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """The mean per-example loss (and metrics) over ``(x, y)``, without training.
@@ -341,7 +301,7 @@ class Sequential:
         self._require_compiled("evaluate")
         batch_size = checks.positive_int("batch_size", batch_size, allow_none=True)
         x, y = self._prepare(x, y)
-        logs = self._evaluate_logs(x, y, batch_size)
+        logs = training.evaluate_logs(self, x, y, batch_size)
         if resolve_verbose(verbose):
             print(f"Evaluate{format_logs(logs)}")
         if return_dict:
@@ -431,42 +391,3 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
-
-
-def _batch_totals(metric_functions: list[metric_lib.Metric], per_example: np.ndarray,
-                  y: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """[Σ loss, Σ metric_1, …] over one batch's examples."""
-    sums = [float(per_example.sum())]
-    sums += [float(metric(y, out).sum()) for metric in metric_functions]
-    return np.array(sums)
-
-
-def _logs(metric_functions: list[metric_lib.Metric], totals: np.ndarray, n: int,
-          prefix: str = "") -> dict[str, float]:
-    """Per-example means from batch totals: ``{"loss": …, metric name: …}``."""
-    names = ["loss", *(metric.name for metric in metric_functions)]
-    return {prefix + name: float(total) / n for name, total in zip(names, totals)}
-
-
-def load(path: str | os.PathLike[str]) -> Sequential:
-    """Read a model written by :func:`chainrule.nn.io.save`: built, weights set, compiled if
-    it was.
-
-    Raises:
-        ValueError: the file is not a chainrule model (corrupt, a foreign archive, a
-            pickled array, a wrong format version, weights of the wrong shape, …);
-            the message names the file.
-        OSError: the file cannot be read (e.g. it does not exist).
-    """
-    config, weights = io.read(path)
-    try:
-        model = Sequential.from_config(config["model"])
-        if config["model"].get("input_dim") is not None:
-            model.build(config["model"]["input_dim"])
-        io.check_names(config, model)
-        model.set_weights(weights)
-        if config.get("compile"):
-            model.compile(**config["compile"])
-    except (ValueError, TypeError, KeyError) as exc:
-        raise io.unreadable(path, exc) from None
-    return model

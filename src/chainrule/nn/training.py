@@ -22,12 +22,15 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.tensor import no_grad
 from chainrule.fast import StopRule, stop_rule
+from chainrule.nn import metrics as metric_lib
 from chainrule.nn.callbacks import EarlyStopping, StopWhenCorrect, TerminateOnNaN
 from chainrule.nn.hooks import Callback, CallbackList, per_epoch
 from chainrule.nn.progress import REDRAW_SECONDS, ProgressBar
 
-__all__ = ["Orders", "run_epochs", "BLOCK_VISITS", "FIRST_BLOCK_EPOCHS"]
+__all__ = ["Orders", "run_epochs", "run_general", "callback_list", "train_epoch",
+           "evaluate_logs", "BLOCK_VISITS", "FIRST_BLOCK_EPOCHS"]
 
 # shuffled orders are drawn for at most this many example visits at once (8 MB of indices)
 BLOCK_VISITS = 1 << 20
@@ -148,7 +151,7 @@ def _per_epoch(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray, orders: O
         logs = {"loss": float(losses[0])}
         logs.update((metric.name, float(value)) for metric, value in zip(metrics, measured[0]))
         if validation is not None:
-            logs.update(model._evaluate_logs(*validation, prefix="val_"))
+            logs.update(evaluate_logs(model, *validation, prefix="val_"))
         callbacks.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
@@ -163,10 +166,69 @@ def run_general(model: Any, x: np.ndarray, y: np.ndarray, orders: Orders, epochs
     logs: dict[str, float] = {}
     for epoch in range(epochs):
         callbacks.on_epoch_begin(epoch)
-        logs = model._train_epoch(x, y, orders.take(1)[0], batch_size)
+        logs = train_epoch(model, x, y, orders.take(1)[0], batch_size)
         if validation is not None:
-            logs.update(model._evaluate_logs(*validation, prefix="val_"))
+            logs.update(evaluate_logs(model, *validation, prefix="val_"))
         callbacks.on_epoch_end(epoch, logs)
         if model.stop_training:
             break
     return logs
+
+
+def callback_list(model: Any, callbacks: list[Callback], verbose: int, x: np.ndarray,
+                  y: np.ndarray, params: dict[str, Any]) -> CallbackList:
+    """The callbacks, ``TerminateOnNaN`` and a progress display appended unless one is there
+    (none with verbose=0), each given the model, ``params`` and the training data."""
+    if not any(isinstance(c, TerminateOnNaN) for c in callbacks):
+        callbacks = [*callbacks, TerminateOnNaN()]
+    if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
+        callbacks = [*callbacks, ProgressBar(verbose)]
+    listed = CallbackList(callbacks)
+    listed.set_model(model)
+    listed.set_params(params)
+    listed.set_training_data(x, y)
+    return listed
+
+
+def train_epoch(model: Any, x: np.ndarray, y: np.ndarray, order: np.ndarray,
+                batch_size: int) -> dict[str, float]:
+    """One pass on the general engine: an update per batch ``order[i : i + batch_size]``;
+    returns the mean per-example loss and metrics of the forward passes (each before its
+    update)."""
+    metric_functions = model._metric_functions()
+    totals = np.zeros(1 + len(metric_functions))
+    for start in range(0, len(order), batch_size):
+        index = order[start:start + batch_size]
+        xb, yb = x[index], y[index]
+        per_example, out = model._step(xb, yb, need_outputs=bool(metric_functions))
+        totals += _batch_totals(metric_functions, per_example, yb, out)
+    return _logs(metric_functions, totals, len(order))
+
+
+def evaluate_logs(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int | None = None,
+                  prefix: str = "") -> dict[str, float]:
+    """The mean per-example loss and metrics over ``(x, y)``, without training."""
+    metric_functions = model._metric_functions()
+    size = batch_size or x.shape[0]
+    totals = np.zeros(1 + len(metric_functions))
+    with no_grad():
+        for start in range(0, x.shape[0], size):
+            xb, yb = x[start:start + size], y[start:start + size]
+            per_example, out = model._losses_and_outputs(xb, yb, bool(metric_functions))
+            totals += _batch_totals(metric_functions, per_example.data, yb, out)
+    return _logs(metric_functions, totals, x.shape[0], prefix)
+
+
+def _batch_totals(metric_functions: list[metric_lib.Metric], per_example: np.ndarray,
+                  y: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """[Σ loss, Σ metric_1, …] over one batch's examples."""
+    sums = [float(per_example.sum())]
+    sums += [float(metric(y, out).sum()) for metric in metric_functions]
+    return np.array(sums)
+
+
+def _logs(metric_functions: list[metric_lib.Metric], totals: np.ndarray, n: int,
+          prefix: str = "") -> dict[str, float]:
+    """Per-example means from batch totals: ``{"loss": …, metric name: …}``."""
+    names = ["loss", *(metric.name for metric in metric_functions)]
+    return {prefix + name: float(total) / n for name, total in zip(names, totals)}
