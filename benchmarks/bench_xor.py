@@ -4,8 +4,8 @@
 
 IMPL: chainrule, chainrule-nonumba, chainrule-trainer, numpy, python, torch, jax-step,
 jax-scan. Prints one JSON line: the median µs per step of ``--repeats`` runs of 20,000 steps
-after a first run (which includes any compilation), or with ``--cold`` a single run, so that
-the process time is the whole command.
+after two warm-up runs (which include any import and compilation), or with ``--cold`` a
+single run, so that the process time is the whole command.
 
 ``chainrule`` is the public API as the README shows it: ``Sequential`` of two sigmoid
 ``Dense`` layers, ``compile(loss="half_sse", optimizer=SGD(learning_rate=0.5))``,
@@ -58,7 +58,7 @@ def chainrule_run(verbose: object = 0, stop: bool = False, runs: int = 6):
     import chainrule as cr
 
     x, t = xor_data(np)
-    models = [model_for(np) for _ in range(runs)]
+    models = [model_for(np) for _ in range(runs + 1)]
 
     def run():
         model = models.pop()
@@ -231,10 +231,14 @@ def main() -> None:
         verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
         options = {"verbose": verbose, "stop": args.stop, "runs": args.repeats + 1}
     run = RUNS[args.impl](**options)
-    first, _ = median_time(run, 1)
     if args.cold:
+        first, _ = median_time(run, 1)
         report(job="xor", impl=args.impl, first_run_s=round(first, 4), **LAST)
         return
+    # two warm-up runs: the first trains in plain Python (fit's rule for a fresh process), the
+    # second loads Numba and the cached compiled loop, which every later run uses
+    _, warm = median_time(run, 2)
+    first = warm[0]
     seconds, times = median_time(run, args.repeats)
     steps = LAST.get("steps", STEPS)
     report(job="xor", impl=args.impl, us_per_step=round(seconds / steps * 1e6, 4),

@@ -636,3 +636,27 @@ def test_auto_picks_the_loop_by_size(monkeypatch):
     # 8·16 + 16·16 + 16·4 = 448 multiply-adds an example: 8 rows 3,584, 16 rows 7,168
     assert auto((8, 16, 16, 4), 8) == ("compiled" if numba_available() else "blas")
     assert auto((8, 16, 16, 4), 16) == "blas"
+
+
+def test_the_fused_loops_compute_the_calculus_tables_functions():
+    """The scalar loop's f and f′ are the calculus table's (f by the table's own scalar
+    functions, f′ equal to the table's derivative tree, compiled independently here), and
+    the generated loop writes f′ from that tree; softplus alone has no fused form yet."""
+    from chainrule.calculus.activations import ACTIVATIONS as TABLE
+    from chainrule.calculus.compile import derivative_function
+    from chainrule.fast import ACTIVATIONS as FUSED
+    from chainrule.fast import _kernel, unrolled
+
+    assert set(TABLE) - set(FUSED) == {"softplus"} and set(FUSED) <= set(TABLE)
+    for name, code in FUSED.items():
+        if name == "softmax":
+            continue
+        entry = TABLE[name]
+        derivative = derivative_function(entry.derivative, entry.alpha, kind="scalar")
+        for z in (-30.0, -2.5, -1e-3, 0.0, 1e-3, 0.7, 30.0):
+            a = entry.scalar(z, entry.alpha)
+            assert _kernel._activate(z, code, entry.alpha) == a, name
+            assert _kernel._derivative(z, a, code, entry.alpha) == derivative(z, a), name
+            written = unrolled._derivative(name, "z", "a", entry.alpha).replace("f_step", "step")
+            assert eval(written, {"step": lambda x, low: 1.0 if x > 0.0 else low,  # noqa: S307
+                                  "z": z, "a": a}) == derivative(z, a), name

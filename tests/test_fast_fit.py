@@ -341,3 +341,22 @@ def test_progress_lines_from_blocks_are_the_epoch_by_epoch_lines(capsys, every):
         printed.append(capsys.readouterr().out)
     assert printed[0] == printed[1]
     assert "Epoch 1/3000" in printed[0] and printed[0].count("\n") > 5
+
+
+def test_the_live_bar_is_drawn_per_block_not_per_epoch():
+    """On a terminal the bar is redrawn at most once per block of epochs (blocks of about
+    0.1 s), and shows the last epoch at the end."""
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    x, y = cr.datasets.xor()
+    screen = Terminal()
+    xor_model(True).fit(x, y, epochs=2000, batch_size=1, verbose=1,
+                        callbacks=[cr.callbacks.ProgressBar(stream=screen)])
+    text = screen.getvalue()
+    draws = text.count("\r")
+    assert 1 <= draws <= 40, draws  # 2,000 epochs, far fewer redraws
+    assert text.rstrip().rsplit("\r", 1)[-1].startswith("Epoch 2000/2000 [=")

@@ -23,36 +23,40 @@ from __future__ import annotations
 
 import math
 
+from chainrule.calculus.activations import ACTIVATIONS
+from chainrule.calculus.compile import scalar_namespace
+
 # The helpers below are plain functions: the plain-Python loop calls them as they are, and
 # ``_jit.kernel`` registers each as jitable (``HELPERS``) before Numba compiles a loop that
 # calls them, so that importing this module never imports Numba.
 
 
-def _sigmoid(z):
-    """σ(z) = 1/(1 + e^−z) for z ≥ 0, e^z/(1 + e^z) below: e^−|z| never overflows.
-
-    Selecting the numerator, not the branch, keeps a mispredicted jump off the critical path.
-    """
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0.0 else e) / (1.0 + e)
+# the activations' values, as the calculus table defines them once (``scalar``: math only)
+_sigmoid = ACTIVATIONS["sigmoid"].scalar
+_bipolar = ACTIVATIONS["bipolar_sigmoid"].scalar
+_tanh = ACTIVATIONS["tanh"].scalar
+_relu = ACTIVATIONS["relu"].scalar
+_leaky = ACTIVATIONS["leaky_relu"].scalar
 
 
 def _activate(z, code, alpha):
+    """f(z) of activation ``code`` (``spec.ACTIVATIONS``) by the calculus table."""
     if code == 1:
-        return _sigmoid(z)
+        return _sigmoid(z, alpha)
     if code == 2:
-        return math.tanh(z)
+        return _tanh(z, alpha)
     if code == 3:
-        return z if z > 0.0 else 0.0
+        return _relu(z, alpha)
     if code == 4:
-        return z if z > 0.0 else alpha * z
+        return _leaky(z, alpha)
     if code == 5:
-        return 2.0 * _sigmoid(z) - 1.0
+        return _bipolar(z, alpha)
     return z
 
 
 def _derivative(z, a, code, alpha):
-    """f′(z), written with the output a = f(z) where that is how the engine writes it."""
+    """f′(z) in the calculus table's form (its ``derivative`` tree, through the output a
+    where the table writes it so); ``tests/test_fast.py`` holds the two equal."""
     if code == 1:
         return a * (1.0 - a)
     if code == 2:
@@ -62,8 +66,7 @@ def _derivative(z, a, code, alpha):
     if code == 4:
         return 1.0 if z > 0.0 else alpha
     if code == 5:
-        s = _sigmoid(z)
-        return 2.0 * (s * (1.0 - s))
+        return 0.5 * (1.0 + a) * (1.0 - a)
     return 1.0
 
 
@@ -193,7 +196,10 @@ def _output_delta(z, a, out, y, t_rows, rows, k, loss, code, alpha, d):
     return total
 
 
-HELPERS = (_sigmoid, _activate, _derivative, _squared_error_gradient, _step, _is_correct,
+# every function a compiled loop calls: this module's, and the table's scalar forms (which the
+# generated loops of ``unrolled`` call by name)
+HELPERS = (*(a.scalar for a in ACTIVATIONS.values() if a.scalar is not None),
+           scalar_namespace()["step"], _activate, _derivative, _squared_error_gradient, _step, _is_correct,
            _rows_correct, _halts, _bias_corrections, _output_delta)
 
 

@@ -87,7 +87,7 @@ class _Slot:
 class Trainer:
     """Trains a Dense stack in place, as ``fit`` would, many epochs per call.
 
-    Build one with ``chainrule.fast.select(model, ...)`` or from arrays::
+    Build one with ``chainrule.nn.fused.select(model, ...)`` or from arrays::
 
         >>> import numpy as np
         >>> from chainrule.fast import Trainer

@@ -377,6 +377,8 @@ class Sequential:
         io.save(self, path)
 
     # --- thin delegations to the floors above (the import contract lists these edges) ---
+    # imported on call, the one exception here: at import they would load derive and render
+    # (~0.1–0.2 s) into every process that only trains
     def explain(self, x: Any, t: Any, *, learning_rate: float, **kwargs: Any) -> Any:
         """The worked solution of training steps: ``chainrule.explain(self, x, t, ...)``."""
         from chainrule.derive import api
