@@ -2,14 +2,18 @@
 
     python benchmarks/bench_xor.py IMPL [--repeats N] [--cold]
 
-IMPL: chainrule, numpy, python, torch, jax-step, jax-scan. Prints one JSON line: the median
-µs per step of ``--repeats`` runs of 20,000 steps after a first run (which includes any
-compilation), or with ``--cold`` a single run, so that the process time is the whole command.
+IMPL: chainrule, chainrule-nonumba, chainrule-trainer, numpy, python, torch, jax-step,
+jax-scan. Prints one JSON line: the median µs per step of ``--repeats`` runs of 20,000 steps
+after two warm-up runs (which include any import and compilation), or with ``--cold`` a
+single run, so that the process time is the whole command.
 
-chainrule's steady state is measured on ``unrolled``, the compiled loop a long run of this
-network settles on; ``--cold`` runs on the loop ``fit`` picks for one 20,000-step run
-(``python``: the same written-out loop as plain Python, as importing Numba would cost more
-than the whole run). ``backend`` in the JSON line says which ran.
+``chainrule`` is the public API as the README shows it: ``Sequential`` of two sigmoid
+``Dense`` layers, ``compile(loss="half_sse", optimizer=SGD(learning_rate=0.5))``,
+``fit(x, y, epochs=5000, batch_size=1, shuffle=False, verbose=0)`` (``--verbose auto`` for
+fit's default display, ``--stop`` with ``callbacks=[StopWhenCorrect()]``); each timed run
+fits a fresh model from the peers' initial weights. ``chainrule-nonumba``: the same in a
+process where ``import numba`` fails. ``chainrule-trainer``: the internal trainer fed the
+orders directly, shown beside ``fit``, never instead of it.
 """
 
 from __future__ import annotations
@@ -35,25 +39,66 @@ def xor_data(np):
     return x, np.array([[0.0], [1.0], [1.0], [0.0]])
 
 
-def chainrule_run(cold: bool = False):
+def model_for(np):
+    """The network as the README builds it, from the peers' initial weights."""
+    import chainrule as cr
+
+    model = cr.Sequential([cr.layers.Dense(2, activation="sigmoid", input_dim=2),
+                           cr.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="half_sse", optimizer=cr.optimizers.SGD(learning_rate=LR))
+    model.set_weights(initial(np))
+    return model
+
+
+def chainrule_run(verbose: object = 0, stop: bool = False, runs: int = 6):
+    """``fit`` exactly as a user calls it, 5,000 epochs of 4, on a fresh model each run
+    (built, like the peers' weights, before the clock starts)."""
     import numpy as np
 
     import chainrule as cr
+
+    x, t = xor_data(np)
+    models = [model_for(np) for _ in range(runs + 1)]
+
+    def run():
+        model = models.pop()
+        callbacks = [cr.callbacks.StopWhenCorrect()] if stop else None
+        history = model.fit(x, t, epochs=STEPS // 4, batch_size=1, shuffle=False,
+                            verbose=verbose, callbacks=callbacks)
+        LAST["steps"] = 4 * len(history.epoch)
+    return run
+
+
+def chainrule_nonumba_run(**kwargs):
+    """An install without Numba: ``import numba`` fails in this process."""
+    import sys
+
+    class NoNumba:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name == "numba" or name.startswith("numba."):
+                raise ImportError(f"{name} is hidden by the benchmark")
+
+    sys.meta_path.insert(0, NoNumba)
+    return chainrule_run(**kwargs)
+
+
+def trainer_run():
+    """Beside ``fit``, never instead of it: the internal trainer fed the orders directly."""
+    import numpy as np
+
     from chainrule import fast
 
-    model = cr.Sequential([cr.layers.Dense(2, activation="sigmoid", input_dim=2),
-                           cr.layers.Dense(1, activation="sigmoid")], seed=0)
-    model.compile(loss="half_sse", optimizer=cr.optimizers.SGD(LR))
-    model.set_weights(initial(np))
     x, t = xor_data(np)
-    trainer = fast.select(model, loss="half_sse", optimizer=model.optimizer)
-    orders = np.tile(np.arange(4), (STEPS // 4, 1))  # fit(shuffle=False, batch_size=1)
-    if not cold:
-        trainer.backend = "unrolled"
+    params = initial(np)
+    trainer = fast.Trainer.from_arrays([(params[0], params[1], "sigmoid"),
+                                        (params[2], params[3], "sigmoid")],
+                                       loss="half_sse", optimizer=("sgd", LR),
+                                       backend="compiled")
+    orders = np.tile(np.arange(4), (STEPS // 4, 1))
 
     def run():
         trainer.run(x, t, orders, 1)
-        LAST["backend"] = trainer.last_backend
     return run
 
 
@@ -168,7 +213,8 @@ def jax_step_run():
     return run
 
 
-RUNS = {"chainrule": chainrule_run, "numpy": numpy_run, "python": python_run,
+RUNS = {"chainrule": chainrule_run, "chainrule-nonumba": chainrule_nonumba_run,
+        "chainrule-trainer": trainer_run, "numpy": numpy_run, "python": python_run,
         "torch": torch_run, "jax-step": jax_step_run, "jax-scan": jax_scan_run}
 
 
@@ -177,15 +223,25 @@ def main() -> None:
     parser.add_argument("impl", choices=sorted(RUNS))
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--verbose", default="0", help="fit's verbose: 0, 1, 2 or auto")
+    parser.add_argument("--stop", action="store_true", help="fit with StopWhenCorrect()")
     args = parser.parse_args()
-    run = RUNS[args.impl](cold=True) if args.impl == "chainrule" and args.cold else \
-        RUNS[args.impl]()
-    first, _ = median_time(run, 1)
+    options = {}
+    if args.impl.startswith("chainrule") and args.impl != "chainrule-trainer":
+        verbose = args.verbose if args.verbose == "auto" else int(args.verbose)
+        options = {"verbose": verbose, "stop": args.stop, "runs": args.repeats + 1}
+    run = RUNS[args.impl](**options)
     if args.cold:
+        first, _ = median_time(run, 1)
         report(job="xor", impl=args.impl, first_run_s=round(first, 4), **LAST)
         return
+    # two warm-up runs: the first trains in plain Python (fit's rule for a fresh process), the
+    # second loads Numba and the cached compiled loop, which every later run uses
+    _, warm = median_time(run, 2)
+    first = warm[0]
     seconds, times = median_time(run, args.repeats)
-    report(job="xor", impl=args.impl, us_per_step=round(seconds / STEPS * 1e6, 4),
+    steps = LAST.get("steps", STEPS)
+    report(job="xor", impl=args.impl, us_per_step=round(seconds / steps * 1e6, 4),
            first_run_s=round(first, 4), times=[round(s, 5) for s in times], **LAST)
 
 

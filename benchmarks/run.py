@@ -23,22 +23,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = {"torch": "torch", "jax-step": "jax", "jax-scan": "jax", "jax": "jax",
          "sklearn": "sklearn"}
 JOBS = {
-    "xor": ("bench_xor.py", ["chainrule", "jax-scan", "jax-step", "torch", "numpy", "python"],
-            "us_per_step"),
+    "xor": ("bench_xor.py", ["chainrule", "chainrule --verbose auto", "chainrule --stop",
+                             "chainrule-nonumba", "chainrule-trainer", "jax-scan", "jax-step",
+                             "torch", "numpy", "python"], "us_per_step"),
     "mlp": ("bench_mlp.py", ["chainrule", "jax", "torch", "numpy"], "epoch_s"),
-    "digits": ("bench_digits.py", ["chainrule", "chainrule-loaded", "torch", "numpy", "sklearn"],
-               "train_s"),
+    "digits": ("bench_digits.py", ["chainrule", "torch", "numpy", "sklearn"], "train_s"),
 }
 
 
 def available(impl: str) -> bool:
-    module = PEERS.get(impl)
+    module = PEERS.get(impl.split()[0])
     return module is None or importlib.util.find_spec(module) is not None
 
 
 def run_job(script: str, impl: str, *args: str) -> dict:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, os.path.join(HERE, script), impl, *args],
+    done = subprocess.run([sys.executable, os.path.join(HERE, script), *impl.split(), *args],
                           capture_output=True, text=True, cwd=HERE, check=False)
     wall = time.perf_counter() - start
     if done.returncode != 0:
@@ -82,16 +82,18 @@ def ratio(mine: float | None, theirs: float | None) -> str:
 def xor_report(rounds: int, repeats: int) -> str:
     impls = [i for i in JOBS["xor"][1] if available(i)]
     steady = run_rounds("bench_xor.py", impls, rounds, "--repeats", str(repeats))
-    cold = run_rounds("bench_xor.py", impls, rounds, "--cold")
+    cold_impls = [i for i in impls if i in ("chainrule", "chainrule-nonumba", "jax-scan",
+                                            "python")]
+    cold = run_rounds("bench_xor.py", cold_impls, rounds, "--cold")
     mine = median_of(steady["chainrule"], "us_per_step")
     mine_cold = median_of(cold["chainrule"], "wall_s")
     rows = []
     for impl in impls:
         us = median_of(steady[impl], "us_per_step")
-        wall = median_of(cold[impl], "wall_s")
+        wall = median_of(cold.get(impl, []), "wall_s")
         rows.append([impl, fmt(us), ratio(mine, us), fmt(wall), ratio(mine_cold, wall),
-                     fmt(median_of(cold[impl], "peak_mb"), 4), _errors(steady[impl])])
-    return table("XOR 2-2-1 online SGD, 20,000 steps, float64",
+                     fmt(median_of(cold.get(impl, []), "peak_mb"), 4), _errors(steady[impl])])
+    return table("XOR 2-2-1 online SGD, 20,000 steps, float64 (chainrule: fit)",
                  ["impl", "µs/step", "chainrule/impl", "whole command s",
                   "chainrule/impl (cmd)", "peak MB", "notes"], rows)
 
@@ -119,12 +121,11 @@ def digits_report(rounds: int, repeats: int) -> str:
     for impl in impls:
         seconds = median_of(results[impl], "train_s")
         mean, sd = (median_of(results[impl], k) for k in ("accuracy_mean", "accuracy_sd"))
-        backend = next((r["backend"] for r in results[impl] if r.get("backend")), "")
         rows.append([impl, fmt(seconds), ratio(mine, seconds),
                      fmt(median_of(results[impl], "accuracy"), 4),
                      "—" if mean is None else f"{mean:.4f} ± {sd:.4f}",
                      fmt(median_of(results[impl], "peak_mb"), 4),
-                     " ".join(filter(None, [backend, _errors(results[impl])]))])
+                     _errors(results[impl])])
     return table("digits 64-64-10 sigmoid/softmax, SGD 0.1, batch 32, 50 epochs",
                  ["impl", "train s", "chainrule/impl", "test accuracy (seed 0)",
                   "mean ± sd over seeds", "peak MB", "notes"], rows)

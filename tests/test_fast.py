@@ -1,24 +1,24 @@
 """The fused trainer against two oracles: a plain NumPy transcription of the math in
 docs/architecture.md ("nn and training"), and the general engine's ``Sequential.fit``.
 
-Every loop the trainer has (compiled, python, blas, numpy) must give the same weights and
-epoch losses as the oracle to 1e-12 in float64, for every activation, loss, optimizer and
-bias setting it accepts; what it does not accept, ``select`` refuses with None.
+Every loop the trainer has (compiled: written out or flat; python; blas) must give the same
+weights and epoch losses as the oracle to 1e-12 in float64, for every activation, loss,
+optimizer and bias setting it accepts; what it does not accept, ``select`` refuses with None.
 """
 
 from __future__ import annotations
 
 import itertools
-import sys
 
 import numpy as np
 import pytest
 
 from chainrule.fast import Trainer
-from chainrule.fast.compiled import numba_available
+from chainrule.fast._jit import numba_available
+from chainrule.nn.fused import select
 
-LOOPS = ["unrolled", "compiled", "batched", "python", "blas", "numpy"] if numba_available() else [
-    "python", "blas", "numpy"]
+# "flat": the compiled loop with the written-out form turned off
+LOOPS = ["compiled", "flat", "python", "blas"] if numba_available() else ["python", "blas"]
 HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "bipolar_sigmoid"]
 # (loss, output activation) pairs the fast path fuses or computes directly
 OUTPUTS = [("half_sse", "sigmoid"), ("sse", "tanh"), ("mse", "linear"), ("half_sse", "relu"),
@@ -128,6 +128,23 @@ def random_case(seed: int, hidden: str, loss: str, out: str, bias: bool, n: int 
     return params, acts, x, y
 
 
+def use(trainer, loop):
+    """Make ``trainer`` train on ``loop`` (one of LOOPS) from now on."""
+    from chainrule.fast.compiled import KernelLoop
+
+    trainer.backend = "compiled" if loop == "flat" else loop
+    if loop == "flat":  # a loop of its own: the shared one stays as it is
+        flat_loop = KernelLoop(trainer.layers, trainer.loss, trainer.optimizer, trainer.dtype,
+                               compiled=True)
+        flat_loop.unrolled = False
+        trainer._loops["compiled"] = flat_loop
+    return trainer
+
+
+def trainer_for(net, loop, **kwargs):
+    return use(Trainer.from_arrays(net, **kwargs), loop)
+
+
 def copy_params(params):
     return [[w.copy(), None if b is None else b.copy()] for w, b in params]
 
@@ -158,8 +175,7 @@ def test_every_loop_matches_the_reference(seed, hidden, loss, out, optimizer, bi
     want, _ = reference_fit(expected, acts, loss, optimizer, x, y, orders, batch=5)
     for loop in LOOPS:
         mine = copy_params(params)
-        trainer = Trainer.from_arrays(network(mine, acts), loss=loss, optimizer=optimizer,
-                                      backend=loop)
+        trainer = trainer_for(network(mine, acts), loop, loss=loss, optimizer=optimizer)
         got = trainer.run(x, y, orders, batch_size=5)
         assert np.allclose(got, want, rtol=1e-12, atol=1e-12), \
             f"{loop}: losses differ by {np.max(np.abs(got - want)):.2e}"
@@ -223,8 +239,8 @@ def test_state_carries_over_between_runs(optimizer, batch):
     want, _ = reference_fit(expected, acts, "half_sse", optimizer, x, y, orders, batch)
     for loop in LOOPS:
         mine = copy_params(params)
-        trainer = Trainer.from_arrays(network(mine, acts), loss="half_sse",
-                                      optimizer=optimizer, backend=loop)
+        trainer = trainer_for(network(mine, acts), loop, loss="half_sse",
+                                      optimizer=optimizer)
         got = np.concatenate([trainer.run(x, y, orders[:2], batch),
                               trainer.run(x, y, orders[2:], batch)])
         assert np.allclose(got, want, rtol=1e-12, atol=1e-12), loop
@@ -239,8 +255,8 @@ def test_float32_follows_the_float64_reference():
                             orders, 4)
     for loop in LOOPS:
         mine = [[w.astype(np.float32), b.astype(np.float32)] for w, b in params]
-        trainer = Trainer.from_arrays(network(mine, acts), loss="categorical_crossentropy",
-                                      optimizer=("sgd", 0.1), backend=loop)
+        trainer = trainer_for(network(mine, acts), loop, loss="categorical_crossentropy",
+                                      optimizer=("sgd", 0.1))
         got = trainer.run(x, y, orders, 4)
         assert mine[0][0].dtype == np.float32
         assert np.allclose(got, want, rtol=1e-4), loop
@@ -261,8 +277,8 @@ def test_stop_when_correct_stops_after_the_first_correct_epoch(criterion):
     orders = np.tile(np.arange(4), (3000, 1))
     for loop in LOOPS:
         mine = copy_params(params)
-        trainer = Trainer.from_arrays(network(mine, ["tanh", "sigmoid"]), loss="half_sse",
-                                      optimizer=("sgd", 0.5), backend=loop)
+        trainer = trainer_for(network(mine, ["tanh", "sigmoid"]), loop, loss="half_sse",
+                                      optimizer=("sgd", 0.5))
         rule = criterion if criterion is not None else type(
             "Rule", (), {"tolerance": None, "threshold": None})()
         losses = trainer.run(x, y, orders, 1, stop_when_correct=rule)
@@ -327,11 +343,11 @@ def _engine_models(seed, hidden, out, bias, loss, optimizer, units=(3, 4, 2)):
 
 
 def _general_fit(monkeypatch, model, *args, **kwargs):
-    import chainrule.fast
-
-    with monkeypatch.context() as patch:  # whatever fit's seam does, take the general path
-        patch.setattr(chainrule.fast, "select", lambda *a, **k: None)
+    model.fast = False  # as compile(fast=False) leaves it: the general engine
+    try:
         return model.fit(*args, **kwargs)
+    finally:
+        model.fast = True
 
 
 ENGINE_CASES = [(i, h, loss, out, OPTIMIZERS[i % 4], i % 2 == 0)
@@ -341,8 +357,6 @@ ENGINE_CASES = [(i, h, loss, out, OPTIMIZERS[i % 4], i % 2 == 0)
 @pytest.mark.parametrize("seed,hidden,loss,out,optimizer,bias", ENGINE_CASES)
 def test_fast_path_matches_sequential_fit(monkeypatch, seed, hidden, loss, out, optimizer,
                                           bias):
-    from chainrule.fast import select
-
     general, fast = _engine_models(seed, hidden, out, bias, loss, optimizer)
     _, _, x, y = random_case(seed, hidden, loss, out, bias, sizes=(3, 4))
     history = _general_fit(monkeypatch, general, x, y, epochs=3, batch_size=5, verbose=0,
@@ -353,7 +367,7 @@ def test_fast_path_matches_sequential_fit(monkeypatch, seed, hidden, loss, out, 
     orders = np.array([rng.permutation(len(x)) for _ in range(3)])
     losses = []
     for epoch, loop in enumerate(itertools.islice(itertools.cycle(LOOPS), seed % 4, seed % 4 + 3)):
-        trainer.backend = loop  # each loop carries on from the state another one left
+        use(trainer, loop)  # each loop carries on from the state another one left
         losses.append(trainer.run(x, y, orders[epoch:epoch + 1], 5))
     got = np.concatenate(losses)
     want = np.array(history.history["loss"])
@@ -403,7 +417,7 @@ def test_gemm_names_an_operand_whose_rows_are_not_contiguous():
 def test_folded_biases_train_a_dense_layers_own_storage(monkeypatch, out, loss):
     """A Dense layer keeps kernel and bias in one [W; b] array, which the blas loop trains
     directly (no copy, nothing written back); fast path and general engine agree."""
-    from chainrule.fast import blas_loop, select
+    from chainrule.fast import blas_loop
 
     monkeypatch.setattr(blas_loop, "GEMM_MIN_WORK", 0)
     general, fast = _engine_models(5, "relu", out, True, loss, ("sgd", 0.1))
@@ -431,14 +445,12 @@ def test_folded_biases_train_a_dense_layers_own_storage(monkeypatch, out, loss):
 
 @pytest.mark.parametrize("loop", LOOPS)
 def test_online_xor_matches_sequential_fit(monkeypatch, loop):
-    from chainrule.fast import select
-
     general, fast = _engine_models(0, "sigmoid", "sigmoid", True, "half_sse", ("sgd", 0.5),
                                    units=(2, 2, 1))
     _, x, y = xor_problem()
     history = _general_fit(monkeypatch, general, x, y, epochs=50, batch_size=1, verbose=0,
                            seed=5)
-    trainer = select(fast, loss="half_sse", optimizer=fast.optimizer, backend=loop)
+    trainer = use(select(fast, loss="half_sse", optimizer=fast.optimizer), loop)
     rng = np.random.default_rng(5)
     got = trainer.run(x, y, np.array([rng.permutation(4) for _ in range(50)]), 1)
     assert np.allclose(got, history.history["loss"], rtol=1e-12, atol=1e-12)
@@ -447,7 +459,6 @@ def test_online_xor_matches_sequential_fit(monkeypatch, loop):
 
 def test_select_refuses_what_it_does_not_train():
     from chainrule import nn
-    from chainrule.fast import select
 
     def model(*layers, build=True):
         m = nn.Sequential(list(layers), seed=0)
@@ -483,20 +494,17 @@ UNROLLED_CASES = [(i, h, loss, out, OPTIMIZERS[i % 4], i % 3 != 2, 1 if i % 2 el
 @pytest.mark.skipif(not numba_available(), reason="the written-out loop needs Numba")
 @pytest.mark.parametrize("seed,hidden,loss,out,optimizer,bias,batch", UNROLLED_CASES)
 def test_unrolled_loop_matches_the_reference(seed, hidden, loss, out, optimizer, bias, batch):
-    from chainrule.fast.compiled import KernelLoop
+    from chainrule.fast.compiled import KernelLoop, compiled_kernel
 
     params, acts, x, y = random_case(seed, hidden, loss, out, bias, n=7, sizes=(2, 3))
-    trainer = Trainer.from_arrays(network(copy_params(params), acts), loss=loss,
-                                  optimizer=optimizer, backend="unrolled")
-    loop = trainer._loop("unrolled")
-    assert isinstance(loop, KernelLoop) and loop._kernel(batch == 1) is not None
-    assert trainer.backend_for(batch) == "unrolled"
     orders = np.array([np.random.default_rng(e).permutation(len(x)) for e in range(5)])
     expected = copy_params(params)
     want, _ = reference_fit(expected, acts, loss, optimizer, x, y, orders, batch)
     mine = copy_params(params)
     trainer = Trainer.from_arrays(network(mine, acts), loss=loss, optimizer=optimizer,
-                                  backend="unrolled")
+                                  backend="compiled")
+    loop = trainer._loop("compiled")
+    assert isinstance(loop, KernelLoop) and loop._kernel(batch == 1) is not compiled_kernel()
     got = np.concatenate([trainer.run(x, y, orders[:2], batch),
                           trainer.run(x, y, orders[2:], batch)])
     assert np.allclose(got, want, rtol=1e-12, atol=1e-12), \
@@ -528,28 +536,33 @@ def test_written_out_loop_in_plain_python_matches_the_reference(seed, hidden, lo
     assert max_difference(flat(mine), flat(expected)) < 1e-12
 
 
-def test_short_xor_runs_stay_in_python_and_long_ones_move_on(monkeypatch):
-    from chainrule.fast.trainer import PYTHON_SHORT_RUN_WORK, PYTHON_SHORT_RUN_WORK_UNROLLED
+def test_a_process_trains_tiny_networks_in_python_until_its_budget_then_compiled(
+        monkeypatch):
+    from chainrule.fast import trainer as trainer_module
 
-    # as in a fresh process: once Numba is loaded, the compiled loops always win
-    monkeypatch.delitem(sys.modules, "numba", raising=False)
+    monkeypatch.setattr(trainer_module, "_spent", [0])  # as in a fresh process
     params, x, y = xor_problem()
-    trainer = Trainer.from_arrays(network(copy_params(params), ["sigmoid", "sigmoid"]),
-                                  loss="half_sse", optimizer=("sgd", 0.5))
-    steps = PYTHON_SHORT_RUN_WORK_UNROLLED // trainer.work_per_example
-    assert trainer.backend_for(1, 4, visits=steps) == "python"
-    long_run = trainer.backend_for(1, 4, visits=steps + 4)
-    assert long_run == ("unrolled" if numba_available() else "python")
-    # what a trainer already ran in Python counts towards the limit
+
+    def xor_trainer():
+        return Trainer.from_arrays(network(copy_params(params), ["sigmoid", "sigmoid"]),
+                                   loss="half_sse", optimizer=("sgd", 0.5))
+
+    trainer, other = xor_trainer(), xor_trainer()
+    steps = trainer_module.PYTHON_BUDGET // trainer.work_per_example
+    after = "compiled" if numba_available() else "python"
+    assert trainer.backend_for(1, 4, steps=steps) == "python"
+    assert trainer.backend_for(1, 4, steps=steps + 1) == after
+    # what every trainer of the process ran in Python counts
     trainer.run(x, y, np.tile(np.arange(4), (steps // 8, 1)), 1)
     assert trainer.last_backend == "python"
-    assert trainer.backend_for(1, 4, visits=steps // 2 + 8) == long_run
-    # a network too big to write out stays in Python only for much shorter runs
-    big, acts, bx, by = random_case(0, "tanh", "mse", "linear", True, sizes=(3, 4, 4))
-    wide = Trainer.from_arrays(network(big, acts), loss="mse", optimizer=("sgd", 0.1))
-    assert wide.backend_for(1, 12, visits=PYTHON_SHORT_RUN_WORK // wide.work_per_example) \
-        == "python"
-    assert wide.backend_for(1, 12, visits=steps) != "python" or not numba_available()
+    left = (trainer_module.PYTHON_BUDGET - trainer_module._spent[0]) // trainer.work_per_example
+    assert 0 < left < steps
+    assert other.backend_for(1, 4, steps=left) == "python"
+    assert other.backend_for(1, 4, steps=left + 1) == after
+    # once a run has gone past the budget, every later one is compiled, short or not
+    trainer.run(x, y, np.tile(np.arange(4), (left // 4 + 1, 1)), 1)
+    assert trainer.last_backend == after
+    assert other.backend_for(1, 4, steps=1) == after
 
 
 @pytest.mark.skipif(not numba_available(), reason="the written-out loop needs Numba")
@@ -557,10 +570,10 @@ def test_unrolled_loop_is_bit_for_bit_the_flat_loop_on_xor():
     params, x, y = xor_problem()
     orders = np.tile(np.arange(4), (500, 1))
     results = []
-    for loop in ("unrolled", "compiled"):
+    for loop in ("compiled", "flat"):
         mine = copy_params(params)
-        trainer = Trainer.from_arrays(network(mine, ["sigmoid", "sigmoid"]), loss="half_sse",
-                                      optimizer=("sgd", 0.5), backend=loop)
+        trainer = trainer_for(network(mine, ["sigmoid", "sigmoid"]), loop, loss="half_sse",
+                              optimizer=("sgd", 0.5))
         results.append((trainer.run(x, y, orders, 1), flat(mine)))
     (got, mine), (want, theirs) = results
     assert np.array_equal(got, want)
@@ -573,10 +586,10 @@ def test_unrolled_loop_stops_on_argmax_as_the_flat_loop():
                                      n=6, sizes=(2, 3))
     orders = np.tile(np.arange(len(x)), (400, 1))
     results = []
-    for loop in ("unrolled", "compiled"):
+    for loop in ("compiled", "flat"):
         mine = copy_params(params)
-        trainer = Trainer.from_arrays(network(mine, acts), loss="categorical_crossentropy",
-                                      optimizer=("sgd", 0.5), backend=loop)
+        trainer = trainer_for(network(mine, acts), loop, loss="categorical_crossentropy",
+                              optimizer=("sgd", 0.5))
         rule = type("Rule", (), {"tolerance": None, "threshold": None})()
         results.append((trainer.run(x, y, orders, 2, stop_when_correct=rule), flat(mine)))
     (got, mine), (want, theirs) = results
@@ -600,23 +613,50 @@ def test_a_network_too_big_to_write_out_falls_back_to_the_flat_loop():
     want, _ = reference_fit(expected, acts, "mse", ("sgd", 0.1), x, y, orders, 1)
     mine = copy_params(params)
     asked = Trainer.from_arrays(network(mine, acts), loss="mse", optimizer=("sgd", 0.1),
-                                backend="unrolled")
+                                backend="compiled" if numba_available() else "python")
     got = asked.run(x, y, orders, 1)
     assert np.allclose(got, want, rtol=1e-12, atol=1e-12)
     assert max_difference(flat(mine), flat(expected)) < 1e-12
 
 
-def test_auto_picks_the_loop_by_size():
+def test_auto_picks_the_loop_by_size(monkeypatch):
     from chainrule.fast import trainer as trainer_module
 
-    def auto(sizes, batch):
+    def auto(sizes, batch, metrics=False):
         rng = np.random.default_rng(0)
         net = [(rng.normal(size=(i, o)), np.zeros(o), "sigmoid") for i, o in zip(sizes, sizes[1:])]
         return Trainer.from_arrays(net, loss="mse", optimizer=("sgd", 0.1)).backend_for(
-            batch, 1000, visits=1000 * 50)
+            batch, 1000, steps=10**6, metrics=metrics)
 
+    monkeypatch.setattr(trainer_module, "_spent", [trainer_module.PYTHON_BUDGET + 1])
     assert auto((784, 512, 512, 10), 128) == "blas"
-    if numba_available():  # numba_available() has loaded Numba: mid-size layers go compiled
-        assert auto((64, 64, 10), 32) == "batched"
-        assert auto((2, 2, 1), 1) == "unrolled"
-    assert trainer_module.BATCHED_MAX_UNITS >= 32 * 74
+    assert auto((64, 64, 10), 32) == "blas"
+    assert auto((2, 2, 1), 1, metrics=True) == "blas"
+    assert auto((2, 2, 1), 1) == ("compiled" if numba_available() else "python")
+    # 8·16 + 16·16 + 16·4 = 448 multiply-adds an example: 8 rows 3,584, 16 rows 7,168
+    assert auto((8, 16, 16, 4), 8) == ("compiled" if numba_available() else "blas")
+    assert auto((8, 16, 16, 4), 16) == "blas"
+
+
+def test_the_fused_loops_compute_the_calculus_tables_functions():
+    """The scalar loop's f and f′ are the calculus table's (f by the table's own scalar
+    functions, f′ equal to the table's derivative tree, compiled independently here), and
+    the generated loop writes f′ from that tree; softplus alone has no fused form yet."""
+    from chainrule.calculus.activations import ACTIVATIONS as TABLE
+    from chainrule.calculus.compile import derivative_function
+    from chainrule.fast import ACTIVATIONS as FUSED
+    from chainrule.fast import _kernel, unrolled
+
+    assert set(TABLE) - set(FUSED) == {"softplus"} and set(FUSED) <= set(TABLE)
+    for name, code in FUSED.items():
+        if name == "softmax":
+            continue
+        entry = TABLE[name]
+        derivative = derivative_function(entry.derivative, entry.alpha, kind="scalar")
+        for z in (-30.0, -2.5, -1e-3, 0.0, 1e-3, 0.7, 30.0):
+            a = entry.scalar(z, entry.alpha)
+            assert _kernel._activate(z, code, entry.alpha) == a, name
+            assert _kernel._derivative(z, a, code, entry.alpha) == derivative(z, a), name
+            written = unrolled._derivative(name, "z", "a", entry.alpha).replace("f_step", "step")
+            assert eval(written, {"step": lambda x, low: 1.0 if x > 0.0 else low,  # noqa: S307
+                                  "z": z, "a": a}) == derivative(z, a), name

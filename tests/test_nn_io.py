@@ -57,7 +57,7 @@ def test_file_is_a_plain_npz_with_a_json_config(tmp_path):
 def test_uncompiled_model_round_trip(tmp_path):
     model = Sequential([Dense(2, input_dim=2)], seed=0)
     io.save(model, tmp_path / "m.npz")
-    loaded = io.load(tmp_path / "m.npz")
+    loaded = chainrule.load(tmp_path / "m.npz")
     assert loaded.optimizer is None
     np.testing.assert_array_equal(loaded.get_weights()[0], model.get_weights()[0])
 

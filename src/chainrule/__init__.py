@@ -32,7 +32,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "callbacks": ("chainrule.callbacks", None),
     "activations": ("chainrule.activations", None),
     "Sequential": ("chainrule.nn.model", "Sequential"),
-    "load": ("chainrule.nn.io", "load"),
+    "load": ("chainrule.nn.loading", "load"),
     "datasets": ("chainrule.datasets", None),
     "explain": ("chainrule.interop", "explain"),
     "from_torch": ("chainrule.interop", "from_torch"),
@@ -100,7 +100,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         load_keras,
         to_torch,
     )
-    from chainrule.nn.io import load
+    from chainrule.nn.loading import load
     from chainrule.nn.model import Sequential
     from chainrule.teach import check
     from chainrule.teach.problems.files import load_problem

@@ -1,20 +1,28 @@
-"""The fused trainer ``fit`` picks for Dense stacks: same math, no graph, many epochs a call.
+"""The fused trainer ``fit`` uses for Dense stacks: same math, no graph, many epochs a call.
 
-``select(model, loss=..., optimizer=..., dtype=...)`` returns a ``Trainer`` for a model it
-accepts (dense layers with sigmoid, bipolar_sigmoid, tanh, relu, leaky_relu or linear
-activations, softmax on the last layer with categorical_crossentropy; losses half_sse, sse,
-mse, binary_crossentropy on a sigmoid output, categorical_crossentropy; SGD with momentum or
-Nesterov, or Adam; float64 or float32), and None for anything else.
+``Trainer(holders, layers, loss=..., optimizer=..., dtype=...)`` trains plain data: parameter
+arrays, ``LayerSpec`` per layer (dense layers with sigmoid, bipolar_sigmoid, tanh, relu,
+leaky_relu or linear activations, softmax on the last layer with categorical_crossentropy),
+a loss name (half_sse, sse, mse, binary_crossentropy on a sigmoid output,
+categorical_crossentropy), an ``OptimizerSpec`` (SGD with momentum or Nesterov, or Adam);
+float64 or float32. ``chainrule.nn.fused.select`` builds one from a model. Which loop trains
+is stated in ``chainrule.fast.trainer``.
 
-``import chainrule.fast`` imports NumPy only; Numba is imported when a tiny network is first
-trained.
+``import chainrule.fast`` imports NumPy only; Numba is imported when a loop is compiled.
 """
 
 from __future__ import annotations
 
-from chainrule.fast.select import select
-from chainrule.fast.spec import ACTIVATIONS, LOSSES, LayerSpec, OptimizerSpec, Unsupported
-from chainrule.fast.trainer import BACKENDS, Trainer
+from chainrule.fast.spec import (
+    ACTIVATIONS,
+    LOSSES,
+    LayerSpec,
+    OptimizerSpec,
+    StopRule,
+    Unsupported,
+    optimizer_spec,
+)
+from chainrule.fast.trainer import BACKENDS, Trainer, stop_rule
 
-__all__ = ["select", "Trainer", "LayerSpec", "OptimizerSpec", "Unsupported", "ACTIVATIONS",
-           "LOSSES", "BACKENDS"]
+__all__ = ["Trainer", "LayerSpec", "OptimizerSpec", "StopRule", "Unsupported", "ACTIVATIONS",
+           "LOSSES", "BACKENDS", "optimizer_spec", "stop_rule"]

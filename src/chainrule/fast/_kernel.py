@@ -22,48 +22,41 @@ Codes (``spec.py`` names them): activations 0 linear, 1 sigmoid, 2 tanh, 3 relu,
 from __future__ import annotations
 
 import math
-import sys
 
-# Helpers become inlinable into the compiled loop when Numba is loaded; otherwise they stay
-# plain Python, so the plain-Python loop never pays for importing Numba.
-# (``compiled.compiled_kernel`` imports Numba first and reloads this module if needed.)
-if "numba" in sys.modules:
-    from numba.extending import register_jitable as _jitable
-else:
-    def _jitable(function):
-        return function
+from chainrule.calculus.activations import ACTIVATIONS
+from chainrule.calculus.compile import scalar_namespace
 
-NUMBA_HELPERS = "numba" in sys.modules
+# The helpers below are plain functions: the plain-Python loop calls them as they are, and
+# ``_jit.kernel`` registers each as jitable (``HELPERS``) before Numba compiles a loop that
+# calls them, so that importing this module never imports Numba.
 
 
-@_jitable
-def _sigmoid(z):
-    """σ(z) = 1/(1 + e^−z) for z ≥ 0, e^z/(1 + e^z) below: e^−|z| never overflows.
-
-    Selecting the numerator, not the branch, keeps a mispredicted jump off the critical path.
-    """
-    e = math.exp(-abs(z))
-    return (1.0 if z >= 0.0 else e) / (1.0 + e)
+# the activations' values, as the calculus table defines them once (``scalar``: math only)
+_sigmoid = ACTIVATIONS["sigmoid"].scalar
+_bipolar = ACTIVATIONS["bipolar_sigmoid"].scalar
+_tanh = ACTIVATIONS["tanh"].scalar
+_relu = ACTIVATIONS["relu"].scalar
+_leaky = ACTIVATIONS["leaky_relu"].scalar
 
 
-@_jitable
 def _activate(z, code, alpha):
+    """f(z) of activation ``code`` (``spec.ACTIVATIONS``) by the calculus table."""
     if code == 1:
-        return _sigmoid(z)
+        return _sigmoid(z, alpha)
     if code == 2:
-        return math.tanh(z)
+        return _tanh(z, alpha)
     if code == 3:
-        return z if z > 0.0 else 0.0
+        return _relu(z, alpha)
     if code == 4:
-        return z if z > 0.0 else alpha * z
+        return _leaky(z, alpha)
     if code == 5:
-        return 2.0 * _sigmoid(z) - 1.0
+        return _bipolar(z, alpha)
     return z
 
 
-@_jitable
 def _derivative(z, a, code, alpha):
-    """f′(z), written with the output a = f(z) where that is how the engine writes it."""
+    """f′(z) in the calculus table's form (its ``derivative`` tree, through the output a
+    where the table writes it so); ``tests/test_fast.py`` holds the two equal."""
     if code == 1:
         return a * (1.0 - a)
     if code == 2:
@@ -73,12 +66,10 @@ def _derivative(z, a, code, alpha):
     if code == 4:
         return 1.0 if z > 0.0 else alpha
     if code == 5:
-        s = _sigmoid(z)
-        return 2.0 * (s * (1.0 - s))
+        return 0.5 * (1.0 + a) * (1.0 - a)
     return 1.0
 
 
-@_jitable
 def _squared_error_gradient(t, y, loss, k):
     """∂E/∂y of one output: half_sse y − t, sse 2(y − t), mse 2(y − t)/K."""
     if loss == 0:
@@ -88,7 +79,6 @@ def _squared_error_gradient(t, y, loss, k):
     return 2.0 * (y - t) / k
 
 
-@_jitable
 def _step(w, m, v, g, opt, lr, momentum, nesterov, b1, b2, eps, c1, c2):
     """One parameter's step, returning the new (w, m, v); m is SGD's velocity.
 
@@ -107,15 +97,16 @@ def _step(w, m, v, g, opt, lr, momentum, nesterov, b1, b2, eps, c1, c2):
     return w + m, m, v
 
 
-@_jitable
 def _is_correct(y, t, mode, value):
-    """Stop-when-correct per output: 1 |y − t| ≤ tolerance, 3 same side of a threshold."""
+    """Stop-when-correct per output: 1 |y − t| ≤ tolerance, 3 same side of a threshold;
+    an output that is not finite is never correct (``StopWhenCorrect.correct``)."""
+    if not math.isfinite(y):
+        return False
     if mode == 1:
         return abs(y - t) <= value
     return (y > value) == (t > value)
 
 
-@_jitable
 def _rows_correct(a, out, y, start, rows, k, stop_mode, stop_value):
     """Whether rows ``start … start + rows`` (outputs at ``a[out:]``) are all correct: argmax
     agreement for stop mode 2, else ``_is_correct`` for every output."""
@@ -131,6 +122,9 @@ def _rows_correct(a, out, y, start, rows, k, stop_mode, stop_value):
                     best_t = j
             if best_y != best_t:
                 return False
+            for j in range(k):
+                if not math.isfinite(a[out + r * k + j]):
+                    return False
         else:
             for j in range(k):
                 if not _is_correct(a[out + r * k + j], y[t0 + j], stop_mode, stop_value):
@@ -138,7 +132,25 @@ def _rows_correct(a, out, y, start, rows, k, stop_mode, stop_value):
     return True
 
 
-@_jitable
+def _halts(loss, e, patience, min_delta, sign, on_nan, track):
+    """Whether the epoch ``e`` whose mean loss is ``loss`` ends the run before any check of
+    correctness: its loss is not finite (``on_nan``), or early stopping has waited
+    ``patience`` epochs (``patience`` < 0: off) without an improvement beyond ``min_delta``.
+
+    ``track``: [sign·best, epochs waited, epoch of the best in this run or −1, correct];
+    ``sign`` 1 when smaller is better, −1 when larger is (``EarlyStopping``'s rule)."""
+    halt = on_nan and not math.isfinite(loss)
+    if patience >= 0:
+        if sign * loss < track[0] - min_delta:
+            track[0] = sign * loss
+            track[1] = 0.0
+            track[2] = e
+        else:
+            track[1] += 1.0
+            halt = halt or track[1] >= patience
+    return halt
+
+
 def _bias_corrections(opt, step, b1, b2):
     """Adam's 1 − β1^t and 1 − β2^t for step t (1 and 1 for SGD)."""
     if opt == 1:
@@ -146,7 +158,6 @@ def _bias_corrections(opt, step, b1, b2):
     return 1.0, 1.0
 
 
-@_jitable
 def _output_delta(z, a, out, y, t_rows, rows, k, loss, code, alpha, d):
     """δ of the batch objective into ``d``; returns the sum of the rows' losses."""
     total = 0.0
@@ -185,35 +196,51 @@ def _output_delta(z, a, out, y, t_rows, rows, k, loss, code, alpha, d):
     return total
 
 
-def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, epochs, batch,
-                 loss, opt, lr, momentum, nesterov, b1, b2, eps, step, z, a, aoff, d, d_prev,
-                 stop_mode, stop_value, losses):
+# every function a compiled loop calls: this module's, and the table's scalar forms (which the
+# generated loops of ``unrolled`` call by name)
+HELPERS = (*(a.scalar for a in ACTIVATIONS.values() if a.scalar is not None),
+           scalar_namespace()["step"], _activate, _derivative, _squared_error_gradient, _step, _is_correct,
+           _rows_correct, _halts, _bias_corrections, _output_delta)
+
+
+def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, per_epoch,
+                 epochs, batch, loss, opt, lr, momentum, nesterov, b1, b2, eps, step, z, a,
+                 aoff, d, d_prev, stop_mode, stop_value, patience, min_delta, sign, on_nan,
+                 track, losses):
     """Train ``epochs`` epochs in place; ``losses[e]`` ← epoch e's mean per-example loss.
 
     ``p``, ``m``, ``v`` (same length): parameters, SGD velocity or Adam's first moment,
     Adam's second moment. ``step``: optimizer steps taken before (Adam's t). ``stop_mode``:
     0 never stop, 1 stop once every |y − t| ≤ ``stop_value``, 2 once argmax y = argmax t for
     every example, 3 once every output is on the same side of ``stop_value`` as its target;
-    checked after each epoch on a fresh forward pass. Returns the number of epochs run.
+    checked after each epoch on a fresh forward pass (``track[3]`` ← 1 when it passed).
+    ``order`` holds a row of example indices per epoch (``per_epoch``), or one row for all.
+    ``patience``, ``min_delta``, ``sign``, ``on_nan``, ``track``: ``_halts``. Returns the
+    number of epochs run.
 
-    One function on purpose: under Numba each call passing arrays pays reference counting
-    per array, which cost ten times the arithmetic of a 2-2-1 step.
+    One function of 100 lines on purpose: under Numba each call passing arrays pays
+    reference counting per array, which cost ten times the arithmetic of a 2-2-1 step, so
+    the forward and backward passes are not functions of their own.
     """
     layers = len(nin)
     k = nout[layers - 1]
     out = aoff[layers]
     width = nin[0]
+    halt = False
     for epoch in range(epochs + epochs):  # even: train an epoch; odd: check it
         e = epoch // 2
         checking = epoch % 2 == 1
         if checking and stop_mode == 0:
+            if halt:
+                return e + 1
             continue
+        base = e * n if per_epoch else 0
         total = 0.0
         correct = True
         for start in range(0, n, batch):
             rows = min(batch, n - start)
             for r in range(rows):
-                example = start + r if checking else order[e * n + start + r]
+                example = start + r if checking else order[base + start + r]
                 for i in range(width):
                     a[r * width + i] = x[example * width + i]
             # forward: z = a_prev @ W + b, a = f(z)
@@ -251,7 +278,7 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, epo
                     break
                 continue
             # the loss, and δ = ∂(mean over rows of the loss)/∂z of the output layer
-            first = e * n + start
+            first = base + start
             total += _output_delta(z, a, out, y, order[first:first + rows], rows, k, loss,
                                    act[layers - 1], alpha[layers - 1], d)
             step += 1
@@ -292,8 +319,12 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, epo
                 if layer > 0:
                     for r in range(rows * ni):
                         d[r] = d_prev[r]
-        if checking and correct:
-            return e + 1
-        if not checking:
+        if checking:
+            if correct:
+                track[3] = 1.0
+            if correct or halt:
+                return e + 1
+        else:
             losses[e] = total / n
+            halt = _halts(losses[e], e, patience, min_delta, sign, on_nan, track)
     return epochs

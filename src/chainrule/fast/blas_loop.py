@@ -24,8 +24,15 @@ import numpy as np
 
 from chainrule.fast import _blas
 from chainrule.fast._buffers import Buffers, Program, Views, storage_of
-from chainrule.fast._ops import activation_ops, derivative_ops
-from chainrule.fast.spec import LOSSES, LayerSpec, OptimizerSpec
+from chainrule.fast._kernel import _halts
+from chainrule.fast._ops import (
+    activation_ops,
+    all_correct,
+    derivative_ops,
+    softmax_cross_entropy,
+    softmax_unit_rows,
+)
+from chainrule.fast.spec import LOSSES, LayerSpec, OptimizerSpec, StopRule
 
 __all__ = ["BlasLoop"]
 
@@ -75,14 +82,14 @@ class BlasLoop:
 
     # -- one run of epochs ------------------------------------------------------------------
     def run(self, params: list[np.ndarray], state: list[list[np.ndarray]], step: int,
-            x: np.ndarray, y: np.ndarray, orders: np.ndarray, batch: int,
-            stop: tuple[int, float], metrics: Sequence[Any] = ()
-            ) -> tuple[np.ndarray, np.ndarray]:
-        """Train in place: ``params`` (kernel, then bias if any, per layer) and the optimizer
-        ``state`` (per parameter: [v] for momentum, [m, v] for Adam) after ``step`` steps.
+            x: np.ndarray, y: np.ndarray, orders: np.ndarray, epochs: int, batch: int,
+            stop: StopRule, metrics: Sequence[Any] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Train ``epochs`` epochs in place: ``params`` (kernel, then bias if any, per layer)
+        and the optimizer ``state`` (per parameter: [v] for momentum, [m, v] for Adam) after
+        ``step`` steps, until ``stop`` says so.
 
         x ``(n, in)`` and y ``(n, out)`` C-contiguous of the trainer's dtype; ``orders``
-        ``(epochs, n)``; ``metrics``: ``metric(t, y) -> (rows,)`` functions
+        ``(epochs, n)``, or ``(1, n)`` for the same order every epoch; ``metrics``: ``metric(t, y) -> (rows,)`` functions
         (``chainrule.nn.metrics``). Returns the per-epoch mean losses, and the per-epoch means
         of every metric over the outputs of the forward passes, each before its update
         ``(epochs, len(metrics))``; ``self.step`` is the new count.
@@ -92,7 +99,7 @@ class BlasLoop:
         buf = self._buffers_for(min(batch, x.shape[0]))
         weights = self._plan(params)
         try:
-            return self._epochs(weights, buf, x, y, orders, batch, stop, metrics)
+            return self._epochs(weights, buf, x, y, orders, epochs, batch, stop, metrics)
         finally:
             for at, w, b in self._weights(params):
                 augmented = self._augmented.get(at)
@@ -101,7 +108,7 @@ class BlasLoop:
                     np.copyto(b, augmented[-1])
 
     def _epochs(self, weights: list[tuple], buf: Buffers, x: np.ndarray, y: np.ndarray,
-                orders: np.ndarray, batch: int, stop: tuple[int, float],
+                orders: np.ndarray, epochs: int, batch: int, stop: StopRule,
                 metrics: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
         # plain SGD: δ_L times η, so every δ of the backward pass is η·δ (it is linear in δ_L)
         # and the updates are W ← W − a_prevᵀ(ηδ), b ← b − Σ_rows ηδ, with no scaling each
@@ -113,43 +120,62 @@ class BlasLoop:
         sums = np.empty((n, 1), self.dtype) if self.loss == _CCE else None
         unit_rows = sums is not None and bool(
             np.all(np.add.reduce(y, axis=1, keepdims=True, out=sums) == 1.0))
-        losses = np.empty(orders.shape[0])
-        measured = np.zeros((orders.shape[0], len(metrics)))  # Σ over examples, per epoch
+        losses = np.empty(epochs)
+        measured = np.zeros((epochs, len(metrics)))  # Σ over examples, per epoch
         programs: dict[int, Program] = {}  # per batch size: this run's weights, bound
-        take_x, take_y = x.take, y.take
-        for epoch, order in enumerate(orders):
-            total = 0.0
-            for start in range(0, n, batch):
-                index = order[start:start + batch]
-                rows = index.shape[0]
-                program = programs.get(rows)
-                if program is None:
-                    program = programs[rows] = self._program(weights, buf.views[rows])
-                v = program.views
-                # the methods themselves: np.take adds a Python frame, a sizeable part of a
-                # small step
-                take_x(index, axis=0, out=v.x, mode="clip")
-                take_y(index, axis=0, out=v.t, mode="clip")
-                for operation in program.forward:
-                    operation()
-                if unit_rows:
-                    total -= self._softmax_unit_rows(v, sums[start:start + batch],
-                                                     (1.0 if lr is None else lr) / rows)
-                else:
-                    total += self._output_delta(v, program.output)
-                    if lr is not None:
-                        v.d[-1] *= lr
-                for k, metric in enumerate(metrics):  # the outputs before this update
-                    measured[epoch, k] += float(metric(v.t, v.a[-1]).sum())
-                self.step += 1
-                for operation in program.backward:
-                    operation()
+        track = stop.track()
+        for epoch in range(epochs):
+            order = orders[epoch if orders.shape[0] > 1 else 0]
+            total = self._epoch(weights, buf, programs, x, y, order, batch, lr,
+                                sums if unit_rows else None, metrics, measured[epoch])
             if unit_rows:  # in place: peak memory matters when the data nearly fills it
                 total += float(np.log(sums, out=sums).sum(dtype=np.float64))
             losses[epoch] = total / n
-            if stop[0] and self._all_correct(weights, buf, x, y, stop, programs):
+            halt = _halts(losses[epoch], epoch, stop.patience, stop.min_delta, stop.sign,
+                          stop.on_nan, track)
+            if stop.correct_mode and self._all_correct(weights, buf, x, y, stop, programs):
+                track[3] = 1.0
+            if halt or track[3]:
+                stop.read(track)
                 return losses[:epoch + 1], measured[:epoch + 1] / n
+        stop.read(track)
         return losses, measured / n
+
+    def _epoch(self, weights: list[tuple], buf: Buffers, programs: dict[int, Program],
+               x: np.ndarray, y: np.ndarray, order: np.ndarray, batch: int,
+               lr: float | None, sums: np.ndarray | None, metrics: Sequence[Any],
+               measured: np.ndarray) -> float:
+        """Train one epoch in the order ``order``; returns the sum of its losses (for the
+        unit-row softmax, without the Σ log s that ``_epochs`` adds); metric sums go to
+        ``measured``."""
+        total = 0.0
+        take_x, take_y = x.take, y.take
+        for start in range(0, x.shape[0], batch):
+            index = order[start:start + batch]
+            rows = index.shape[0]
+            program = programs.get(rows)
+            if program is None:
+                program = programs[rows] = self._program(weights, buf.views[rows])
+            v = program.views
+            # the methods themselves: np.take adds a Python frame, a sizeable part of a
+            # small step
+            take_x(index, axis=0, out=v.x, mode="clip")
+            take_y(index, axis=0, out=v.t, mode="clip")
+            for operation in program.forward:
+                operation()
+            if sums is not None:
+                total -= softmax_unit_rows(v, sums[start:start + batch],
+                                                 (1.0 if lr is None else lr) / rows)
+            else:
+                total += self._output_delta(v, program.output)
+                if lr is not None:
+                    v.d[-1] *= lr
+            for k, metric in enumerate(metrics):  # the outputs before this update
+                measured[k] += float(metric(v.t, v.a[-1]).sum())
+            self.step += 1
+            for operation in program.backward:
+                operation()
+        return total
 
     def _plain_sgd(self) -> bool:
         return self.opt.kind == "sgd" and self.opt.momentum == 0.0
@@ -227,7 +253,7 @@ class BlasLoop:
         rows = v.rows
         k = spec.units
         if self.loss == _CCE:
-            return self._softmax_cross_entropy(v, z, a, t, d)
+            return softmax_cross_entropy(v, z, a, t, d)
         last = len(self.layers) - 1
         tmp = v.tmp[last]
         if self.loss == _BCE:  # max(z, 0) − z t + ln(1 + e^−|z|);  ∂/∂z = σ(z) − t
@@ -254,47 +280,6 @@ class BlasLoop:
         for operation in derivative:
             operation()
         return total
-
-    @staticmethod
-    def _softmax_cross_entropy(v: Views, z, a, t, d) -> float:
-        """−Σ t log softmax(z) per row;  ∂/∂z = softmax(z)·Σt − t (a ← softmax(z)).
-
-        With s the row sums of e^(z − max z): softmax = e^(z − max z)/s and
-        −log softmax = log s − (z − max z).
-        """
-        row = v.row
-        np.maximum.reduce(z, axis=1, keepdims=True, out=row)
-        np.subtract(z, row, out=d)  # shifted
-        np.exp(d, out=a)
-        np.add.reduce(a, axis=1, keepdims=True, out=row)
-        a /= row  # softmax
-        np.log(row, out=row)
-        d -= row  # log softmax
-        total = -float(np.vdot(t, d))
-        np.add.reduce(t, axis=1, keepdims=True, out=row)
-        np.multiply(a, row, out=d)
-        d -= t
-        d *= 1.0 / v.rows
-        return total
-
-    @staticmethod
-    def _softmax_unit_rows(v: Views, sums: np.ndarray, scale: float) -> float:
-        """``_softmax_cross_entropy`` where every row of t sums to 1: δ = softmax(z) − t,
-        times ``scale`` (1/rows, or η/rows for plain SGD).
-
-        Writes the row sums s of e^(z − max z) into ``sums`` and returns Σ t·(z − max z);
-        the batch's loss is Σ log s minus that.
-        """
-        z, a, d, t, row = v.z[-1], v.a[-1], v.d[-1], v.t, v.row
-        np.maximum.reduce(z, axis=1, keepdims=True, out=row)
-        np.subtract(z, row, out=d)  # shifted
-        np.exp(d, out=a)
-        np.add.reduce(a, axis=1, keepdims=True, out=sums)
-        a /= sums  # softmax
-        shifted_t = float(np.vdot(t, d))  # a Python float: the epoch's sum stays float64
-        np.subtract(a, t, out=d)
-        d *= scale
-        return shifted_t
 
     # -- backward and the update ----------------------------------------------------------------
     def _backward_ops(self, weights: list[tuple], v: Views) -> list[Callable[[], object]]:
@@ -370,15 +355,12 @@ class BlasLoop:
 
     # -- stop when correct ------------------------------------------------------------------------
     def _all_correct(self, weights: list[tuple], buf: Buffers, x: np.ndarray,
-                     y: np.ndarray, stop: tuple[int, float],
-                     programs: dict[int, Program]) -> bool:
-        """Every training example correct under ``stop`` (``trainer.stop_rule``), on a fresh
-        forward pass with the current weights."""
-        mode, value = stop
+                     y: np.ndarray, stop: StopRule, programs: dict[int, Program]) -> bool:
+        """Every training example correct under ``stop`` (``StopRule``), on a fresh forward
+        pass with the current weights."""
         last = len(self.layers) - 1
         for start in range(0, x.shape[0], buf.batch):
             xb = x[start:start + buf.batch]
-            t = y[start:start + buf.batch]
             rows = xb.shape[0]
             program = programs.get(rows)
             if program is None:
@@ -387,20 +369,8 @@ class BlasLoop:
             np.copyto(v.x, xb)
             for operation in program.forward:
                 operation()
-            out = v.a[last]
-            if self.layers[-1].activation == "softmax":
-                out = self._softmax(v.z[last])
-            if mode == 1:
-                correct = np.abs(out - t) <= value
-            elif mode == 2:
-                correct = np.argmax(out, axis=1) == np.argmax(t, axis=1)
-            else:
-                correct = (out > value) == (t > value)
-            if not np.all(correct):
+            softmax = self.layers[-1].activation == "softmax"
+            if not all_correct(v.z[last] if softmax else v.a[last], softmax,
+                               y[start:start + buf.batch], stop):
                 return False
         return True
-
-    @staticmethod
-    def _softmax(z: np.ndarray) -> np.ndarray:
-        shifted = z - z.max(axis=1, keepdims=True)
-        return np.exp(shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True)))

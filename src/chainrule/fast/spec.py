@@ -8,6 +8,7 @@ refused with a reason, and ``fit`` keeps the general engine.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "ACTIVATIONS", "LOSSES", "LayerSpec", "OptimizerSpec", "Unsupported",
+    "ACTIVATIONS", "LOSSES", "LayerSpec", "OptimizerSpec", "StopRule", "Unsupported",
     "layer_spec", "loss_code", "optimizer_spec", "check_network",
 ]
 
@@ -66,6 +67,43 @@ class OptimizerSpec:
     beta_1: float = 0.9
     beta_2: float = 0.999
     epsilon: float = 1e-8
+
+
+@dataclass
+class StopRule:
+    """When a run ends before its last epoch, judged after every epoch inside the loop.
+
+    - ``correct_mode`` 0 never; 1 every |y − t| ≤ ``correct_value``; 2 argmax y = argmax t;
+      3 every output on the same side of ``correct_value`` as its target — on a fresh forward
+      pass over the training data (``StopWhenCorrect``; ``stop_rule`` makes the pair);
+    - ``on_nan``: the epoch's loss is not finite (``TerminateOnNaN``);
+    - ``patience`` ≥ 0: the loss has not improved by more than ``min_delta`` for that many
+      epochs (``EarlyStopping`` on ``"loss"``; ``sign`` 1 when smaller is better, −1 when
+      larger is).
+
+    The loops carry ``best`` (sign·best loss) and ``wait`` across runs, and set
+    ``best_epoch`` (the epoch of this run with the last improvement, −1 for none) and
+    ``correct`` (whether the last epoch run passed the check of correctness).
+    """
+
+    correct_mode: int = 0
+    correct_value: float = 0.0
+    on_nan: bool = False
+    patience: int = -1
+    min_delta: float = 0.0
+    sign: float = 1.0
+    best: float = math.inf
+    wait: int = 0
+    best_epoch: int = -1
+    correct: bool = False
+
+    def track(self) -> np.ndarray:
+        """The loops' in-out array: [sign·best, wait, best epoch, correct]."""
+        return np.array([self.best, float(self.wait), -1.0, 0.0])
+
+    def read(self, track: Sequence[float]) -> None:
+        self.best, self.wait = float(track[0]), int(track[1])
+        self.best_epoch, self.correct = int(track[2]), bool(track[3])
 
 
 def activation_name(activation: Any) -> tuple[str, float]:

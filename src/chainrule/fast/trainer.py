@@ -1,34 +1,33 @@
-"""``Trainer``: the fused training loop behind ``fit``, and ``select``, which decides.
+"""``Trainer``: the fused training loop behind ``fit``.
 
 The math is the general engine's: per batch, the objective is the mean over its rows of the
 per-example loss; each layer computes ``f(a_prev @ kernel + bias)``; SGD and Adam update as
-``chainrule.nn.optimizers`` documents. Only the bookkeeping differs: no graph, buffers made
-once, updates in place. These loops compute it, chosen per call by the work per step:
+``chainrule.calculus.optimizers`` writes them. Only the bookkeeping differs: no graph, buffers
+made once, updates in place, many epochs a call. Which loop trains (``Trainer.backend_for``):
 
-- ``"unrolled"``: the same arithmetic written out for one network shape, every weight a local
-  variable (``unrolled.py``), under Numba, for networks of at most ``UNROLL_MAX_PARAMS``
-  parameters in float64; other networks take the compiled loop;
-- ``"compiled"``: ``_kernel.train_epochs`` under Numba, every epoch in one call (tiny networks);
-- ``"batched"``: ``_batched.train_batches`` under Numba, matrix products by BLAS and everything
-  else compiled, every epoch in one call (mid-size layers);
-- ``"python"``: the same loops over Python floats — the written-out one where the network has
-  one — for tiny networks when Numba is missing, or for a run too short to pay for importing
-  it (``PYTHON_SHORT_RUN_WORK``);
-- ``"blas"``: batched NumPy with the SGD step folded into the GEMM (everything else, and any
-  run that measures training metrics).
+1. ≤ 4,096 multiply-adds a step (rows × Σ in·out): the scalar loop, compiled by Numba;
+2. ≤ 64: the same loop as plain Python until the process has done 150,000 so, or compiled;
+3. bigger, or logging training metrics: the NumPy loop (BLAS). No Numba: 2 or 3.
+
+The scalar loop is written out weight by weight for networks of ≤ 32 parameters in float64
+(``unrolled``); 150,000 multiply-adds are 25,000 XOR steps, about 30 ms of Python, less than
+importing Numba and loading a cached loop (0.3–0.5 s).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from chainrule.fast._jit import numba_available
+from chainrule.fast.blas_loop import BlasLoop
+from chainrule.fast.compiled import kernel_loop
 from chainrule.fast.spec import (
     LayerSpec,
     OptimizerSpec,
+    StopRule,
     check_network,
     layer_spec,
     loss_code,
@@ -37,26 +36,16 @@ from chainrule.fast.spec import (
 
 __all__ = ["Trainer", "BACKENDS", "stop_rule"]
 
-BACKENDS = ("auto", "unrolled", "compiled", "batched", "python", "blas", "numpy")
+BACKENDS = ("auto", "compiled", "python", "blas")
 # multiply-adds per step (rows × Σ in·out) up to which the scalar loop beats BLAS calls
 COMPILED_MAX_WORK = 4096
+# ... and, run as plain Python, up to which it beats NumPy's calls
 PYTHON_MAX_WORK = 64
-# multiply-adds of a whole run below which the plain-Python loop beats importing Numba and
-# loading its cached code (~0.3 s): the flat loop costs about 1 µs a multiply-add in Python
-# (6 µs a 2-2-1 step), so this is about 0.06 s of Python; the written-out loop, for networks
-# of at most UNROLL_MAX_PARAMS parameters, about 0.12 µs (0.7 µs a 2-2-1 step), so its
-# limit is about 0.25 s of Python (100,000 epochs of XOR), after which Numba takes over
-PYTHON_SHORT_RUN_WORK = 60_000
-PYTHON_SHORT_RUN_WORK_UNROLLED = 2_000_000
-# the compiled batched loop (matrix products by BLAS, the rest compiled) saves the NumPy calls
-# of a step, 10–20 µs; it computes activations with scalar exp where NumPy's are vectorised,
-# so it is for layers of few units (rows × Σ units a step) and no more multiply-adds per
-# example than the BLAS loop multiplies without its folded GEMM
-BATCHED_MAX_UNITS = 8192
-BATCHED_MAX_WORK = 32768
-# steps after which the saving pays for importing Numba and loading the loop (~0.35 s) when
-# nothing loaded Numba before
-BATCHED_MIN_STEPS = 25_000
+# multiply-adds of tiny networks a process trains in plain Python before it imports Numba:
+# importing it and loading a cached loop costs ~0.3–0.5 s, the written-out loop about 0.2 µs
+# a multiply-add in Python (25,000 XOR steps ≈ 30 ms)
+PYTHON_BUDGET = 150_000
+_spent = [0]  # multiply-adds this process has trained in plain Python, by every trainer
 
 
 def stop_rule(criterion: Any, y: np.ndarray, softmax_output: bool) -> tuple[int, float]:
@@ -98,7 +87,7 @@ class _Slot:
 class Trainer:
     """Trains a Dense stack in place, as ``fit`` would, many epochs per call.
 
-    Build one with ``chainrule.fast.select(model, ...)`` or from arrays::
+    Build one with ``chainrule.nn.fused.select(model, ...)`` or from arrays::
 
         >>> import numpy as np
         >>> from chainrule.fast import Trainer
@@ -139,9 +128,8 @@ class Trainer:
         # set by select(): keeps the state in the nn optimizer, shared with the general engine
         self.shared_state: Any = None
         self._loops: dict[str, Any] = {}
-        # multiply-adds of one example's step, and how many this trainer ran in plain Python
+        # multiply-adds of one example's step
         self.work_per_example = sum(spec.units_in * spec.units for spec in self.layers)
-        self.python_work = 0.0
 
     @classmethod
     def from_arrays(cls, network: Sequence[tuple], *, loss: Any, optimizer: Any,
@@ -161,89 +149,97 @@ class Trainer:
         return cls(holders, layers, loss=loss, optimizer=optimizer, dtype=dtype, backend=backend)
 
     # -- which loop -----------------------------------------------------------------------------
-    def backend_for(self, batch_size: int, n: int | None = None,
-                    visits: int | None = None, metrics: bool = False) -> str:
-        """The loop ``run`` uses for this batch size: unrolled, compiled, batched, python or
-        blas.
-
-        ``visits`` (examples the call will visit, all epochs together) lets a short run of a
-        tiny network stay in plain Python: importing Numba and loading its cached machine
-        code costs about 0.3 s, more than thousands of plain-Python steps. A run that
-        measures ``metrics`` takes the blas loop, the one that computes them.
-        """
+    def backend_for(self, batch_size: int, n: int | None = None, steps: int = 0,
+                    metrics: bool = False) -> str:
+        """The loop a run of ``steps`` steps of this batch size takes: ``"compiled"``,
+        ``"python"`` or ``"blas"`` (the module's rule). A run that logs ``metrics`` takes
+        the blas loop, the one that computes them."""
         if self.backend != "auto":
-            return "blas" if self.backend == "numpy" else self.backend
-        if metrics:
-            return "blas"
-        from chainrule.fast.compiled import numba_available, numba_blas_available
-        from chainrule.fast.unrolled import specialises
-
+            return self.backend
         rows = batch_size if n is None else min(batch_size, n)
-        work = rows * sum(s.units_in * s.units for s in self.layers)
-        if visits is not None and work <= PYTHON_MAX_WORK and "numba" not in sys.modules:
-            # a whole run is many calls: count what this trainer already did in Python
-            limit = PYTHON_SHORT_RUN_WORK_UNROLLED if specialises(self.layers) else \
-                PYTHON_SHORT_RUN_WORK
-            if self.python_work + visits * self.work_per_example <= limit:
-                return "python"
-        if work <= COMPILED_MAX_WORK and numba_available():
-            return "unrolled" if specialises(self.layers) else "compiled"
-        if work <= PYTHON_MAX_WORK:
+        work = rows * self.work_per_example
+        if metrics or work > COMPILED_MAX_WORK:
+            return "blas"
+        if work <= PYTHON_MAX_WORK and (_spent[0] + steps * work <= PYTHON_BUDGET
+                                        or not numba_available()):
             return "python"
-        if self._batched_pays(rows, batch_size, visits) and numba_blas_available():
-            return "batched"
-        return "blas"
-
-    def _batched_pays(self, rows: int, batch_size: int, visits: int | None) -> bool:
-        """Mid-size layers, and Numba already loaded or a run long enough to pay for it."""
-        units = rows * sum(s.units for s in self.layers)
-        if self.work_per_example > BATCHED_MAX_WORK or units > BATCHED_MAX_UNITS:
-            return False
-        steps = 0 if visits is None else visits // batch_size
-        return "numba" in sys.modules or steps >= BATCHED_MIN_STEPS
+        return "compiled" if numba_available() else "blas"
 
     def _loop(self, name: str):
         loop = self._loops.get(name)
         if loop is None:
-            if name in ("unrolled", "compiled", "batched", "python"):
-                from chainrule.fast.compiled import KernelLoop
-
-                loop = KernelLoop(self.layers, self.loss, self.optimizer, self.dtype,
-                                  compiled=name != "python", unrolled=name == "unrolled",
-                                  batched=name == "batched")
+            if name == "blas":
+                loop = BlasLoop(self.layers, self.loss, self.optimizer, self.dtype)
             else:
-                from chainrule.fast.blas_loop import BlasLoop
-
-                loop = BlasLoop(self.layers, self.loss, self.optimizer, self.dtype,
-                                use_blas=self.backend != "numpy")
+                loop = kernel_loop(tuple(self.layers), self.loss, self.optimizer, self.dtype,
+                                   name == "compiled")
             self._loops[name] = loop
         return loop
 
     # -- training ---------------------------------------------------------------------------------
     def run(self, x: Any, y: Any, orders: Any, batch_size: int,
-            stop_when_correct: float | None = None) -> np.ndarray:
+            stop_when_correct: Any = None) -> np.ndarray:
         """Train ``len(orders)`` epochs; returns each epoch's mean per-example loss
-        (``run_logged`` with no metrics)."""
-        return self.run_logged(x, y, orders, batch_size, stop_when_correct)[0]
+        (``run_logged`` with no metrics). ``stop_when_correct``: None, a tolerance, or a
+        ``StopWhenCorrect``-like object (``stop_rule``)."""
+        x, y, orders = self._check_data(x, y, orders, batch_size)
+        mode, value = stop_rule(stop_when_correct, y, self.layers[-1].activation == "softmax")
+        return self.run_logged(x, y, orders, batch_size, StopRule(mode, value))[0]
 
     def run_logged(self, x: Any, y: Any, orders: Any, batch_size: int,
-                   stop_when_correct: float | None = None,
-                   metrics: Sequence[Any] = ()) -> tuple[np.ndarray, np.ndarray]:
-        """Train ``len(orders)`` epochs; returns each epoch's mean per-example loss, and
-        ``(epochs, len(metrics))`` means of the ``metrics`` (``chainrule.nn.metrics``
-        objects: ``metric(t, y) -> (rows,)``), both over the forward passes of the epoch,
-        each before its update, as ``fit`` logs them.
+                   stop: StopRule | None = None, metrics: Sequence[Any] = (),
+                   epochs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Train ``epochs`` epochs (default ``len(orders)``); returns each epoch's mean
+        per-example loss, and ``(epochs, len(metrics))`` means of the ``metrics``
+        (``metric(t, y) -> (rows,)``), both over the forward passes of the epoch, each
+        before its update, as ``fit`` logs them.
 
         x ``(n, in)``, y ``(n, out)``; ``orders`` ``(epochs, n)`` integer: epoch e visits
-        examples ``orders[e]`` in batches ``orders[e][i : i + batch_size]``, the loss of an
-        epoch being the mean of the per-example losses of its forward passes (before each
-        update). ``stop_when_correct`` (None, a tolerance, or a ``StopWhenCorrect``
-        callback) stops after the first epoch after which every training example is correct
-        on a fresh forward pass (``stop_rule``); the returned array is then shorter. Weights
-        are read from, and written back into, the arrays the trainer was built on.
+        examples ``orders[e]`` in batches ``orders[e][i : i + batch_size]`` — or ``(1, n)``,
+        the same order every epoch. ``stop`` (``StopRule``) ends the run early; the returned
+        arrays are then shorter, and ``stop`` says why. Weights are read from, and written
+        back into, the arrays the trainer was built on.
         """
         x, y, orders = self._check_data(x, y, orders, batch_size)
-        stop = stop_rule(stop_when_correct, y, self.layers[-1].activation == "softmax")
+        epochs = orders.shape[0] if epochs is None else int(epochs)
+        if orders.shape[0] not in (1, epochs):
+            raise ValueError(f"orders must have 1 or {epochs} rows. Received: {orders.shape}")
+        return self.train(x, y, orders, epochs, batch_size, stop or StopRule(), metrics)
+
+    def train(self, x: np.ndarray, y: np.ndarray, orders: np.ndarray, epochs: int,
+              batch_size: int, stop: StopRule, metrics: Sequence[Any] = ()
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """``run_logged`` without checking its arguments: x ``(n, in)`` and y ``(n, out)``
+        C-contiguous float arrays, ``orders`` an int64 array of valid indices, as ``fit``
+        hands them over."""
+        if not (x.dtype == y.dtype == self.dtype and x.flags.c_contiguous
+                and y.flags.c_contiguous):
+            x, y = (np.ascontiguousarray(a, self.dtype) for a in (x, y))
+        work = self._work_arrays()
+        steps = epochs * -(-x.shape[0] // batch_size)
+        name = self.backend_for(batch_size, x.shape[0], steps, metrics=bool(metrics))
+        if metrics and name != "blas":
+            raise ValueError(f"metrics are computed by the blas loop only. Received: "
+                             f"backend={self.backend!r}")
+        if name == "python":
+            _spent[0] += steps * min(batch_size, x.shape[0]) * self.work_per_example
+        elif name == "compiled":  # Numba is loaded: plain Python never pays again
+            _spent[0] = max(_spent[0], PYTHON_BUDGET + 1)
+        losses, measured = self._loop(name).run(work, self.state, self.step, x, y, orders,
+                                                epochs, batch_size, stop, metrics)
+        self.step += len(losses) * -(-x.shape[0] // batch_size)
+        self.last_backend = name
+        for slot, done in zip(self.slots, work):
+            array = slot.get()
+            if array is not done:
+                np.copyto(array, done)
+        if self.shared_state is not None:
+            self.shared_state.store(self.slots, self.state, self.step)
+        return losses, measured
+
+    def _work_arrays(self) -> list[np.ndarray]:
+        """The parameters as the loops train them (the arrays themselves where they can),
+        and the optimizer's state."""
         arrays = [slot.get() for slot in self.slots]
         for array, shape in zip(arrays, self.shapes):
             if array.shape != shape:
@@ -256,24 +252,7 @@ class Trainer:
         if self.state is None:
             slots = 2 if self.optimizer.kind == "adam" else (1 if self.optimizer.momentum else 0)
             self.state = [[np.zeros(a.shape, self.dtype) for _ in range(slots)] for a in work]
-        name = self.backend_for(batch_size, x.shape[0], visits=orders.size,
-                                metrics=bool(metrics))
-        if metrics and name != "blas":
-            raise ValueError(f"metrics are computed by the blas loop only. Received: "
-                             f"backend={self.backend!r}")
-        if name == "python":
-            self.python_work += orders.size * self.work_per_example
-        loop = self._loop(name)
-        losses, measured = loop.run(work, self.state, self.step, x, y, orders, batch_size,
-                                    stop, metrics)
-        self.step += len(losses) * -(-x.shape[0] // batch_size)
-        self.last_backend = name
-        for array, done in zip(arrays, work):
-            if array is not done:
-                np.copyto(array, done)
-        if self.shared_state is not None:
-            self.shared_state.store(self.slots, self.state, self.step)
-        return losses, measured
+        return work
 
     def _check_data(self, x: Any, y: Any, orders: Any, batch_size: int):
         x = np.ascontiguousarray(x, self.dtype)

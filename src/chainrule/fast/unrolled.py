@@ -8,11 +8,13 @@ shape (widths, activations, bias, loss, optimizer kind, online or batched), with
 unrolled into scalar locals that stay in registers for the whole run, then compiled by
 Numba. The generated function takes the very arguments ``train_epochs`` takes.
 
-The source is written once into a per-user cache folder, named by its hash, and imported
-from there, so that Numba's ``cache=True`` finds its machine code in a later process.
-Without Numba (or before a run is long enough to pay for importing it) the same source runs
-as plain Python over lists of floats (``python_kernel``): ~0.7 µs a 2-2-1 step, where the
-flat loop takes ~6 µs in Python.
+Why a file: Numba caches machine code only for functions defined in a file, and compiling
+this loop takes 0.5–1.5 s, longer than a whole process that trains XOR and stops. So the
+source is written once into a per-user cache folder, named by its hash, and imported from
+there; a later process loads its machine code. On XOR it runs a step in about a sixth of the
+flat loop's time (``benchmarks/README.md``). Without Numba (or for a process's first runs,
+see ``trainer``) the same source runs as plain Python over lists of floats
+(``python_kernel``): about 1 µs a 2-2-1 step, where the flat loop takes about 6 µs.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ import tempfile
 from collections.abc import Callable, Sequence
 from functools import cache
 
+from chainrule.calculus.activations import ACTIVATIONS as TABLE
+from chainrule.calculus.compile import source
+from chainrule.calculus.formula import Const, Var, bind
+from chainrule.fast._jit import jit, numba_available
 from chainrule.fast.spec import LayerSpec, OptimizerSpec
 
 __all__ = ["UNROLL_MAX_PARAMS", "specialises", "unrolled_source", "unrolled_kernel",
@@ -33,7 +39,7 @@ __all__ = ["UNROLL_MAX_PARAMS", "specialises", "unrolled_source", "unrolled_kern
 # parameters up to which a network is written out: its source, and Numba's compile time on
 # first use (about 0.5–1.5 s, then cached), grow with their number, its gain per step shrinks
 UNROLL_MAX_PARAMS = 32
-_VERSION = 1  # bump when the generated code changes meaning
+_VERSION = 3  # bump when the generated code changes meaning
 
 
 def specialises(layers: Sequence[LayerSpec]) -> bool:
@@ -43,17 +49,15 @@ def specialises(layers: Sequence[LayerSpec]) -> bool:
 
 
 # -- the generated source ------------------------------------------------------------------------
-def _activate(code: int, z: str, alpha: float) -> str:
-    return {0: z, 1: f"_sigmoid({z})", 2: f"math.tanh({z})", 3: f"({z} if {z} > 0.0 else 0.0)",
-            4: f"({z} if {z} > 0.0 else {alpha!r} * {z})", 5: f"(2.0 * _sigmoid({z}) - 1.0)",
-            }[code]
+def _activate(name: str, z: str, alpha: float) -> str:
+    """f(z) by the calculus table's scalar form (``f_<name>`` in the generated module)."""
+    return z if name == "linear" else f"f_{name}({z}, {alpha!r})"
 
 
-def _derivative(code: int, z: str, a: str, alpha: float) -> str:
-    """f′(z) as ``_kernel._derivative`` writes it."""
-    return {0: "1.0", 1: f"({a} * (1.0 - {a}))", 2: f"(1.0 - {a} * {a})",
-            3: f"(1.0 if {z} > 0.0 else 0.0)", 4: f"(1.0 if {z} > 0.0 else {alpha!r})",
-            5: f"(2.0 * (_sigmoid({z}) * (1.0 - _sigmoid({z}))))"}[code]
+def _derivative(name: str, z: str, a: str, alpha: float) -> str:
+    """f′ written from the calculus table's derivative tree (``calculus.compile.source``)."""
+    tree = bind(TABLE[name].derivative, z=Var(z), a=Var(a), alpha=Const(float(alpha)))
+    return source(tree).replace("step(", "f_step(")  # ``step`` is the loop's step count
 
 
 class _Writer:
@@ -88,7 +92,7 @@ def _forward(out: _Writer, layers: Sequence[LayerSpec], row: str) -> None:
             terms += [f"b{q}_{j}"] if s.use_bias else []
             out(f"z{q}_{j} = " + " + ".join(terms))
             if s.code != 6:
-                out(f"a{q + 1}_{j} = {_activate(s.code, f'z{q}_{j}', s.alpha)}")
+                out(f"a{q + 1}_{j} = {_activate(s.activation, f'z{q}_{j}', s.alpha)}")
         if s.code == 6:  # softmax = exp(z − max z − ln Σ e^(z − max z))
             out(f"top = z{q}_0")
             for j in range(1, s.units):
@@ -133,7 +137,7 @@ def _output_delta(out: _Writer, layers: Sequence[LayerSpec], loss: int, online: 
     for j in range(k):
         grad = {0: f"({a[j]} - {t[j]})", 1: f"(2.0 * ({a[j]} - {t[j]}))",
                 2: f"(2.0 * ({a[j]} - {t[j]}) / {k})"}[loss]
-        deriv = _derivative(spec.code, z[j], a[j], spec.alpha)
+        deriv = _derivative(spec.activation, z[j], a[j], spec.alpha)
         out(f"d{last}_{j} = {scale}{grad} * {deriv}")
     out({0: "total += 0.5 * s", 1: "total += s", 2: f"total += s / {k}"}[loss])
 
@@ -147,7 +151,7 @@ def _backward(out: _Writer, layers: Sequence[LayerSpec], online: bool) -> None:
             below = layers[q - 1]
             for i in range(s.units_in):
                 total = " + ".join(f"d{q}_{j} * w{q}_{i}_{j}" for j in range(s.units))
-                deriv = _derivative(below.code, f"z{q - 1}_{i}", f"a{q}_{i}", below.alpha)
+                deriv = _derivative(below.activation, f"z{q - 1}_{i}", f"a{q}_{i}", below.alpha)
                 out(f"d{q - 1}_{i} = ({total}) * {deriv}")
         for i in range(s.units_in):
             for j in range(s.units):
@@ -174,9 +178,12 @@ def _update(out: _Writer, names: Sequence[str], opt: OptimizerSpec) -> None:
 
 
 def _check(out: _Writer, layers: Sequence[LayerSpec]) -> None:
-    """After an epoch: return if every example is correct under the stop rule."""
+    """After an epoch: record its loss, and return if a stop rule says so (``_kernel``)."""
     k = layers[-1].units
     a = [f"a{len(layers)}_{j}" for j in range(k)]
+    out("losses[e] = total / n")
+    out("halt = _halts(losses[e], e, patience, min_delta, sign, on_nan, track)")
+    out("correct = False")
     out("if stop_mode != 0:")
     out.depth += 1
     out("correct = True")
@@ -184,6 +191,9 @@ def _check(out: _Writer, layers: Sequence[LayerSpec]) -> None:
     out.depth += 1
     _forward(out, layers, "example")
     out(f"t0 = example * {k}")
+    out("correct = " + " and ".join(f"math.isfinite({a[j]})" for j in range(k)))
+    out("if not correct:")
+    out("    break")
     out("if stop_mode == 2:  # argmax y = argmax t, the first of equal maxima")
     out.depth += 1
     for side, values in (("y", a), ("t", [f"y[t0 + {j}]" for j in range(k)])):
@@ -204,11 +214,56 @@ def _check(out: _Writer, layers: Sequence[LayerSpec]) -> None:
     out("if not correct:")
     out("    break")
     out.depth -= 1
-    out("if correct:  # the weights are written back below")
-    out("    losses[e] = total / n")
+    out("if correct:")
+    out("    track[3] = 1.0")
+    out.depth -= 1
+    out("if correct or halt:  # the weights are written back below")
     out("    ran = e + 1")
     out("    break")
+
+
+def _epoch(out: _Writer, layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
+           names: Sequence[str], online: bool) -> None:
+    """One epoch: every batch's forward pass, loss, backward pass and update."""
+    k = layers[-1].units
+    out("base = e * n if per_epoch else 0")
+    out("total = 0.0")
+    out("for start in range(0, n, batch):")
+    out.depth += 1
+    if not online:
+        out("rows = min(batch, n - start)")
+        out("scale = 1.0 / rows")
+        for w in names:
+            out(f"g_{w} = 0.0")
+        out("for r in range(rows):")
+        out.depth += 1
+    out("example = order[base + start]" if online else "example = order[base + start + r]")
+    _forward(out, layers, "example")
+    out(f"t0 = example * {k}")
+    _output_delta(out, layers, loss, online)
+    _backward(out, layers, online)
+    out.depth -= 0 if online else 1
+    out("step += 1")
+    if opt.kind == "adam":
+        out("c1 = 1.0 - b1 ** float(step)")
+        out("c2 = 1.0 - b2 ** float(step)")
+    _update(out, names, opt)
     out.depth -= 1
+
+
+_FUNCTIONS = "".join(f"f_{name} = ACTIVATIONS[{name!r}].scalar\n" for name, entry in TABLE.items()
+                     if entry.scalar is not None)
+_HEAD = ('"""Generated by chainrule.fast.unrolled: one network\'s training loop."""\n\n'
+         "import math\n\nfrom chainrule.calculus.activations import ACTIVATIONS\n"
+         "from chainrule.calculus.compile import scalar_namespace\n"
+         "from chainrule.fast._kernel import _halts\n\n"
+         "# the calculus table's functions, by the names its formulas use\n"
+         "exp, log, f_step = math.exp, math.log, scalar_namespace()[\"step\"]\n"
+         + _FUNCTIONS + "\n\n"
+         "def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order,\n"
+         "                 per_epoch, epochs, batch, loss, opt, lr, momentum, nesterov, b1,\n"
+         "                 b2, eps, step, z, a, aoff, d, d_prev, stop_mode, stop_value,\n"
+         "                 patience, min_delta, sign, on_nan, track, losses):\n")
 
 
 def unrolled_source(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
@@ -217,7 +272,6 @@ def unrolled_source(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
     names = _params(layers)
     slots = (("m",) if opt.kind == "sgd" and opt.momentum else ()) + (
         ("m", "v") if opt.kind == "adam" else ())
-    k = layers[-1].units
     out = _Writer()
     # the parameters, and their optimizer slots, live in locals for the whole run
     for at, w in enumerate(names):
@@ -227,48 +281,15 @@ def unrolled_source(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
     out("ran = epochs")
     out("for e in range(epochs):")
     out.depth += 1
-    out("total = 0.0")
-    out("for start in range(0, n, batch):")
-    out.depth += 1
-    if online:
-        out("example = order[e * n + start]")
-        _forward(out, layers, "example")
-        out(f"t0 = example * {k}")
-        _output_delta(out, layers, loss, online)
-        _backward(out, layers, online)
-    else:
-        out("rows = min(batch, n - start)")
-        out("scale = 1.0 / rows")
-        for w in names:
-            out(f"g_{w} = 0.0")
-        out("for r in range(rows):")
-        out.depth += 1
-        out("example = order[e * n + start + r]")
-        _forward(out, layers, "example")
-        out(f"t0 = example * {k}")
-        _output_delta(out, layers, loss, online)
-        _backward(out, layers, online)
-        out.depth -= 1
-    out("step += 1")
-    if opt.kind == "adam":
-        out("c1 = 1.0 - b1 ** float(step)")
-        out("c2 = 1.0 - b2 ** float(step)")
-    _update(out, names, opt)
-    out.depth -= 1
+    _epoch(out, layers, loss, opt, names, online)
     _check(out, layers)
-    out("losses[e] = total / n")
     out.depth -= 1
     for at, w in enumerate(names):
         out(f"p[{at}] = {w}")
         for slot in slots:
             out(f"{slot}[{at}] = {slot}_{w}")
     out("return ran")
-    head = ('"""Generated by chainrule.fast.unrolled: one network\'s training loop."""\n\n'
-            "import math\n\nfrom chainrule.fast._kernel import _sigmoid\n\n\n"
-            "def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, "
-            "epochs,\n                 batch, loss, opt, lr, momentum, nesterov, b1, b2, eps, "
-            "step, z, a, aoff,\n                 d, d_prev, stop_mode, stop_value, losses):\n")
-    return head + "\n".join(out.lines) + "\n"
+    return _HEAD + "\n".join(out.lines) + "\n"
 
 
 # -- writing, importing and compiling it -------------------------------------------------------
@@ -306,11 +327,6 @@ def _write_once(path: str, source: str) -> None:
 
 @cache
 def _load(source: str) -> Callable:
-    import numba
-
-    from chainrule.fast.compiled import compiled_kernel
-
-    compiled_kernel()  # makes _kernel's helpers inlinable before the generated code uses them
     digest = hashlib.sha256(f"{_VERSION}\n{source}".encode()).hexdigest()[:20]
     name = f"chainrule_unrolled_{digest}"
     path = os.path.join(_cache_folder(), name + ".py")
@@ -319,15 +335,19 @@ def _load(source: str) -> Callable:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
-    return numba.njit(cache=True, nogil=True)(module.train_epochs)
+    return jit(module.train_epochs)
 
 
 def unrolled_kernel(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
                     online: bool) -> Callable | None:
     """The compiled written-out loop for this network, or None when it is too big to write
     out or Numba is missing (the caller keeps ``_kernel.train_epochs``)."""
-    from chainrule.fast.compiled import numba_available
+    return _unrolled_kernel(tuple(layers), loss, opt, online)
 
+
+@cache
+def _unrolled_kernel(layers: tuple[LayerSpec, ...], loss: int, opt: OptimizerSpec,
+                     online: bool) -> Callable | None:
     if not specialises(layers) or not numba_available():
         return None
     try:
@@ -348,6 +368,12 @@ def python_kernel(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
     """The written-out loop as a plain Python function (lists of floats in, as
     ``_kernel.train_epochs`` over lists), or None when the network is too big to write out.
     The source is chainrule's own, generated from the network's shape alone."""
+    return _python_kernel(tuple(layers), loss, opt, online)
+
+
+@cache
+def _python_kernel(layers: tuple[LayerSpec, ...], loss: int, opt: OptimizerSpec,
+                   online: bool) -> Callable | None:
     if not specialises(layers):
         return None
     return _python(unrolled_source(layers, loss, opt, online))

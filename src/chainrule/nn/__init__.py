@@ -14,8 +14,9 @@ from chainrule.nn.callbacks import (
     History,
     StopWhenCorrect,
 )
-from chainrule.nn.io import load, save
+from chainrule.nn.io import save
 from chainrule.nn.layers import Activation, Dense, Layer
+from chainrule.nn.loading import load
 from chainrule.nn.model import Sequential
 from chainrule.nn.optimizers import SGD, Adam, Optimizer
 from chainrule.nn.progress import ProgressBar

@@ -5,6 +5,12 @@
 ``logs`` maps ``"loss"``, each metric and their ``"val_"`` twins to floats), and last
 ``on_train_end(logs)``. A callback stops training by setting ``self.model.stop_training``.
 
+On the fused trainer, ``fit`` calls ``on_epoch_begin`` and ``on_epoch_end`` of a callback
+that overrides them every epoch, as the general engine does (training one epoch a call);
+when no callback does, the trainer runs many epochs a call and judges ``StopWhenCorrect``,
+``EarlyStopping(monitor="loss")`` and ``TerminateOnNaN`` inside its loop, while ``History``
+and the progress display take each block of epochs at once (``on_block_end``).
+
 Before training each callback receives ``model`` (``set_model``), ``params``
 (``epochs``, ``batch_size``, ``samples``, ``verbose``, ``metrics``) and ``training_data``,
 the ``(x, y)`` arrays it trains on (after any validation split).
@@ -20,83 +26,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 
-__all__ = [  # ProgressBar is resolved lazily by __getattr__ below
+from chainrule.nn.hooks import Callback, CallbackList
+from chainrule.nn.progress import ProgressBar
+
+__all__ = [
     "Callback", "CallbackList", "History", "EarlyStopping", "StopWhenCorrect",
-    "TerminateOnNaN", "ProgressBar",  # noqa: F822
+    "TerminateOnNaN", "ProgressBar",
 ]
-
-
-class Callback:
-    """Base class: every hook does nothing."""
-
-    def __init__(self) -> None:
-        self.model: Any = None
-        self.params: dict[str, Any] = {}
-        self.training_data: tuple[np.ndarray, np.ndarray] | None = None
-
-    def set_model(self, model: Any) -> None:
-        self.model = model
-
-    def set_params(self, params: dict[str, Any]) -> None:
-        self.params = params
-
-    def on_train_begin(self, logs: dict[str, float] | None = None) -> None:
-        pass
-
-    def on_train_end(self, logs: dict[str, float] | None = None) -> None:
-        pass
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        pass
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        pass
-
-
-class CallbackList(Callback):
-    """Several callbacks called in order, as one."""
-
-    def __init__(self, callbacks: Iterable[Callback] = ()) -> None:
-        super().__init__()
-        self.callbacks = list(callbacks)
-        for cb in self.callbacks:
-            if not isinstance(cb, Callback):
-                raise ValueError(
-                    f"callbacks must be Callback instances. Received: {type(cb).__name__}"
-                )
-
-    def set_model(self, model: Any) -> None:
-        for cb in self.callbacks:
-            cb.set_model(model)
-
-    def set_params(self, params: dict[str, Any]) -> None:
-        for cb in self.callbacks:
-            cb.set_params(params)
-
-    def set_training_data(self, x: np.ndarray, y: np.ndarray) -> None:
-        for cb in self.callbacks:
-            cb.training_data = (x, y)
-
-    def on_train_begin(self, logs=None):
-        for cb in self.callbacks:
-            cb.on_train_begin(logs)
-
-    def on_train_end(self, logs=None):
-        for cb in self.callbacks:
-            cb.on_train_end(logs)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        for cb in self.callbacks:
-            cb.on_epoch_begin(epoch, logs)
-
-    def on_epoch_end(self, epoch, logs=None):
-        for cb in self.callbacks:
-            cb.on_epoch_end(epoch, logs)
 
 
 class History(Callback):
@@ -119,6 +58,13 @@ class History(Callback):
         self.epoch.append(epoch)
         for name, value in (logs or {}).items():
             self.history.setdefault(name, []).append(value)
+
+    def on_block_end(self, epochs: range, logs: dict[str, np.ndarray]) -> None:
+        """Record the epochs ``epochs`` at once: ``logs[name][i]`` is epoch
+        ``epochs[i]``'s value."""
+        self.epoch.extend(epochs)
+        for name, values in logs.items():
+            self.history.setdefault(name, []).extend(values.tolist())
 
 
 class EarlyStopping(Callback):
@@ -263,12 +209,3 @@ class TerminateOnNaN(Callback):
             warnings.warn(
                 f"training diverged: the loss is {loss} at epoch {epoch + 1}; "
                 "try a smaller learning_rate", RuntimeWarning, stacklevel=2)
-
-
-def __getattr__(name: str) -> Any:
-    # ProgressBar lives in chainrule.nn.progress, which imports this module
-    if name == "ProgressBar":
-        from chainrule.nn.progress import ProgressBar
-
-        return ProgressBar
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

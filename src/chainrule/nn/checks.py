@@ -29,7 +29,13 @@ def positive_int(name: str, value: Any, allow_none: bool = False) -> int | None:
 
 
 def check_finite(array: np.ndarray, name: str) -> None:
-    """Raise if ``array`` (2-D) holds a NaN or an infinity, naming the first one's place."""
+    """Raise if ``array`` (2-D) holds a NaN or an infinity, naming the first one's place.
+
+    A finite sum means every value is finite, and costs no array as large as the data (a
+    sum that overflows is looked at value by value)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(np.add.reduce(array, axis=None)):
+            return
     bad = ~np.isfinite(array)
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])

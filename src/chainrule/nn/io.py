@@ -19,6 +19,7 @@ a fresh optimizer of the saved configuration.
 
 >>> import tempfile, pathlib
 >>> from chainrule.nn.layers import Dense
+>>> from chainrule.nn.loading import load
 >>> from chainrule.nn.model import Sequential
 >>> model = Sequential([Dense(1, input_dim=2)], seed=0)
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "model.npz"
@@ -39,16 +40,15 @@ import numpy as np
 
 from chainrule._util.files import DAMAGED, atomic_writer, check_npz
 from chainrule._util.toml import check_nesting
+from chainrule._util.version import __version__
 
-__all__ = ["save", "load", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["save", "read", "FORMAT", "FORMAT_VERSION"]
 
 FORMAT = "chainrule.Sequential"
 FORMAT_VERSION = 1
 
 
 def _config(model: Any) -> dict[str, Any]:
-    from chainrule._util.version import __version__
-
     names = [f"{layer.name}.{name}" for layer in model.layers for name in layer.weight_names()]
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION, "chainrule_version": __version__,
@@ -78,20 +78,33 @@ class _Bad(ValueError):
     pass
 
 
-def load(path: str | os.PathLike[str]) -> Any:
-    """Read a model written by :func:`save`: built, weights set, compiled if it was.
+def read(path: str | os.PathLike[str]) -> tuple[dict[str, Any], list[np.ndarray]]:
+    """The config and the weights of an archive written by :func:`save`, checked
+    (``chainrule.nn.loading.load`` builds the model from them).
 
     Raises:
-        ValueError: the file is not a chainrule model (corrupt, a foreign archive, a
-            pickled array, a wrong format version, weights of the wrong shape, …);
-            the message names the file.
+        ValueError: the file is not a chainrule model; the message names the file.
         OSError: the file cannot be read (e.g. it does not exist).
     """
-    path = Path(path)
     try:
-        return _load(path)
+        arrays = _open(Path(path))
+        config = _read_config(arrays)
+        return config, _weights(arrays, config["weights"])
     except _Bad as exc:
-        raise ValueError(f"cannot load model from {str(path)!r}: {exc}") from None
+        raise unreadable(path, exc) from None
+
+
+def unreadable(path: str | os.PathLike[str], exc: Exception) -> ValueError:
+    """The error ``load`` raises for ``path``, saying what is wrong."""
+    what = str(exc) if isinstance(exc, _Bad) else f"{type(exc).__name__}: {exc}"
+    return ValueError(f"cannot load model from {str(Path(path))!r}: {what}")
+
+
+def check_names(config: dict[str, Any], model: Any) -> None:
+    """The weights named in ``config`` must be the ones ``model``'s layers have."""
+    names = _config(model)["weights"]
+    if names != config["weights"]:
+        raise _Bad(f"the weights are named {config['weights']}; the layers need {names}")
 
 
 def _open(path: Path) -> dict[str, np.ndarray]:
@@ -167,24 +180,3 @@ def _weights(arrays: dict[str, np.ndarray], names: list[Any]) -> list[np.ndarray
         if w.dtype.kind != "f":
             raise _Bad(f"weight {name!r} must be floating point. Received: dtype {w.dtype}")
     return weights
-
-
-def _load(path: Path) -> Any:
-    from chainrule.nn.model import Sequential
-
-    arrays = _open(path)
-    config = _read_config(arrays)
-    weights = _weights(arrays, config["weights"])
-    try:
-        model = Sequential.from_config(config["model"])
-        if config["model"].get("input_dim") is not None:
-            model.build(config["model"]["input_dim"])
-        names = _config(model)["weights"]
-        if names != config["weights"]:
-            raise _Bad(f"the weights are named {config['weights']}; the layers need {names}")
-        model.set_weights(weights)
-        if config.get("compile"):
-            model.compile(**config["compile"])
-    except (ValueError, TypeError, KeyError) as exc:
-        raise _Bad(f"{type(exc).__name__}: {exc}") from None
-    return model

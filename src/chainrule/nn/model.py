@@ -16,18 +16,20 @@ when ``shuffle``, else ``arange(n)``, and the batches are ``order[i : i + batch_
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from chainrule.engine.tensor import Tensor, no_grad
-from chainrule.nn import checks, losses, optimizers
+from chainrule.nn import checks, io, losses, optimizers, training
 from chainrule.nn import metrics as metric_lib
-from chainrule.nn.callbacks import Callback, CallbackList, History, TerminateOnNaN
+from chainrule.nn.callbacks import Callback, History
+from chainrule.nn.fused import select
 from chainrule.nn.layers import Layer
 from chainrule.nn.layers import from_config as layer_from_config
-from chainrule.nn.progress import ProgressBar, format_logs, resolve_verbose
+from chainrule.nn.progress import format_logs, resolve_verbose
+from chainrule.nn.summary import summary_table
 
 __all__ = ["Sequential"]
 
@@ -260,31 +262,24 @@ class Sequential:
             x, y, x_val, y_val = checks.split_validation(x, y, validation_split)
             validation = None if x_val is None else (x_val, y_val)
         history = History()
-        callback_list = self._callback_list([history, *(callbacks or ())], verbose, x, y, {
+        callback_list = training.callback_list(self, [history, *(callbacks or ())], verbose, x, y, {
             "epochs": epochs, "batch_size": batch_size, "samples": x.shape[0],
             "verbose": verbose, "metrics": self.metrics_names(validation is not None),
         })
         self.stop_training = False
         callback_list.on_train_begin()
-        orders = _epoch_orders(x.shape[0], epochs, shuffle, np.random.default_rng(seed))
-        logs = self._run_epochs(x, y, orders, batch_size, callback_list, validation)
+        orders = training.Orders(x.shape[0], shuffle, seed)
+        trainer = select(self, loss=self.loss, optimizer=self.optimizer,
+                         dtype=self.dtype) if self.fast else None
+        if trainer is not None:
+            logs = training.run_epochs(self, trainer, x, y, orders, epochs, batch_size,
+                                       callback_list, validation)
+        else:
+            logs = training.run_general(self, x, y, orders, epochs, batch_size, callback_list,
+                                        validation)
         callback_list.on_train_end(logs)
         self.history = history
         return history
-
-    def _callback_list(self, callbacks: list[Callback], verbose: int, x: np.ndarray,
-                       y: np.ndarray, params: dict[str, Any]) -> CallbackList:
-        """The callbacks, a progress display appended unless one is there or verbose=0,
-        each given the model, ``params`` and the training data."""
-        if not any(isinstance(c, TerminateOnNaN) for c in callbacks):
-            callbacks = [*callbacks, TerminateOnNaN()]
-        if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
-            callbacks = [*callbacks, ProgressBar(verbose)]
-        callback_list = CallbackList(callbacks)
-        callback_list.set_model(self)
-        callback_list.set_params(params)
-        callback_list.set_training_data(x, y)
-        return callback_list
 
     def _validation_pair(self, validation_data: Any) -> Validation:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
@@ -294,71 +289,12 @@ class Sequential:
             )
         return self._prepare(*validation_data, prefix="val_")
 
-    def _run_epochs(self, x: np.ndarray, y: np.ndarray, orders: Iterator[np.ndarray],
-                    batch_size: int, callbacks: Callback, validation: Validation | None
-                    ) -> dict[str, float]:
-        """The epoch loop: for each epoch's example order, train, validate, call back, and
-        stop when a callback sets ``stop_training``. Returns the last epoch's logs.
-
-        This is the seam a fused trainer replaces: it must leave the weights and the
-        optimizer's state as :meth:`_train_epoch` would and produce the same logs.
-        """
-        trainer = self._fast_trainer()
-        if trainer is not None:
-            from chainrule.nn.training import run_epochs
-
-            return run_epochs(self, trainer, x, y, orders, batch_size, callbacks, validation)
-        logs: dict[str, float] = {}
-        for epoch, order in enumerate(orders):
-            callbacks.on_epoch_begin(epoch)
-            logs = self._train_epoch(x, y, order, batch_size)
-            if validation is not None:
-                logs.update(self._evaluate_logs(*validation, prefix="val_"))
-            callbacks.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
-        return logs
-
-    def _fast_trainer(self) -> Any:
-        """The fused trainer for this model, or None: when ``fast`` is off, or when the
-        model does not qualify. ``chainrule.fast`` is imported only here."""
-        if not self.fast:
-            return None
-        from chainrule import fast
-
-        return fast.select(self, loss=self.loss, optimizer=self.optimizer, dtype=self.dtype)
-
-    def _train_epoch(self, x: np.ndarray, y: np.ndarray, order: np.ndarray,
-                     batch_size: int) -> dict[str, float]:
-        """One pass: an update per batch ``order[i : i + batch_size]``; returns the mean
-        per-example loss and metrics of the forward passes (each before its update)."""
-        metric_functions = self._metric_functions()
-        totals = np.zeros(1 + len(metric_functions))
-        for start in range(0, len(order), batch_size):
-            index = order[start:start + batch_size]
-            xb, yb = x[index], y[index]
-            per_example, out = self._step(xb, yb, need_outputs=bool(metric_functions))
-            totals += _batch_totals(metric_functions, per_example, yb, out)
-        return _logs(metric_functions, totals, len(order))
-
     def metrics_names(self, validation: bool = False) -> list[str]:
         """``["loss", *metrics]`` (and their ``val_`` twins with ``validation=True``)."""
         names = ["loss", *self.metrics]
         return names + [f"val_{n}" for n in names] if validation else names
 
     # --- evaluating -------------------------------------------------------------------
-    def _evaluate_logs(self, x: np.ndarray, y: np.ndarray, batch_size: int | None = None,
-                       prefix: str = "") -> dict[str, float]:
-        metric_functions = self._metric_functions()
-        size = batch_size or x.shape[0]
-        totals = np.zeros(1 + len(metric_functions))
-        with no_grad():
-            for start in range(0, x.shape[0], size):
-                xb, yb = x[start:start + size], y[start:start + size]
-                per_example, out = self._losses_and_outputs(xb, yb, bool(metric_functions))
-                totals += _batch_totals(metric_functions, per_example.data, yb, out)
-        return _logs(metric_functions, totals, x.shape[0], prefix)
-
     def evaluate(self, x: Any, y: Any, batch_size: int | None = None, verbose: Any = 0,
                  return_dict: bool = False) -> float | list[float] | dict[str, float]:
         """The mean per-example loss (and metrics) over ``(x, y)``, without training.
@@ -369,7 +305,7 @@ class Sequential:
         self._require_compiled("evaluate")
         batch_size = checks.positive_int("batch_size", batch_size, allow_none=True)
         x, y = self._prepare(x, y)
-        logs = self._evaluate_logs(x, y, batch_size)
+        logs = training.evaluate_logs(self, x, y, batch_size)
         if resolve_verbose(verbose):
             print(f"Evaluate{format_logs(logs)}")
         if return_dict:
@@ -411,8 +347,6 @@ class Sequential:
 
     def summary(self, print_fn: Any = print) -> str:
         """Print (with ``print_fn``; None prints nothing) and return the summary table."""
-        from chainrule.nn.summary import summary_table
-
         self.build()
         text = summary_table(self)
         if print_fn is not None:
@@ -444,11 +378,11 @@ class Sequential:
 
     def save(self, path: Any) -> None:
         """Save to ``path`` (an ``.npz``; see :func:`chainrule.nn.io.save`)."""
-        from chainrule.nn.io import save
-
-        save(self, path)
+        io.save(self, path)
 
     # --- thin delegations to the floors above (the import contract lists these edges) ---
+    # imported on call, the one exception here: at import they would load derive and render
+    # (~0.1–0.2 s) into every process that only trains
     def explain(self, x: Any, t: Any, *, learning_rate: float, **kwargs: Any) -> Any:
         """The worked solution of training steps: ``chainrule.explain(self, x, t, ...)``."""
         from chainrule.derive import api
@@ -475,25 +409,3 @@ class Sequential:
 
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
-
-
-def _batch_totals(metric_functions: list[metric_lib.Metric], per_example: np.ndarray,
-                  y: np.ndarray, out: np.ndarray | None) -> np.ndarray:
-    """[Σ loss, Σ metric_1, …] over one batch's examples."""
-    sums = [float(per_example.sum())]
-    sums += [float(metric(y, out).sum()) for metric in metric_functions]
-    return np.array(sums)
-
-
-def _logs(metric_functions: list[metric_lib.Metric], totals: np.ndarray, n: int,
-          prefix: str = "") -> dict[str, float]:
-    """Per-example means from batch totals: ``{"loss": …, metric name: …}``."""
-    names = ["loss", *(metric.name for metric in metric_functions)]
-    return {prefix + name: float(total) / n for name, total in zip(names, totals)}
-
-
-def _epoch_orders(n: int, epochs: int, shuffle: bool, rng: np.random.Generator
-                  ) -> Iterator[np.ndarray]:
-    """Each epoch's order of the examples: ``rng.permutation(n)`` or ``arange(n)``."""
-    for _ in range(epochs):
-        yield rng.permutation(n) if shuffle else np.arange(n)

@@ -25,7 +25,9 @@ import sys
 import time
 from typing import Any, TextIO
 
-from chainrule.nn.callbacks import Callback
+import numpy as np
+
+from chainrule.nn.hooks import Callback
 
 __all__ = ["ProgressBar", "format_logs", "line_interval", "resolve_verbose"]
 
@@ -124,6 +126,33 @@ class ProgressBar(Callback):
                 self._draw(epoch, logs or {})
         elif number == 1 or number % self._every == 0 or number == self.epochs:
             self._line(epoch, logs or {})
+
+    def on_block_end(self, epochs: range, logs: dict[str, np.ndarray]) -> None:
+        """Show a block of epochs at once (``logs[name][i]`` is epoch ``epochs[i]``'s): the
+        lines ``on_epoch_end`` would print, written together, or one redraw of the bar."""
+        if self.verbose == 0 or not epochs:
+            return
+        first, last = epochs[0], epochs[-1]
+
+        def at(epoch: int) -> dict[str, float]:
+            return {name: float(values[epoch - first]) for name, values in logs.items()}
+
+        self._last = (last, at(last))
+        if self.live:
+            now = time.monotonic()
+            if now - self._last_draw >= REDRAW_SECONDS or last + 1 == self.epochs:
+                self._last_draw = now
+                self._draw(last, self._last[1])
+            return
+        every = self._every
+        numbers = {1, self.epochs, *range(-(-(first + 1) // every) * every, last + 2, every)}
+        shown = sorted(k for k in numbers if first < k <= last + 1)
+        if shown:
+            self._shown = shown[-1] - 1
+            out = self._out()
+            out.write("".join(f"Epoch {number}/{self.epochs}{format_logs(at(number - 1))}\n"
+                              for number in shown))
+            out.flush()
 
     def on_train_end(self, logs=None):
         if self.verbose == 0 or self._last is None:

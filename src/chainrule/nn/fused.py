@@ -2,8 +2,10 @@
 
 ``fit`` asks ``select(model, loss=..., optimizer=..., dtype=...)`` once per call; a
 ``Trainer`` means "this model is a plain Dense stack, train it fused", None means "use the
-general engine". The optimizer's state (SGD velocities, Adam's m, v, t) stays in the
-optimizer object's own slots, so training may switch between the two paths at any time.
+general engine". The model is read here, and ``chainrule.fast`` is handed plain data
+(layer specs, the optimizer's constants, the parameter arrays). The optimizer's state (SGD
+velocities, Adam's m, v, t) stays in the optimizer object's own slots, so training may
+switch between the two paths at any time.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.fast.spec import LayerSpec, Unsupported, optimizer_spec
-from chainrule.fast.trainer import Trainer
+from chainrule.fast import LayerSpec, Trainer, Unsupported, optimizer_spec
+from chainrule.nn import activations, layers, losses, optimizers
 
 __all__ = ["select"]
 
@@ -30,8 +32,6 @@ def select(model: Any, *, loss: Any, optimizer: Any, dtype: Any = "float64",
     True
     """
     try:
-        from chainrule.nn import losses, optimizers
-
         name = losses.name_of(loss)
         if name is None:
             raise Unsupported("a custom loss")
@@ -51,8 +51,6 @@ def select(model: Any, *, loss: Any, optimizer: Any, dtype: Any = "float64",
 
 def _dense_stack(model: Any) -> tuple[list[Any], list[LayerSpec]]:
     """The parameter tensors (kernel, bias per layer) and the layer specs of ``model``."""
-    from chainrule.nn import activations, layers
-
     holders: list[Any] = []
     specs: list[LayerSpec] = []
     for layer in model.layers:
