@@ -1,8 +1,9 @@
 """Fuzzing every file the command line reads: problem files, answer sheets, CSVs, ``.npz``
 and ``.npy`` files, well-formed but extreme and malformed, and the options of ``train`` and
 ``explain``, through ``chainrule.cli.main`` in-process. Each case ends with exit code 0 (or
-``check``'s 1: a report printed), or 2 and one line on stderr; never another exception, never past a time bound (a watchdog), never past a memory bound (the process's
-peak resident size), and never a file written outside the case's own folder.
+``check``'s 1: a report printed), or 2 and one line on stderr; never another exception,
+never past a time bound (a watchdog), never past a memory bound (the process's peak
+resident size), and never a file written outside the case's own folder.
 
 Seeded (``derandomize=True``): the same 990 cases every run, about 15 s of CPU time.
 """
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 
 import chainrule
 from chainrule.cli import main
-from chainrule.fast import compiled
+from chainrule.fast import trainer, unrolled
 
 BLOG = resources.files("chainrule").joinpath("examples/blog_xor.toml").read_text("utf-8")
 SECONDS = 20  # per case: generous for a loaded machine; the work asked of each is small
@@ -96,7 +97,8 @@ def sandbox(tmp_path_factory):
 def _plain_python_training(monkeypatch):
     # one compiled kernel per random network shape would cost seconds each: the fuzz is
     # about reading input, so training takes the plain-Python loop
-    monkeypatch.setattr(compiled, "numba_available", lambda: False)
+    monkeypatch.setattr(trainer, "numba_available", lambda: False)
+    monkeypatch.setattr(unrolled, "numba_available", lambda: False)
 
 
 def run_case(sandbox: Path, files: dict[str, bytes], argv: list[str]) -> tuple[int, str]:

@@ -15,9 +15,11 @@ import numpy as np
 
 from chainrule._util import files
 from chainrule.interop import onnx_graphs, stack, torch_nets
+from chainrule.interop.torch_nets import to_torch
+from chainrule.nn.layers import Dense
 from chainrule.nn.model import Sequential
 
-__all__ = ["from_torch", "to_torch", "from_onnx"]
+__all__ = ["from_torch", "to_torch", "from_onnx", "to_model"]
 
 
 def from_torch(module: Any, dtype: str | None = None) -> Sequential:
@@ -29,14 +31,7 @@ def from_torch(module: Any, dtype: str | None = None) -> Sequential:
     float64).
     """
     read = torch_nets.read(module, "from_torch")
-    return stack.to_model(read, dtype or _dtype(read))
-
-
-def to_torch(model: Sequential, dtype: Any = None) -> Any:
-    """An ``nn.Sequential`` of ``Linear`` layers and activation modules computing ``model``
-    (``weight = kernel.T``), in the model's dtype unless ``dtype`` (a torch dtype) says
-    otherwise."""
-    return torch_nets.build(stack.from_model(model), "to_torch", dtype)
+    return to_model(read, dtype or _dtype(read))
 
 
 def from_onnx(path: Any, dtype: str | None = None) -> Sequential:
@@ -44,8 +39,20 @@ def from_onnx(path: Any, dtype: str | None = None) -> Sequential:
     (+ ``Add``) nodes, each followed by at most one activation node (Sigmoid, Tanh, Relu,
     LeakyRelu with alpha 0.01, Softplus, Softmax on the last axis, Identity)."""
     read = onnx_graphs.read(files.read_bytes(path, "data_bytes"), str(path))
-    return stack.to_model(read, dtype or _dtype(read))
+    return to_model(read, dtype or _dtype(read))
 
 
 def _dtype(read: stack.Stack) -> str:
     return "float32" if read.layers[0][0].dtype == np.float32 else "float64"
+
+
+def to_model(layers: stack.Stack, dtype: str = "float64") -> Sequential:
+    """A built chainrule ``Sequential`` of ``Dense`` layers holding ``layers``' weights."""
+    dense = [Dense(kernel.shape[1], activation=act, use_bias=bias is not None,
+                   input_dim=kernel.shape[0] if number == 0 else None)
+             for number, (kernel, bias, act) in enumerate(layers.layers)]
+    model = Sequential(dense, dtype=dtype)
+    model.build()
+    model.set_weights([w for kernel, bias, _ in layers.layers
+                       for w in ((kernel,) if bias is None else (kernel, bias))])
+    return model

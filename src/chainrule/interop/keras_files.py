@@ -26,7 +26,8 @@ from chainrule.calculus import losses
 from chainrule.derive import api
 from chainrule.derive.solution import WorkedSolution
 from chainrule.interop._optional import require
-from chainrule.interop.stack import Stack, to_model
+from chainrule.interop.convert import to_model
+from chainrule.interop.stack import Stack
 from chainrule.nn.model import Sequential
 
 __all__ = ["load_keras", "read", "explain_keras", "is_keras_file"]

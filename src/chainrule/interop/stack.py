@@ -20,10 +20,8 @@ import numpy as np
 
 from chainrule.calculus import activations
 from chainrule.derive.network import sequential_layers
-from chainrule.nn.layers import Dense
-from chainrule.nn.model import Sequential
 
-__all__ = ["Stack", "Layer", "from_model", "to_model"]
+__all__ = ["Stack", "Layer", "from_model"]
 
 #: (kernel (in, out), bias (out,) or None, activation name of chainrule's table)
 Layer = tuple[np.ndarray, "np.ndarray | None", str]
@@ -73,15 +71,3 @@ def from_model(model: Any) -> Stack:
     if not layers:
         raise ValueError("the model has no layers to convert. Received: an empty Sequential")
     return Stack(tuple(layers))
-
-
-def to_model(stack: Stack, dtype: str = "float64") -> Sequential:
-    """A built chainrule ``Sequential`` of ``Dense`` layers holding ``stack``'s weights."""
-    dense = [Dense(kernel.shape[1], activation=act, use_bias=bias is not None,
-                   input_dim=kernel.shape[0] if number == 0 else None)
-             for number, (kernel, bias, act) in enumerate(stack.layers)]
-    model = Sequential(dense, dtype=dtype)
-    model.build()
-    model.set_weights([w for kernel, bias, _ in stack.layers
-                       for w in ((kernel,) if bias is None else (kernel, bias))])
-    return model

@@ -18,7 +18,7 @@ import numpy as np
 
 from chainrule.calculus.activations import LEAKY_RELU_ALPHA
 from chainrule.interop._optional import require
-from chainrule.interop.stack import Stack
+from chainrule.interop.stack import Stack, from_model
 
 __all__ = ["read", "build", "is_torch_module", "activation_modules", "TORCH_ACTIVATIONS"]
 
@@ -114,3 +114,10 @@ def build(stack: Stack, feature: str = "to_torch", dtype: Any = None) -> Any:
                 linear.bias.copy_(torch.from_numpy(np.asarray(bias)))
         modules += [linear, *activation_modules(act, feature)]
     return torch.nn.Sequential(*modules)
+
+
+def to_torch(model: Any, dtype: Any = None) -> Any:
+    """An ``nn.Sequential`` of ``Linear`` layers and activation modules computing ``model``
+    (``weight = kernel.T``), in the model's dtype unless ``dtype`` (a torch dtype) says
+    otherwise."""
+    return build(from_model(model), "to_torch", dtype)

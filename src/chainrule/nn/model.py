@@ -397,15 +397,15 @@ class Sequential:
 
     def to_torch(self) -> Any:
         """This model as a PyTorch ``nn.Sequential``: ``chainrule.to_torch(self)``."""
-        from chainrule import interop
+        from chainrule.interop import torch_nets
 
-        return interop.to_torch(self)
+        return torch_nets.to_torch(self)
 
     def export_onnx(self, path: Any, dtype: str = "float32") -> None:
         """Write this model as an ONNX file: ``chainrule.export_onnx(self, path, dtype)``."""
-        from chainrule import interop
+        from chainrule.interop import onnx_graphs
 
-        interop.export_onnx(self, path, dtype)
+        onnx_graphs.export_onnx(self, path, dtype)
 
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
