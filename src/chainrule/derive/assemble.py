@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from chainrule.calculus.evaluate import evaluate
@@ -57,7 +58,12 @@ class Evaluator:
         if q.kind == "weight":  # a carried-over value keeps the precision it was printed with
             assert isinstance(q.formula, Ref)
             return self.decimals(q.formula.id)
-        return self.c.decimals_for(q.kind)
+        places = self.c.decimals_for(q.kind)
+        if self.c.significant:
+            value = abs(self.value(qid))
+            if value > 0:  # at least `significant` figures: −0.0495 at 3 decimals
+                places = max(places, self.c.significant - 1 - math.floor(math.log10(value)))
+        return min(places, 15)
 
     def given_decimals(self, qid: str) -> int | None:
         """``None`` (printed exactly as given) unless a given weight has more decimals than

@@ -3,8 +3,8 @@
 Textbooks compute the same backpropagation step under different, mostly unstated
 conventions: the sign of δ, the bias form, the notation, the decimals printed and whether
 rounded values are carried (``docs/explain.md``, section 3). Each is a named field of
-:class:`Conventions`; a *profile* (``blog``, ``fausett``, ``mazur``, ``han``, ``layered``)
-is a preset of all of them, and any field can be overridden::
+:class:`Conventions`; a *profile* (``blog``, ``fausett``, ``mazur``, ``han``, ``layered``,
+``hagan``, ``negnevitsky``) is a preset of all of them, and any field can be overridden::
 
     >>> c = get("fausett", decimals=3)
     >>> c.sign, c.bias, c.decimals_for("delta")
@@ -44,15 +44,18 @@ DECIMAL_KINDS = (
 #:   fprime      — f′(net), the activation's derivative
 #:   gradient    — ∂E/∂w
 #:   change      — Δw, the change applied in the update
-SHOWABLE = ("error_term", "dout", "backprop", "backprop_terms", "fprime", "gradient", "change")
+#:   signal      — the output error e = t − y as a line of its own, which ∂E/∂out then uses
+#:                 (Hagan's e; squared-error losses)
+SHOWABLE = ("error_term", "signal", "dout", "backprop", "backprop_terms", "fprime", "gradient",
+            "change")
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "notation": ("blog", "fausett", "mazur", "han", "layered"),
+    "notation": ("blog", "fausett", "mazur", "han", "layered", "hagan", "negnevitsky"),
     "error": ("half_sse", "sse", "mse", "binary_crossentropy", "categorical_crossentropy"),
     "sign": ("minus", "plus"),
     "bias": ("input", "threshold", "separate", "shared", "none"),
     "hidden_delta_weights": ("before", "after"),
-    "indexing": ("per_layer", "global", "consecutive", "matrix"),
+    "indexing": ("per_layer", "global", "consecutive", "matrix", "by_neuron"),
     "carry": ("full", "rounded"),
     "tie": ("half_away", "half_even"),
     "updates": ("online",),
@@ -68,7 +71,10 @@ class Conventions:
         notation: the family of symbols: ``blog`` (x, h, o; net/out; W and V),
             ``fausett`` (x, z, y; z_in, y_in; v_ij, w_jk; δ_in), ``mazur`` (i1, h1, o1;
             w1…w8; b1, b2), ``han`` (units numbered 1…n across the net; I_j, O_j, Err_j,
-            w_ij, θ_j, l), ``layered`` (x, z⁽ˡ⁾, a⁽ˡ⁾, w⁽ˡ⁾_ij, b⁽ˡ⁾, δ⁽ˡ⁾).
+            w_ij, θ_j, l), ``layered`` (x, z⁽ˡ⁾, a⁽ˡ⁾, w⁽ˡ⁾_ij, b⁽ˡ⁾, δ⁽ˡ⁾), ``hagan``
+            (p, n^m, a^m, e, sensitivities s^m, ḟ^m(n^m), w^m_ij to neuron i from input j,
+            b^m, w(k+1)), ``negnevitsky`` (units numbered across the net; y_j, X_j, e,
+            δ_j, Δw_ij = α·y_i·δ_j, θ_j, w(p+1)).
         error: the error function of one example — ``half_sse`` ½Σ(t − y)²,
             ``sse`` Σ(t − y)², ``mse`` (1/K)Σ(t − y)², ``binary_crossentropy``
             −(1/K)Σ[t ln y + (1 − t) ln(1 − y)] (sigmoid outputs),
@@ -95,8 +101,13 @@ class Conventions:
             ``global`` — units numbered 1…n across the whole network, w_ij from unit i to
             unit j (Han & Kamber); ``consecutive`` — w1, w2, … numbered by target unit,
             then source unit, layer after layer (Mazur); ``matrix`` — w⁽ˡ⁾_ij, the entry
-            (i, j) of layer l's matrix, which is the engine's ``kernel[i−1, j−1]``.
+            (i, j) of layer l's matrix, which is the engine's ``kernel[i−1, j−1]``;
+            ``by_neuron`` — w^m_ij to neuron i of layer m from input j (Hagan's row per
+            neuron: the engine's ``kernel[j−1, i−1]``).
         decimals: printed decimals per quantity kind (``DECIMAL_KINDS``).
+        significant: 0, or a number of significant figures every computed value keeps at
+            least: a value too small for its decimals gets more (Hagan prints 3 decimals
+            and −0.0495, 0.0997: ``decimals=3, significant=3``).
         carry: ``full`` — print rounded, compute with full-precision values; ``rounded``
             — every value is used as printed (rounded to its decimals) by later equations.
         tie: the tie rule of rounding: ``half_away`` (half away from zero, as a calculator;
@@ -121,6 +132,7 @@ class Conventions:
     layer_letters: tuple[str, ...] = ("w", "v")
     indexing: str = "per_layer"
     decimals: tuple[tuple[str, int], ...] = tuple((k, 4) for k in DECIMAL_KINDS)
+    significant: int = 0
     carry: str = "full"
     tie: str = "half_away"
     momentum: float = 0.0
@@ -150,6 +162,10 @@ class Conventions:
                              f"Received: layer_letters={self.layer_letters!r}")
         for letter in (*self.layer_letters, self.learning_rate_symbol):
             check_text(letter, "a convention's letter")
+        if isinstance(self.significant, bool) or not isinstance(self.significant, int) \
+                or not 0 <= self.significant <= 15:
+            raise ValueError(f"significant must be an integer from 0 to 15. "
+                             f"Received: significant={self.significant!r}")
         if not isinstance(self.momentum, (int, float)) or isinstance(self.momentum, bool) \
                 or not 0.0 <= float(self.momentum) < 1.0:
             raise ValueError(f"momentum must be in [0, 1). Received: momentum={self.momentum!r}")
@@ -223,7 +239,8 @@ PROFILES: Mapping[str, Conventions] = {
     "blog": Conventions(),
     "fausett": Conventions(
         name="fausett", notation="fausett", sign="plus", bias="separate",
-        layer_letters=("v", "w"), show=frozenset({"backprop", "change"}), input_first=True,
+        layer_letters=("v", "w"), show=frozenset({"backprop", "fprime", "change"}),
+        input_first=True,
         bias_first=True, learning_rate_symbol="α",
     ),
     "mazur": Conventions(
@@ -239,6 +256,16 @@ PROFILES: Mapping[str, Conventions] = {
     "layered": Conventions(
         name="layered", notation="layered", bias="separate", layer_letters=("w",),
         indexing="matrix",
+    ),
+    "hagan": Conventions(
+        name="hagan", notation="hagan", error="sse", bias="separate", layer_letters=("w",),
+        indexing="by_neuron", show=frozenset({"signal", "fprime", "backprop"}),
+        learning_rate_symbol="α", decimals=3, significant=3,
+    ),
+    "negnevitsky": Conventions(
+        name="negnevitsky", notation="negnevitsky", sign="plus", bias="threshold",
+        layer_letters=("w",), indexing="global", show=frozenset({"dout", "change"}),
+        input_first=True, learning_rate_symbol="α",
     ),
 }
 
@@ -294,6 +321,7 @@ _INDEXING_TEXT = {
     "global": "units numbered across the network, w_ij from unit i to unit j",
     "consecutive": "weights numbered consecutively, by target unit then source unit",
     "matrix": "w⁽ˡ⁾_ij = entry (i, j) of layer l's weight matrix",
+    "by_neuron": "wᵐ_ij to neuron i of layer m from input j (a row per neuron)",
 }
 
 _TIE_TEXT = {"half_away": "ties rounded half away from zero",
@@ -324,7 +352,8 @@ def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
         ("bias", bias),
         ("hidden_delta_weights", hidden),
         ("notation", notation),
-        ("decimals", _decimals_text(c)),
+        ("decimals", _decimals_text(c) + (f", at least {counted(c.significant, 'significant figure')}"
+                                           if c.significant else "")),
         ("carry", carry),
         ("tie", _TIE_TEXT[c.tie]),
         ("updates", training),

@@ -61,6 +61,9 @@ def _aliases(eq: Equation) -> set[str]:
     forms = {canonical(text)}
     if text.startswith("Δ"):  # Δv_11 is also written dv_11
         forms.add("d" + canonical(text[1:]))
+    mark = getattr(eq.symbol, "mark", "")
+    if eq.kind == "update" and mark.endswith("+1)"):  # w_35(p+1), w¹_11(k+1) is also w_35+
+        forms.add(canonical(text[: -len(mark)]) + "+")
     return forms
 
 
