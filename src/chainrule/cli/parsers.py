@@ -114,9 +114,10 @@ def explain(subparsers: Any) -> None:
                    "mazur, han, layered, hagan or negnevitsky (default: the file's)")
     p.add_argument("--decimals", type=int, metavar="N",
                    help="print every quantity with N decimals (default: the convention's)")
-    p.add_argument("--carry", choices=("full", "rounded"),
+    p.add_argument("--carry", choices=("full", "rounded", "calculator"),
                    help="full: compute exactly, print rounded; rounded: use each value as "
-                   "printed, as by hand (default: the convention's)")
+                   "printed, as by hand; calculator: f and exp rounded, arithmetic on printed "
+                   "numbers written out exactly (default: the convention's)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write to OUT (atomically) instead of standard output")
 

@@ -50,7 +50,7 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
             or a ``Conventions``.
         decimals: printed decimals, an int or a mapping kind → int; ``None``: the
             convention's.
-        carry: ``"full"`` or ``"rounded"``; ``None``: the convention's.
+        carry: ``"full"``, ``"rounded"`` or ``"calculator"``; ``None``: the convention's.
         epochs: passes over the examples; with more than one, the loss per epoch and the
             first and last steps in full.
         title, notes: a heading and remarks to print with the solution.
@@ -179,6 +179,10 @@ def _notes(builder: Builder, evaluator: Evaluator) -> list[str]:
     if c.carry == "rounded":
         notes.append("Every value is used as printed (rounded carry), so last digits may "
                      "differ from a full-precision computation.")
+    if c.carry == "calculator":
+        notes.append("Calculated as by hand with a calculator: f and exp rounded to the "
+                     "printed decimals, sums and products of printed numbers written out "
+                     "exactly; last digits may differ from a full-precision computation.")
     if c.bias == "threshold":
         notes.append("A threshold θ is subtracted from the net input (an input of −1): the "
                      "engine's bias is −θ.")
@@ -189,7 +193,7 @@ def _rounded_givens_note(c: Conventions) -> str:
     """Given weights with more decimals than a weight prints are shown rounded: say so."""
     places = c.decimals_for("update")
     shown = f"The given weights are shown rounded to {counted(places, 'decimal')}"
-    if c.carry == "rounded":
+    if c.carry != "full":
         return (f"{shown} and used as shown, as a calculation by hand starts from them; the "
                 "check against the engine uses their full precision.")
     return (f"{shown}; every value is computed from their full precision, so a "

@@ -56,7 +56,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "bias": ("input", "threshold", "separate", "shared", "none"),
     "hidden_delta_weights": ("before", "after"),
     "indexing": ("per_layer", "global", "consecutive", "matrix", "by_neuron"),
-    "carry": ("full", "rounded"),
+    "carry": ("full", "rounded", "calculator"),
     "tie": ("half_away", "half_even"),
     "updates": ("online",),
 }
@@ -109,7 +109,10 @@ class Conventions:
             least: a value too small for its decimals gets more (Hagan prints 3 decimals
             and −0.0495, 0.0997: ``decimals=3, significant=3``).
         carry: ``full`` — print rounded, compute with full-precision values; ``rounded``
-            — every value is used as printed (rounded to its decimals) by later equations.
+            — every value is used as printed (rounded to its decimals) by later equations;
+            ``calculator`` — a hand calculation with a calculator: what a function (f, exp,
+            ln) returns is rounded to the printed decimals, arithmetic on printed numbers is
+            written out exactly (0.25·0.00245 = 0.0006125), up to 10 decimals.
         tie: the tie rule of rounding: ``half_away`` (half away from zero, as a calculator;
             0.00295 → 0.0030) or ``half_even`` (banker's; 0.00295 → 0.0030, 0.00285 →
             0.0028). Decided on the decimal digits (see ``formula.round_value``).
@@ -342,8 +345,10 @@ def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
               else "hidden δ from the already-updated weights (not the gradient)")
     letters = ", ".join(c.layer_letters)
     notation = f"{c.notation} notation (weight letters {letters}; {_INDEXING_TEXT[c.indexing]})"
-    carry = ("values carried at full precision" if c.carry == "full"
-             else "each value used as printed (rounded carry)")
+    carry = {"full": "values carried at full precision",
+             "rounded": "each value used as printed (rounded carry)",
+             "calculator": "each value used as printed; f and exp rounded, arithmetic on "
+                           "printed numbers written out exactly (calculator carry)"}[c.carry]
     training = "online updates"
     training += (f", momentum {format_exact(c.momentum)}" if c.momentum else ", no momentum")
     return (
