@@ -159,9 +159,11 @@ def _notes(builder: Builder, evaluator: Evaluator) -> list[str]:
     notes = []
     pair = (net.activations[-1], c.error)
     if fuses(c.error, pair[0]):
-        notes.append(f"With a {pair[0]} output and {pair[1]}, ∂E/∂out·f′(net) simplifies to "
-                     "out − t: the derivative of the activation cancels, so δ is written "
-                     "directly.")
+        y, t = builder.n.out(builder.depth, 1).text, builder.n.target(1).text
+        form = f"∂E/∂out·f′(net) simplifies to {y} − {t}" if c.sign == "minus" else \
+            f"−∂E/∂out·f′(net) simplifies to {t} − {y}"
+        notes.append(f"With a {pair[0]} output and {pair[1]}, {form}: the derivative of the "
+                     "activation cancels, so δ is written directly.")
     if "relu" in net.activations:
         kinks = [q.symbol for qid, q in builder.quantities.items()
                  if q.kind == "net" and evaluator.full_value(qid) == 0.0

@@ -97,6 +97,11 @@ class Conventions:
             W input→hidden, V hidden→output; Fausett: ``("v", "w")``). A network with
             fewer layers uses the last letters; one with more layers uses the first
             letter with the layer as a superscript, w⁽ˡ⁾.
+        unit_letters: the letters of the units, ``(input, hidden, output)`` (Fausett's
+            ``("x", "z", "y")``); empty: the notation family's own. They rename the
+            family's letters wherever they appear (net_h1 → net_z1, z_in_1 → h_in_1).
+        letters: any other letter the notation prints, renamed: ``{"net": "s", "δ": "d",
+            "E": "J", "θ": "b", "μ": "β"}`` (a mapping, or (letter, replacement) pairs).
         indexing: ``per_layer`` — w_ij, i and j counted within their layers (0 = bias);
             ``global`` — units numbered 1…n across the whole network, w_ij from unit i to
             unit j (Han & Kamber); ``consecutive`` — w1, w2, … numbered by target unit,
@@ -133,6 +138,8 @@ class Conventions:
     update_bias: bool = True
     hidden_delta_weights: str = "before"
     layer_letters: tuple[str, ...] = ("w", "v")
+    unit_letters: tuple[str, ...] = ()
+    letters: tuple[tuple[str, str], ...] = ()
     indexing: str = "per_layer"
     decimals: tuple[tuple[str, int], ...] = tuple((k, 4) for k in DECIMAL_KINDS)
     significant: int = 0
@@ -163,7 +170,13 @@ class Conventions:
                                              for s in self.layer_letters):
             raise ValueError(f"layer_letters must be non-empty strings. "
                              f"Received: layer_letters={self.layer_letters!r}")
-        for letter in (*self.layer_letters, self.learning_rate_symbol):
+        object.__setattr__(self, "unit_letters", _letter_tuple(self.unit_letters))
+        object.__setattr__(self, "letters", _letter_pairs(self.letters))
+        if self.unit_letters and len(self.unit_letters) != 3:
+            raise ValueError("unit_letters must be three letters: input, hidden, output. "
+                             f"Received: unit_letters={self.unit_letters!r}")
+        for letter in (*self.layer_letters, self.learning_rate_symbol, *self.unit_letters,
+                       *(x for pair in self.letters for x in pair)):
             check_text(letter, "a convention's letter")
         if isinstance(self.significant, bool) or not isinstance(self.significant, int) \
                 or not 0 <= self.significant <= 15:
@@ -224,6 +237,26 @@ def _normalize_decimals(decimals: Any) -> tuple[tuple[str, int], ...]:
             raise ValueError(f"decimals must be integers from 0 to 15. "
                              f"Received: decimals[{kind!r}]={n!r}")
     return tuple((k, table[k]) for k in DECIMAL_KINDS)
+
+
+def _letter_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (tuple, list)) \
+            or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"unit_letters must be a list of non-empty strings. "
+                         f"Received: unit_letters={value!r}")
+    return tuple(value)
+
+
+def _letter_pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = tuple((a, b) for a, b in items)
+    except (TypeError, ValueError):
+        pairs = None
+    if pairs is None or not all(isinstance(x, str) and x for p in pairs for x in p):
+        raise ValueError(f"letters must map letters to non-empty strings. "
+                         f"Received: letters={value!r}")
+    return pairs
 
 
 def _pairs(items: Any) -> list[tuple[Any, Any]]:

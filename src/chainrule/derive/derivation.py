@@ -319,9 +319,13 @@ class Builder:
                 factors = factors[::-1]
             step = Mul((eta,) + tuple(factors))
         previous = self.step_ids[-2] if len(self.step_ids) > 1 else None
-        if self.c.momentum and previous is not None:
-            step = Add((Mul((Ref(ids.MU), Ref(ids.change(previous, key)))), step))
-        self.q(s, ids.change(s, key), ("change",) + key, "change", self.n.change(key), step,
+        symbol = self.n.change(key)
+        if self.c.momentum:  # Δw(t) = μ·Δw(t−1) + …: never the same symbol on both sides
+            earlier = Symbol(symbol.base, symbol.sub, symbol.sup, "(t−1)")
+            symbol = Symbol(symbol.base, symbol.sub, symbol.sup, "(t)")
+            if previous is not None:
+                step = Add((Mul((Ref(ids.MU), Ref(ids.change(previous, key), earlier))), step))
+        self.q(s, ids.change(s, key), ("change",) + key, "change", symbol, step,
                section, "change", self.c.shows("change"))
 
     def _update(self, s: str, previous: str | None, key: tuple) -> None:

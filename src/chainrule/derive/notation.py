@@ -375,13 +375,46 @@ _FAMILIES = {
 }
 
 
+def _renamed(obj: object, table: dict[str, str]) -> object:
+    """``obj`` (a symbol, ∂a/∂b or f′(a)) with each letter of ``table`` replaced, also in
+    subscripts and in a compound name's head (z_in → h_in, Δw → Δu)."""
+    if isinstance(obj, Partial):
+        return Partial(_renamed(obj.num, table), _renamed(obj.den, table))  # type: ignore
+    if isinstance(obj, Applied):
+        return Applied(_renamed(obj.fn, table) if isinstance(obj.fn, Symbol)  # type: ignore
+                       else obj.fn, _renamed(obj.arg, table))  # type: ignore[arg-type]
+    if not isinstance(obj, Symbol):
+        return obj
+    head, sep, tail = obj.base.partition("_")
+    if head in table:
+        head = table[head]
+    elif head[:1] == "Δ" and head[1:] in table:
+        head = "Δ" + table[head[1:]]
+    sub = tuple(_renamed(p, table) if isinstance(p, Symbol) else p for p in obj.sub)
+    return Symbol(head + sep + tail, sub, obj.sup, obj.mark)  # type: ignore[arg-type]
+
+
+def _table(notation: Notation) -> dict[str, str]:
+    """The renames the conventions ask for: ``unit_letters`` over the family's own, then
+    ``letters``."""
+    c = notation.c
+    table: dict[str, str] = {}
+    if c.unit_letters:
+        own = (notation.input_letter, notation.hidden, notation.output)
+        table.update({a: b for a, b in zip(own, c.unit_letters) if a != b})
+    table.update(dict(c.letters))
+    return table
+
+
 class _Cached:
     """A notation whose symbols are made once: they are immutable, and every step of a run
-    asks for the same ones."""
+    asks for the same ones. The conventions' ``unit_letters`` and ``letters`` are applied
+    here, to every symbol the family makes."""
 
     def __init__(self, notation: Notation) -> None:
         self._notation = notation
         self._cache: dict[tuple, object] = {}
+        self._table = _table(notation)
 
     def __getattr__(self, name: str) -> object:
         attr = getattr(self._notation, name)
@@ -392,7 +425,8 @@ class _Cached:
         def cached(*args: object) -> object:
             key = (name, args)
             if key not in cache:
-                cache[key] = attr(*args)
+                made = attr(*args)
+                cache[key] = _renamed(made, self._table) if self._table else made
             return cache[key]
 
         return cached

@@ -108,8 +108,8 @@ class Symbol:
             out += "^{" + sup + "}"
         if parts:
             out += "_{" + sep.join(parts) + "}"
-        if self.mark and self.mark != "+":
-            out += "'" if self.mark == "′" else self.mark
+        if self.mark and self.mark != "+":  # w_{1}(k+1), \Delta w_{1}(t-1)
+            out += "'" if self.mark == "′" else self.mark.replace("−", "-")
         return out
 
     # --- MathML -------------------------------------------------------------------------

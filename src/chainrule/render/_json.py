@@ -97,6 +97,7 @@ def _conventions(solution: WorkedSolution) -> dict[str, Any]:
         "name": c.name, "notation": c.notation, "error": c.error, "sign": c.sign,
         "bias": c.bias, "update_bias": c.update_bias,
         "hidden_delta_weights": c.hidden_delta_weights, "layer_letters": list(c.layer_letters),
+        "unit_letters": list(c.unit_letters), "letters": dict(c.letters),
         "indexing": c.indexing, "decimals": dict(c.decimals),
         "significant": c.significant, "carry": c.carry, "tie": c.tie,
         "momentum": _float(c.momentum), "updates": c.updates, "show": sorted(c.show),

@@ -119,7 +119,7 @@ def math_text(s: str) -> str:
 
 
 # --- symbols ----------------------------------------------------------------------------------
-_TAME = re.compile(r"[A-Za-z0-9(),.+\-]*\Z")
+_TAME = re.compile(r"[A-Za-z0-9(),.+\-−]*\Z")  # Symbol.latex writes − as -
 
 
 def _tame(name: str) -> bool:
