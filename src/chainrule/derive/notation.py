@@ -24,7 +24,7 @@ does (the blog's output ``o`` and weights ``v_1``; Fausett's ``y`` and ``w_1``).
 from __future__ import annotations
 
 from chainrule.derive.conventions import Conventions
-from chainrule.derive.symbol import Applied, Partial, Symbol
+from chainrule.derive.symbol import Applied, Partial, Symbol, renamed
 
 __all__ = ["Notation", "notation_for", "Param"]
 
@@ -38,6 +38,7 @@ class Notation:
     fprime_first = False  # write f′ before the error factor: Han's O_j(1 − O_j)(T_j − O_j)
     change_input_first = False  # Δw_ij = α·y_i·δ_j (Negnevitsky) instead of α·δ_j·y_i
     weight_first = False  # hidden error as Σ w_jk·δ_k (Hagan's (W)ᵀs) instead of Σ δ_k·w_jk
+    update_marks: tuple[str, str] | None = None  # w(old), w(new) instead of w, w⁺
     hidden = "h"
     output = "o"
     input_letter = "x"
@@ -165,11 +166,13 @@ class Notation:
         return Symbol("Δ" + p.base, p.sub, p.sup)
 
     def updated(self, key: Param) -> Symbol:
-        return self.param(key).updated()
+        p = self.param(key)
+        return p.updated() if self.update_marks is None else _marked(p, self.update_marks[1])
 
     def current(self, key: Param) -> Symbol | None:
         """The parameter as the update writes it on its right side (``None``: its symbol)."""
-        return None
+        return None if self.update_marks is None else _marked(self.param(key),
+                                                                self.update_marks[0])
 
     def signal(self, k: int) -> Symbol:
         """The output error e = t − y, written as its own line (``show`` ``signal``)."""
@@ -188,6 +191,7 @@ class Notation:
 class FausettNotation(Notation):
     hidden = "z"
     output = "y"
+    update_marks = ("(old)", "(new)")  # w_jk(new) = w_jk(old) + Δw_jk
 
     def net(self, layer: int, j: int) -> Symbol:
         u = self.unit(layer, j)
@@ -211,11 +215,6 @@ class FausettNotation(Notation):
             return Symbol("δ_in", self._index(layer, j), self._layer_sup(layer))
         return super().dout(layer, j)
 
-    def updated(self, key: Param) -> Symbol:  # w_jk(new) = w_jk(old) + Δw_jk
-        return _marked(self.param(key), "(new)")
-
-    def current(self, key: Param) -> Symbol:
-        return _marked(self.param(key), "(old)")
 
 
 def _marked(p: Symbol, mark: str) -> Symbol:
@@ -301,6 +300,7 @@ class HaganNotation(Notation):
     fprime_first = True
     weight_first = True
     input_letter = "p"
+    update_marks = ("(k)", "(k+1)")
 
     def input(self, i: int) -> Symbol:
         return Symbol("p", () if self.compact and self.sizes[0] == 1 else (str(i),))
@@ -333,11 +333,6 @@ class HaganNotation(Notation):
     def fprime(self, layer: int, j: int) -> Applied:
         return Applied(Symbol("ḟ", (), str(layer)), self.net(layer, j))
 
-    def updated(self, key: Param) -> Symbol:
-        return _marked(self.param(key), "(k+1)")
-
-    def current(self, key: Param) -> Symbol:
-        return _marked(self.param(key), "(k)")
 
 
 class NegnevitskyNotation(HanNotation):
@@ -345,6 +340,7 @@ class NegnevitskyNotation(HanNotation):
     Δw_ij = α·y_i·δ_j and w_ij(p+1) = w_ij(p) + Δw_ij."""
 
     change_input_first = True
+    update_marks = ("(p)", "(p+1)")
 
     def net(self, layer: int, j: int) -> Symbol:
         return Symbol("X", (str(self._global(layer, j)),))
@@ -361,11 +357,6 @@ class NegnevitskyNotation(HanNotation):
     def signal(self, k: int) -> Symbol:
         return Symbol("e", (str(self._global(self.depth, k)),))
 
-    def updated(self, key: Param) -> Symbol:
-        return _marked(self.param(key), "(p+1)")
-
-    def current(self, key: Param) -> Symbol:
-        return _marked(self.param(key), "(p)")
 
 
 _FAMILIES = {
@@ -373,25 +364,6 @@ _FAMILIES = {
     "han": HanNotation, "layered": LayeredNotation, "hagan": HaganNotation,
     "negnevitsky": NegnevitskyNotation,
 }
-
-
-def _renamed(obj: object, table: dict[str, str]) -> object:
-    """``obj`` (a symbol, ∂a/∂b or f′(a)) with each letter of ``table`` replaced, also in
-    subscripts and in a compound name's head (z_in → h_in, Δw → Δu)."""
-    if isinstance(obj, Partial):
-        return Partial(_renamed(obj.num, table), _renamed(obj.den, table))  # type: ignore
-    if isinstance(obj, Applied):
-        return Applied(_renamed(obj.fn, table) if isinstance(obj.fn, Symbol)  # type: ignore
-                       else obj.fn, _renamed(obj.arg, table))  # type: ignore[arg-type]
-    if not isinstance(obj, Symbol):
-        return obj
-    head, sep, tail = obj.base.partition("_")
-    if head in table:
-        head = table[head]
-    elif head[:1] == "Δ" and head[1:] in table:
-        head = "Δ" + table[head[1:]]
-    sub = tuple(_renamed(p, table) if isinstance(p, Symbol) else p for p in obj.sub)
-    return Symbol(head + sep + tail, sub, obj.sup, obj.mark)  # type: ignore[arg-type]
 
 
 def _table(notation: Notation) -> dict[str, str]:
@@ -426,7 +398,7 @@ class _Cached:
             key = (name, args)
             if key not in cache:
                 made = attr(*args)
-                cache[key] = _renamed(made, self._table) if self._table else made
+                cache[key] = renamed(made, self._table) if self._table else made
             return cache[key]
 
         return cached

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Symbol", "Partial", "Applied", "AnySymbol", "superscript", "GREEK_LATEX"]
+__all__ = ["Symbol", "Partial", "Applied", "AnySymbol", "superscript", "GREEK_LATEX", "renamed"]
 
 #: Greek letters and signs that appear in symbols, with their LaTeX names.
 GREEK_LATEX = {
@@ -204,3 +204,22 @@ class Applied:
 
 
 AnySymbol = Symbol | Partial | Applied
+
+
+def renamed(obj: object, table: dict[str, str]) -> object:
+    """``obj`` (a symbol, ∂a/∂b or f′(a)) with each letter of ``table`` replaced, also in
+    subscripts and in a compound name's head (z_in → h_in, Δw → Δu)."""
+    if isinstance(obj, Partial):
+        return Partial(renamed(obj.num, table), renamed(obj.den, table))  # type: ignore
+    if isinstance(obj, Applied):
+        return Applied(renamed(obj.fn, table) if isinstance(obj.fn, Symbol)  # type: ignore
+                       else obj.fn, renamed(obj.arg, table))  # type: ignore[arg-type]
+    if not isinstance(obj, Symbol):
+        return obj
+    head, sep, tail = obj.base.partition("_")
+    if head in table:
+        head = table[head]
+    elif head[:1] == "Δ" and head[1:] in table:
+        head = "Δ" + table[head[1:]]
+    sub = tuple(renamed(p, table) if isinstance(p, Symbol) else p for p in obj.sub)
+    return Symbol(head + sep + tail, sub, obj.sup, obj.mark)  # type: ignore[arg-type]
