@@ -78,3 +78,16 @@ def test_han_kamber_with_full_carry_keeps_no_note_about_carrying_rounded_values(
                    for n in full.notes)
     rounded = bundled("han_kamber").solve()
     assert any("used as printed (rounded carry)" in n for n in rounded.notes)
+
+
+def test_a_problem_file_sets_unit_letters_and_letters():
+    text = ('[network]\nlayers = [2, 2, 1]\nactivation = "sigmoid"\n'
+            '[weights.layer1]\nweight = [[0.1, 0.2], [0.3, 0.4]]\nbias = [0.0, 0.0]\n'
+            '[weights.layer2]\nweight = [[0.5, 0.6]]\nbias = [0.0]\n'
+            '[[examples]]\nx = [1, 0]\nt = 1\n[training]\nlearning_rate = 0.5\n'
+            '[convention]\nname = "blog"\nunit_letters = ["x", "z", "y"]\n'
+            'letters = { net = "in", "δ" = "d" }\n')
+    shown = lines(load_problem(text).solve())
+    assert {"in_z1", "out_y", "d_y", "d_z2"} <= set(shown)
+    with pytest.raises(ValueError, match="unit_letters"):
+        load_problem(text.replace('["x", "z", "y"]', '["x", "z"]'))
