@@ -360,6 +360,15 @@ _INDEXING_TEXT = {
     "by_neuron": "wᵐ_ij to neuron i of layer m from input j (a row per neuron)",
 }
 
+#: The sign form in the letters of the books whose notation families print them.
+_BOOK_SIGN = {
+    ("hagan", "minus"): "w(k+1) = w(k) − {eta}·s·a, the sensitivity s = ∂F/∂n",
+    ("negnevitsky", "plus"): "w(p+1) = w(p) + Δw, Δw = {eta}·y·δ, δ = y(1 − y)·e at the "
+                             "outputs (e = y_d − y)",
+    ("fausett", "plus"): "w(new) = w(old) + Δw, Δw = {eta}·δ·x, δ = (t − y)·f′(y_in) at the "
+                         "outputs",
+}
+
 _TIE_TEXT = {"half_away": "ties rounded half away from zero",
              "half_even": "ties rounded half to even"}
 
@@ -371,6 +380,7 @@ def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
         sign = f"w⁺ = w − {eta}·∂E/∂w, δ = ∂E/∂net"
     else:
         sign = f"w⁺ = w + {eta}·δ·x, δ = −∂E/∂net = (t − y)·f′(net) at the outputs"
+    sign = _BOOK_SIGN.get((c.notation, c.sign), sign).format(eta=eta)
     bias = _BIAS_TEXT[c.bias]
     if c.bias != "none":
         bias += ", updated" if c.update_bias else ", kept fixed"
