@@ -395,7 +395,8 @@ def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
     training = "online updates"
     training += (f", momentum {format_exact(c.momentum)}" if c.momentum else ", no momentum")
     return (
-        ("error", _ERROR_TEXT[c.error]),
+        ("error", "F = eᵀe = Σ(t − a)² per example" if (c.notation, c.error) == ("hagan", "sse")
+         else _ERROR_TEXT[c.error]),
         ("sign", sign),
         ("bias", bias),
         ("hidden_delta_weights", hidden),
