@@ -175,11 +175,11 @@ def test_mathml_is_well_formed():
     (Symbol("w", ("1", "12")), "w_1,12", "w_{1,12}"),
     (NET, "net_h1", r"\mathrm{net}_{h_{1}}"),
     (Symbol("a", ("1",), "(2)"), "a⁽²⁾_1", "a^{(2)}_{1}"),
-    (Symbol("δ_in", ("1",)), "δ_in_1", r"\delta\_\mathrm{in}_{1}"),
+    (Symbol("δ_in", ("1",)), "δ_in_1", r"\delta_{\mathrm{in},1}"),
     (Symbol("Δw", ("1", "1")), "Δw_11", r"\Delta w_{11}"),
     (Symbol("E", ("total",)), "E_total", r"E_{\mathrm{total}}"),
     (Partial(Symbol("E"), W), "∂E/∂w_11", r"\frac{\partial E}{\partial w_{11}}"),
-    (Applied("f′", Symbol("z_in", ("1",))), "f′(z_in_1)", r"f'\left(z\_\mathrm{in}_{1}\right)"),
+    (Applied("f′", Symbol("z_in", ("1",))), "f′(z_in_1)", r"f'\left(z_{\mathrm{in},1}\right)"),
 ])
 def test_symbols(symbol, text, latex):
     assert symbol.text == text

@@ -312,3 +312,15 @@ def test_a_marks_table_is_kept_for_chainrule_check():
     problem = load_problem(HAN + "[marks]\ndelta = 5\n")
     assert problem.marks == {"delta": 5}
     assert "marks" not in problem.solve().meta
+
+
+def test_load_problem_falls_back_to_the_bundled_name_as_the_cli_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_problem("han_kamber.toml").title == bundled("han_kamber").title
+    assert load_problem("han_kamber").layers[0][0].tolist() == \
+        bundled("han_kamber").layers[0][0].tolist()
+    (tmp_path / "han_kamber.toml").write_text('title = "a local copy"\n' + HAN,
+                                              encoding="utf-8")
+    assert load_problem("han_kamber.toml").title == "a local copy"  # a file comes first
+    with pytest.raises(OSError):
+        load_problem("no_such_problem.toml")

@@ -9,6 +9,10 @@ note.
 
 from __future__ import annotations
 
+import math
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -188,7 +192,7 @@ def test_mazur_s2_3_the_10000_round_numbers_come_from_two_different_runs():
 def test_hagan_ch11_first_layer_output_as_a_reproduction_hard_codes_it():
     """Neural Network Design, ch. 11: a¹ = [0.321, 0.368] (via a public reproduction)."""
     problem = bundled("hagan_ch11")
-    assert published_table(problem) == {"a⁽¹⁾_1": "0.321", "a⁽¹⁾_2": "0.368"}
+    assert published_table(problem) == {"a¹_1": "0.321", "a¹_2": "0.368"}
     solution = problem.solve()
     assert [as_printed(solution, f"s1.out.1.{j}", "0.000") for j in (1, 2)] == ["0.321", "0.368"]
     assert {c.status for c in replay.compare(problem)} == {"ok"}
@@ -197,7 +201,8 @@ def test_hagan_ch11_first_layer_output_as_a_reproduction_hard_codes_it():
                 "s1.delta.1.2": "0.0997", "s1.new.w.2.1.1": "0.1709",
                 "s1.new.w.2.2.1": "-0.0772", "s1.new.b.2.1": "0.7322",
                 "s1.new.w.1.1.1": "-0.2651", "s1.new.b.1.2": "-0.1400"}
-    assert {qid: solution.equation(qid).printed for qid in expected} == expected
+    assert {qid: as_printed(solution, qid, v, exact=True) for qid, v in expected.items()} \
+        == expected
 
 
 # --- sources whose printed solution was not found ------------------------------------------
@@ -264,3 +269,54 @@ def test_blog_xor_weights_are_labelled_as_chainrules_own():
     assert (c.notation, c.layer_letters, c.bias, c.sign) == ("blog", ("w", "v"), "input",
                                                              "minus")
     assert solution.equation("eta").value == 0.3
+
+
+# --- every quantity a book prints, under its symbol (docs/published-examples.md) -----------
+DOC = Path(__file__).resolve().parents[1] / "docs" / "published-examples.md"
+_MARKER = re.compile(r"<!-- printed-quantities: (\w+) -->\n((?:\|.*\n)+)")
+
+
+def printed_quantities(name: str) -> list[tuple[str, str]]:
+    """(symbol, value) pairs of the table the doc gives for bundled example ``name``."""
+    tables = dict(_MARKER.findall(DOC.read_text(encoding="utf-8")))
+    pairs = []
+    for row in tables[name].splitlines()[2:]:
+        _, symbols, values = (cell.strip() for cell in row.strip("|").split("|"))
+        symbols_, values_ = symbols.split(", "), values.split(", ")
+        assert len(symbols_) == len(values_), row
+        pairs += [(s, v.replace("−", "-")) for s, v in zip(symbols_, values_)]
+    return pairs
+
+
+BOOK_PROFILES = {"hagan_ch11": "hagan", "negnevitsky_xor": "negnevitsky",
+                 "fausett_binary": "fausett", "fausett_bipolar": "fausett"}
+
+
+@pytest.mark.parametrize("name", sorted(BOOK_PROFILES))
+def test_every_quantity_the_book_prints_is_a_line_under_its_symbol(name):
+    problem = bundled(name)
+    assert problem.convention == BOOK_PROFILES[name]
+    solution = problem.solve()
+    shown = {eq.symbol.text: eq for step in solution.steps for section in step.sections
+             for eq in section.equations}
+    text = solution.to_text()
+    pairs = printed_quantities(name)
+    assert len(pairs) >= 12
+    for symbol, value in pairs:
+        assert symbol in shown, (symbol, sorted(shown))
+        eq = shown[symbol]
+        assert eq.printed == value, (symbol, eq.printed, value)
+        assert f"{symbol} = " in text and f"= {value.replace('-', '−')}\n" in text
+
+
+def test_hagan_prints_three_decimals_or_three_significant_figures():
+    """s¹ = [−0.0495, 0.0997] beside e = 1.261: the book's precision, computed here by hand
+    from the book's formulas (s = ḟ(n)·w·s², ḟ = (1 − a)a)."""
+    a1 = [1 / (1 + math.exp(0.75)), 1 / (1 + math.exp(0.54))]
+    a2 = 0.09 * a1[0] - 0.17 * a1[1] + 0.48
+    e = (1 + math.sin(math.pi / 4)) - a2
+    s1 = [(1 - a) * a * w * (-2 * e) for a, w in zip(a1, (0.09, -0.17))]
+    solution = bundled("hagan_ch11").solve()
+    assert solution.equation("s1.e.1").printed == f"{e:.3f}" == "1.261"
+    assert [solution.equation(f"s1.delta.1.{j}").printed for j in (1, 2)] == \
+        [f"{s1[0]:.4f}", f"{s1[1]:.4f}"] == ["-0.0495", "0.0997"]

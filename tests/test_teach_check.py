@@ -140,7 +140,7 @@ def test_default_scheme_and_section_totals():
     report = check(solution, {"z_in_1": "0.4500"})
     sections = report.sections()
     assert sections["forward"] == (1.0, 6.0)
-    assert sections["backward"][1] == 3 * 2 + 2 + 6 + 3  # 3 δ at 2 marks, 2 δ_in, 9 Δw
+    assert sections["backward"][1] == 3 * 2 + 2 + 3 + 6 + 3  # 3 δ at 2 marks, 2 δ_in, 3 f′, 9 Δw
     assert report.out_of == sum(v[1] for v in sections.values())
     assert len(report.missing) == len([eq for eq in solution.equations.values()
                                        if eq.step and eq.kind not in (
@@ -154,7 +154,7 @@ def test_a_teachers_scheme_from_the_answers_file():
                           '"y" = 3\n')
     report = check(solution, sheet)
     assert report.result("y").out_of == 3 and report.result("δ").out_of == 5
-    assert report.out_of == 3 + 5 * 3 + 2  # y, three δ, two δ_in at the default 1
+    assert report.out_of == 3 + 5 * 3 + 2 + 3  # y, three δ, two δ_in, three f′ at the default 1
     explicit = check(solution, sheet, marks=MarkScheme())
     assert explicit.result("δ").out_of == 2  # an explicit scheme replaces the sheet's
 
@@ -264,12 +264,12 @@ def test_report_text_and_dict():
     text = report.to_text()
     assert "First wrong value: δ = 0.4720" in text
     assert "Most likely slip: derivative factor f′ missing" in text
-    assert "total 3/33" in text
+    assert "total 3/36" in text
     data = json.loads(json.dumps(report.to_dict()))
     assert data["first_wrong"] == "s1.delta.2.1"
     assert data["slip"]["name"] == "fprime_missing"
-    assert data["counts"] == {"right": 2, "follow-through": 1, "wrong": 1, "missing": 26}
-    assert data["marks"] == 3 and data["out_of"] == 33
+    assert data["counts"] == {"right": 2, "follow-through": 1, "wrong": 1, "missing": 29}
+    assert data["marks"] == 3 and data["out_of"] == 36
 
 
 def test_answers_may_be_a_mapping_of_floats():

@@ -139,7 +139,7 @@ def test_the_question_sheet_asks_for_every_marked_value_and_the_key_answers_it(t
     write_problem_set([p], tmp_path)
     questions = (tmp_path / "questions.md").read_text(encoding="utf-8")
     answers = (tmp_path / "answers.md").read_text(encoding="utf-8")
-    assert "Total: 33 marks." in questions and "[6 marks]" in questions
+    assert "Total: 36 marks." in questions and "[6 marks]" in questions
     for qid in p.asked():
         eq = p.solution.equation(qid)
         assert f"${eq.printed}$" in answers

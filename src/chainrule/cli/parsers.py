@@ -112,12 +112,13 @@ def explain(subparsers: Any) -> None:
                    "(weights before → after), html an offline step-through page")
     p.add_argument("--convention", metavar="NAME",
                    help="write the solution in another notation profile: blog, fausett, "
-                   "mazur, han or layered (default: the file's)")
+                   "mazur, han, layered, hagan or negnevitsky (default: the file's)")
     p.add_argument("--decimals", type=int, metavar="N",
                    help="print every quantity with N decimals (default: the convention's)")
-    p.add_argument("--carry", choices=("full", "rounded"),
+    p.add_argument("--carry", choices=("full", "rounded", "calculator"),
                    help="full: compute exactly, print rounded; rounded: use each value as "
-                   "printed, as by hand (default: the convention's)")
+                   "printed, as by hand; calculator: f and exp rounded, arithmetic on printed "
+                   "numbers written out exactly (default: the convention's)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write to OUT (atomically) instead of standard output")
 
@@ -234,7 +235,8 @@ def problem(subparsers: Any) -> None:
     p.add_argument("--marks", metavar="FILE",
                    help="a mark scheme: a TOML file with [marks] and [marks.symbols] tables")
     p.add_argument("--convention", default="fausett",
-                   help="notation profile: blog, fausett, mazur, han, layered (default: fausett)")
+                   help="notation profile: blog, fausett, mazur, han, layered, hagan, "
+                   "negnevitsky (default: fausett)")
     p.add_argument("--decimals", type=int, default=1,
                    help="decimals of the given weights and inputs, 1 to 3 (default: 1)")
     p.add_argument("--answer-decimals", type=int, default=None,

@@ -50,7 +50,7 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
             or a ``Conventions``.
         decimals: printed decimals, an int or a mapping kind → int; ``None``: the
             convention's.
-        carry: ``"full"`` or ``"rounded"``; ``None``: the convention's.
+        carry: ``"full"``, ``"rounded"`` or ``"calculator"``; ``None``: the convention's.
         epochs: passes over the examples; with more than one, the loss per epoch and the
             first and last steps in full.
         title, notes: a heading and remarks to print with the solution.
@@ -159,9 +159,11 @@ def _notes(builder: Builder, evaluator: Evaluator) -> list[str]:
     notes = []
     pair = (net.activations[-1], c.error)
     if fuses(c.error, pair[0]):
-        notes.append(f"With a {pair[0]} output and {pair[1]}, ∂E/∂out·f′(net) simplifies to "
-                     "out − t: the derivative of the activation cancels, so δ is written "
-                     "directly.")
+        y, t = builder.n.out(builder.depth, 1).text, builder.n.target(1).text
+        form = f"∂E/∂out·f′(net) simplifies to {y} − {t}" if c.sign == "minus" else \
+            f"−∂E/∂out·f′(net) simplifies to {t} − {y}"
+        notes.append(f"With a {pair[0]} output and {pair[1]}, {form}: the derivative of the "
+                     "activation cancels, so δ is written directly.")
     if "relu" in net.activations:
         kinks = [q.symbol for qid, q in builder.quantities.items()
                  if q.kind == "net" and evaluator.full_value(qid) == 0.0
@@ -179,6 +181,10 @@ def _notes(builder: Builder, evaluator: Evaluator) -> list[str]:
     if c.carry == "rounded":
         notes.append("Every value is used as printed (rounded carry), so last digits may "
                      "differ from a full-precision computation.")
+    if c.carry == "calculator":
+        notes.append("Calculated as by hand with a calculator: f and exp rounded to the "
+                     "printed decimals, sums and products of printed numbers written out "
+                     "exactly; last digits may differ from a full-precision computation.")
     if c.bias == "threshold":
         notes.append("A threshold θ is subtracted from the net input (an input of −1): the "
                      "engine's bias is −θ.")
@@ -189,7 +195,7 @@ def _rounded_givens_note(c: Conventions) -> str:
     """Given weights with more decimals than a weight prints are shown rounded: say so."""
     places = c.decimals_for("update")
     shown = f"The given weights are shown rounded to {counted(places, 'decimal')}"
-    if c.carry == "rounded":
+    if c.carry != "full":
         return (f"{shown} and used as shown, as a calculation by hand starts from them; the "
                 "check against the engine uses their full precision.")
     return (f"{shown}; every value is computed from their full precision, so a "

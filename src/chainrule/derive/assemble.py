@@ -4,11 +4,16 @@
   its formula wherever it is used, so it is computed in one go and never rounded on its own.
 - *Full precision*: every formula evaluated from full-precision values (``Equation.exact``).
 - *Rounded carry*: every reference resolved to the referenced equation's printed value.
+- *Calculator carry*: every reference resolved to the printed value; what a function (f,
+  exp, ln) returns rounded to the printed decimals, arithmetic on printed numbers written
+  out exactly (``derive/calculator.py``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from decimal import Decimal
 
 from chainrule.calculus.evaluate import evaluate
 from chainrule.calculus.formula import (
@@ -18,7 +23,7 @@ from chainrule.calculus.formula import (
     refs,
     substitute,
 )
-from chainrule.derive import ids
+from chainrule.derive import calculator, ids
 from chainrule.derive.conventions import Conventions
 from chainrule.derive.derivation import Quantity
 from chainrule.derive.rounding import format_exact, format_value, round_value
@@ -42,12 +47,13 @@ class Evaluator:
         self.full: dict[str, float] = {}
         self.carried: dict[str, float] = {}
         self.rounded: dict[str, float] = {}
+        self.calculated: dict[str, Decimal] = {}
         self.by_step: dict[str | None, list[str]] = {}
         for qid, q in quantities.items():
             self.by_step.setdefault(q.step, []).append(qid)
         for qid in quantities:  # creation order keeps the recursion shallow
             self.full_value(qid)
-            if conventions.carry == "rounded":
+            if conventions.carry != "full":
                 self.carry_value(qid)
 
     def decimals(self, qid: str) -> int | None:
@@ -57,7 +63,14 @@ class Evaluator:
         if q.kind == "weight":  # a carried-over value keeps the precision it was printed with
             assert isinstance(q.formula, Ref)
             return self.decimals(q.formula.id)
-        return self.c.decimals_for(q.kind)
+        if self.c.carry == "calculator" and calculator.linear(self.formula(qid)):
+            return calculator.places(self.calculated_value(qid))  # written out exactly
+        places = self.c.decimals_for(q.kind)
+        if self.c.significant:
+            value = abs(self.value(qid))
+            if value > 0:  # at least `significant` figures: −0.0495 at 3 decimals
+                places = max(places, self.c.significant - 1 - math.floor(math.log10(value)))
+        return min(places, 15)
 
     def given_decimals(self, qid: str) -> int | None:
         """``None`` (printed exactly as given) unless a given weight has more decimals than
@@ -103,11 +116,32 @@ class Evaluator:
         """The value in rounded-carry arithmetic, before its own rounding."""
         if qid not in self.carried:
             q = self.q[qid]
-            if q.formula is None:
+            if self.c.carry == "calculator":
+                self.carried[qid] = float(self.calculated_value(qid))
+            elif q.formula is None:
                 self.carried[qid] = float(q.value)  # type: ignore[arg-type]
             else:
                 self.carried[qid] = evaluate(self.formula(qid), self.as_printed)
         return self.carried[qid]
+
+    def calculated_value(self, qid: str) -> Decimal:
+        """The number a student with a calculator writes (``carry="calculator"``)."""
+        if qid not in self.calculated:
+            q, formula = self.q[qid], self.formula(qid)
+            tie = self.c.tie
+            if formula is None:
+                decimals = self.given_decimals(qid)
+                value = float(q.value)  # type: ignore[arg-type]
+                number = (calculator.as_decimal(value) if decimals is None
+                          else round_value(value, decimals, tie))
+            elif calculator.linear(formula):
+                number = calculator.exact(formula, self.calculated_value, tie)
+            else:  # what the calculator returns from f, exp or ln, rounded as printed
+                value = evaluate(formula, lambda r: float(self.calculated_value(r)))
+                self.carried[qid] = value
+                number = round_value(value, self.decimals(qid), tie)  # type: ignore[arg-type]
+            self.calculated[qid] = number
+        return self.calculated[qid]
 
     def as_printed(self, qid: str) -> float:
         if qid not in self.rounded:
@@ -118,9 +152,11 @@ class Evaluator:
         return self.rounded[qid]
 
     def value(self, qid: str) -> float:
-        return self.carry_value(qid) if self.c.carry == "rounded" else self.full_value(qid)
+        return self.full_value(qid) if self.c.carry == "full" else self.carry_value(qid)
 
     def printed(self, qid: str) -> str:
+        if self.c.carry == "calculator" and self.q[qid].formula is not None:
+            return format(self.calculated_value(qid), "f")
         decimals = self.decimals(qid)
         value = self.value(qid)
         return format_exact(value) if decimals is None else format_value(value, decimals,

@@ -3,8 +3,8 @@
 Textbooks compute the same backpropagation step under different, mostly unstated
 conventions: the sign of δ, the bias form, the notation, the decimals printed and whether
 rounded values are carried (``docs/explain.md``, section 3). Each is a named field of
-:class:`Conventions`; a *profile* (``blog``, ``fausett``, ``mazur``, ``han``, ``layered``)
-is a preset of all of them, and any field can be overridden::
+:class:`Conventions`; a *profile* (``blog``, ``fausett``, ``mazur``, ``han``, ``layered``,
+``hagan``, ``negnevitsky``) is a preset of all of them, and any field can be overridden::
 
     >>> c = get("fausett", decimals=3)
     >>> c.sign, c.bias, c.decimals_for("delta")
@@ -44,16 +44,19 @@ DECIMAL_KINDS = (
 #:   fprime      — f′(net), the activation's derivative
 #:   gradient    — ∂E/∂w
 #:   change      — Δw, the change applied in the update
-SHOWABLE = ("error_term", "dout", "backprop", "backprop_terms", "fprime", "gradient", "change")
+#:   signal      — the output error e = t − y as a line of its own, which ∂E/∂out then uses
+#:                 (Hagan's e; squared-error losses)
+SHOWABLE = ("error_term", "signal", "dout", "backprop", "backprop_terms", "fprime", "gradient",
+            "change")
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "notation": ("blog", "fausett", "mazur", "han", "layered"),
+    "notation": ("blog", "fausett", "mazur", "han", "layered", "hagan", "negnevitsky"),
     "error": ("half_sse", "sse", "mse", "binary_crossentropy", "categorical_crossentropy"),
     "sign": ("minus", "plus"),
     "bias": ("input", "threshold", "separate", "shared", "none"),
     "hidden_delta_weights": ("before", "after"),
-    "indexing": ("per_layer", "global", "consecutive", "matrix"),
-    "carry": ("full", "rounded"),
+    "indexing": ("per_layer", "global", "consecutive", "matrix", "by_neuron"),
+    "carry": ("full", "rounded", "calculator"),
     "tie": ("half_away", "half_even"),
     "updates": ("online",),
     "optimizer": ("sgd", "adam"),
@@ -70,7 +73,10 @@ class Conventions:
         notation: the family of symbols: ``blog`` (x, h, o; net/out; W and V),
             ``fausett`` (x, z, y; z_in, y_in; v_ij, w_jk; δ_in), ``mazur`` (i1, h1, o1;
             w1…w8; b1, b2), ``han`` (units numbered 1…n across the net; I_j, O_j, Err_j,
-            w_ij, θ_j, l), ``layered`` (x, z⁽ˡ⁾, a⁽ˡ⁾, w⁽ˡ⁾_ij, b⁽ˡ⁾, δ⁽ˡ⁾).
+            w_ij, θ_j, l), ``layered`` (x, z⁽ˡ⁾, a⁽ˡ⁾, w⁽ˡ⁾_ij, b⁽ˡ⁾, δ⁽ˡ⁾), ``hagan``
+            (p, n^m, a^m, e, sensitivities s^m, ḟ^m(n^m), w^m_ij to neuron i from input j,
+            b^m, w(k+1)), ``negnevitsky`` (units numbered across the net; y_j, X_j, e,
+            δ_j, Δw_ij = α·y_i·δ_j, θ_j, w(p+1)).
         error: the error function of one example — ``half_sse`` ½Σ(t − y)²,
             ``sse`` Σ(t − y)², ``mse`` (1/K)Σ(t − y)², ``binary_crossentropy``
             −(1/K)Σ[t ln y + (1 − t) ln(1 − y)] (sigmoid outputs),
@@ -93,14 +99,27 @@ class Conventions:
             W input→hidden, V hidden→output; Fausett: ``("v", "w")``). A network with
             fewer layers uses the last letters; one with more layers uses the first
             letter with the layer as a superscript, w⁽ˡ⁾.
+        unit_letters: the letters of the units, ``(input, hidden, output)`` (Fausett's
+            ``("x", "z", "y")``); empty: the notation family's own. They rename the
+            family's letters wherever they appear (net_h1 → net_z1, z_in_1 → h_in_1).
+        letters: any other letter the notation prints, renamed: ``{"net": "s", "δ": "d",
+            "E": "J", "θ": "b", "μ": "β"}`` (a mapping, or (letter, replacement) pairs).
         indexing: ``per_layer`` — w_ij, i and j counted within their layers (0 = bias);
             ``global`` — units numbered 1…n across the whole network, w_ij from unit i to
             unit j (Han & Kamber); ``consecutive`` — w1, w2, … numbered by target unit,
             then source unit, layer after layer (Mazur); ``matrix`` — w⁽ˡ⁾_ij, the entry
-            (i, j) of layer l's matrix, which is the engine's ``kernel[i−1, j−1]``.
+            (i, j) of layer l's matrix, which is the engine's ``kernel[i−1, j−1]``;
+            ``by_neuron`` — w^m_ij to neuron i of layer m from input j (Hagan's row per
+            neuron: the engine's ``kernel[j−1, i−1]``).
         decimals: printed decimals per quantity kind (``DECIMAL_KINDS``).
+        significant: 0, or a number of significant figures every computed value keeps at
+            least: a value too small for its decimals gets more (Hagan prints 3 decimals
+            and −0.0495, 0.0997: ``decimals=3, significant=3``).
         carry: ``full`` — print rounded, compute with full-precision values; ``rounded``
-            — every value is used as printed (rounded to its decimals) by later equations.
+            — every value is used as printed (rounded to its decimals) by later equations;
+            ``calculator`` — a hand calculation with a calculator: what a function (f, exp,
+            ln) returns is rounded to the printed decimals, arithmetic on printed numbers is
+            written out exactly (0.25·0.00245 = 0.0006125), up to 10 decimals.
         tie: the tie rule of rounding: ``half_away`` (half away from zero, as a calculator;
             0.00295 → 0.0030) or ``half_even`` (banker's; 0.00295 → 0.0030, 0.00285 →
             0.0028). Decided on the decimal digits (see ``formula.round_value``).
@@ -129,8 +148,11 @@ class Conventions:
     update_bias: bool = True
     hidden_delta_weights: str = "before"
     layer_letters: tuple[str, ...] = ("w", "v")
+    unit_letters: tuple[str, ...] = ()
+    letters: tuple[tuple[str, str], ...] = ()
     indexing: str = "per_layer"
     decimals: tuple[tuple[str, int], ...] = tuple((k, 4) for k in DECIMAL_KINDS)
+    significant: int = 0
     carry: str = "full"
     tie: str = "half_away"
     momentum: float = 0.0
@@ -163,8 +185,18 @@ class Conventions:
                                              for s in self.layer_letters):
             raise ValueError(f"layer_letters must be non-empty strings. "
                              f"Received: layer_letters={self.layer_letters!r}")
-        for letter in (*self.layer_letters, self.learning_rate_symbol):
+        object.__setattr__(self, "unit_letters", _letter_tuple(self.unit_letters))
+        object.__setattr__(self, "letters", _letter_pairs(self.letters))
+        if self.unit_letters and len(self.unit_letters) != 3:
+            raise ValueError("unit_letters must be three letters: input, hidden, output. "
+                             f"Received: unit_letters={self.unit_letters!r}")
+        for letter in (*self.layer_letters, self.learning_rate_symbol, *self.unit_letters,
+                       *(x for pair in self.letters for x in pair)):
             check_text(letter, "a convention's letter")
+        if isinstance(self.significant, bool) or not isinstance(self.significant, int) \
+                or not 0 <= self.significant <= 15:
+            raise ValueError(f"significant must be an integer from 0 to 15. "
+                             f"Received: significant={self.significant!r}")
         if not isinstance(self.momentum, (int, float)) or isinstance(self.momentum, bool) \
                 or not 0.0 <= float(self.momentum) < 1.0:
             raise ValueError(f"momentum must be in [0, 1). Received: momentum={self.momentum!r}")
@@ -239,6 +271,26 @@ def _normalize_decimals(decimals: Any) -> tuple[tuple[str, int], ...]:
     return tuple((k, table[k]) for k in DECIMAL_KINDS)
 
 
+def _letter_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, (tuple, list)) \
+            or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(f"unit_letters must be a list of non-empty strings. "
+                         f"Received: unit_letters={value!r}")
+    return tuple(value)
+
+
+def _letter_pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    items = value.items() if isinstance(value, Mapping) else value
+    try:
+        pairs = tuple((a, b) for a, b in items)
+    except (TypeError, ValueError):
+        pairs = None
+    if pairs is None or not all(isinstance(x, str) and x for p in pairs for x in p):
+        raise ValueError(f"letters must map letters to non-empty strings. "
+                         f"Received: letters={value!r}")
+    return pairs
+
+
 def _pairs(items: Any) -> list[tuple[Any, Any]]:
     pairs = list(items)
     if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
@@ -255,7 +307,8 @@ PROFILES: Mapping[str, Conventions] = {
     "blog": Conventions(),
     "fausett": Conventions(
         name="fausett", notation="fausett", sign="plus", bias="separate",
-        layer_letters=("v", "w"), show=frozenset({"backprop", "change"}), input_first=True,
+        layer_letters=("v", "w"), show=frozenset({"backprop", "fprime", "change"}),
+        input_first=True,
         bias_first=True, learning_rate_symbol="α",
     ),
     "mazur": Conventions(
@@ -271,6 +324,16 @@ PROFILES: Mapping[str, Conventions] = {
     "layered": Conventions(
         name="layered", notation="layered", bias="separate", layer_letters=("w",),
         indexing="matrix",
+    ),
+    "hagan": Conventions(
+        name="hagan", notation="hagan", error="sse", bias="separate", layer_letters=("w",),
+        indexing="by_neuron", show=frozenset({"signal", "fprime", "backprop"}),
+        learning_rate_symbol="α", decimals=3, significant=3,
+    ),
+    "negnevitsky": Conventions(
+        name="negnevitsky", notation="negnevitsky", sign="plus", bias="threshold",
+        layer_letters=("w",), indexing="global", show=frozenset({"dout", "change"}),
+        input_first=True, learning_rate_symbol="α",
     ),
 }
 
@@ -326,6 +389,16 @@ _INDEXING_TEXT = {
     "global": "units numbered across the network, w_ij from unit i to unit j",
     "consecutive": "weights numbered consecutively, by target unit then source unit",
     "matrix": "w⁽ˡ⁾_ij = entry (i, j) of layer l's weight matrix",
+    "by_neuron": "wᵐ_ij to neuron i of layer m from input j (a row per neuron)",
+}
+
+#: The sign form in the letters of the books whose notation families print them.
+_BOOK_SIGN = {
+    ("hagan", "minus"): "w(k+1) = w(k) − {eta}·s·a, the sensitivity s = ∂F/∂n",
+    ("negnevitsky", "plus"): "w(p+1) = w(p) + Δw, Δw = {eta}·y·δ, δ = y(1 − y)·e at the "
+                             "outputs (e = y_d − y)",
+    ("fausett", "plus"): "w(new) = w(old) + Δw, Δw = {eta}·δ·x, δ = (t − y)·f′(y_in) at the "
+                         "outputs",
 }
 
 _TIE_TEXT = {"half_away": "ties rounded half away from zero",
@@ -341,6 +414,7 @@ def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
         sign = f"w⁺ = w − {eta}·∂E/∂w, δ = ∂E/∂net"
     else:
         sign = f"w⁺ = w + {eta}·δ·x, δ = −∂E/∂net = (t − y)·f′(net) at the outputs"
+    sign = _BOOK_SIGN.get((c.notation, c.sign), sign).format(eta=eta)
     bias = _BIAS_TEXT[c.bias]
     if c.bias != "none":
         bias += ", updated" if c.update_bias else ", kept fixed"
@@ -348,8 +422,10 @@ def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
               else "hidden δ from the already-updated weights (not the gradient)")
     letters = ", ".join(c.layer_letters)
     notation = f"{c.notation} notation (weight letters {letters}; {_INDEXING_TEXT[c.indexing]})"
-    carry = ("values carried at full precision" if c.carry == "full"
-             else "each value used as printed (rounded carry)")
+    carry = {"full": "values carried at full precision",
+             "rounded": "each value used as printed (rounded carry)",
+             "calculator": "each value used as printed; f and exp rounded, arithmetic on "
+                           "printed numbers written out exactly (calculator carry)"}[c.carry]
     training = "online updates"
     if c.optimizer == "adam":
         training += (f", Adam's update w⁺ = w + Δw (β₁ {format_exact(c.beta_1)}, "
@@ -359,12 +435,14 @@ def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
         training += (f", momentum {format_exact(c.momentum)}" if c.momentum
                      else ", no momentum")
     return (
-        ("error", _ERROR_TEXT[c.error]),
+        ("error", "F = eᵀe = Σ(t − a)² per example" if (c.notation, c.error) == ("hagan", "sse")
+         else _ERROR_TEXT[c.error]),
         ("sign", sign),
         ("bias", bias),
         ("hidden_delta_weights", hidden),
         ("notation", notation),
-        ("decimals", _decimals_text(c)),
+        ("decimals", _decimals_text(c) + (f", at least {counted(c.significant, 'significant figure')}"
+                                           if c.significant else "")),
         ("carry", carry),
         ("tie", _TIE_TEXT[c.tie]),
         ("updates", training),

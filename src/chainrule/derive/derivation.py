@@ -35,7 +35,10 @@ from chainrule.calculus.formula import (
     Sub,
     Sym,
     bind,
+    factors,
     simplify,
+    transform,
+    walk,
 )
 from chainrule.calculus.losses import LOSSES, fuses
 from chainrule.derive import ids
@@ -234,7 +237,7 @@ class Builder:
             fp = self.q(s, ids.fprime(s, layer, j), ("fp", layer, j), "fprime",
                         self.n.fprime(layer, j), _fprime(act, out, net), "backward",
                         f"derivative of the activation of {unit}", self.c.shows("fprime"))
-            formula = Mul((fp, d)) if self.n.fprime_first else Mul((d, fp))
+            formula = _delta_formula(fp, d, dout if not shown else None, self.n.fprime_first)
         self.q(s, ids.delta(s, layer, j), ("delta", layer, j), "delta", self.n.delta(layer, j),
                formula, "backward", f"delta of {unit}")
 
@@ -244,9 +247,15 @@ class Builder:
                              K=Const(float(self.sizes[-1])), sum_t=Const(float(sum(t)))))
 
     def _output_dout(self, s: str, k: int, t: list[float]) -> Node:
-        """The error signal −∂E/∂y_k (t − y for ½Σ(t − y)²); ∂E/∂y_k in the minus form."""
+        """The error signal −∂E/∂y_k (t − y for ½Σ(t − y)²); ∂E/∂y_k in the minus form.
+        With ``signal`` shown, e = t − y is a line of its own that this formula uses."""
         assert self.loss.signal is not None, self.loss.name
         signal = self._bound(self.loss.signal, s, k, t)
+        difference = Sub(Ref(ids.t(s, k)), Ref(ids.out(s, self.depth, k)))
+        if self.c.shows("signal") and difference in walk(signal) and signal != difference:
+            e = self.q(s, ids.signal(s, k), ("e", k), "dout", self.n.signal(k), difference,
+                       "backward", f"error of output {k}")
+            signal = transform(signal, lambda node: e if node == difference else None)
         return Neg(signal) if self.c.sign == "minus" else signal
 
     def _fused_delta(self, s: str, k: int, t: list[float]) -> Node:
@@ -259,9 +268,9 @@ class Builder:
         """Σ_k δ_k·w_jk over the units k the unit feeds (weights before the update, unless
         the convention asks for the slip)."""
         weight = ids.updated if self.c.hidden_delta_weights == "after" else ids.weight
-        terms: list[Node] = [Mul((Ref(ids.delta(s, layer + 1, k)),
-                                  Ref(weight(s, ("w", layer + 1, j, k)))))
-                             for k in range(1, self.sizes[layer + 1] + 1)]
+        pairs = [(Ref(ids.delta(s, layer + 1, k)), Ref(weight(s, ("w", layer + 1, j, k))))
+                 for k in range(1, self.sizes[layer + 1] + 1)]
+        terms: list[Node] = [Mul((w, d) if self.n.weight_first else (d, w)) for d, w in pairs]
         if (self.c.shows("backprop_terms") and self.c.sign == "minus" and len(terms) > 1
                 and layer + 1 == self.depth):
             # Mazur: ∂E_total/∂out_h1 = ∂E_o1/∂out_h1 + ∂E_o2/∂out_h1, each δ_k·w_jk
@@ -316,11 +325,17 @@ class Builder:
         else:
             product = self._delta_times_dnet(s, key)
             factors = product.factors if isinstance(product, Mul) else (product,)
+            if self.n.change_input_first:  # Negnevitsky: Δw_35 = α·y_3·δ_5
+                factors = factors[::-1]
             step = Mul((eta,) + tuple(factors))
         previous = self.step_ids[-2] if len(self.step_ids) > 1 else None
-        if self.c.momentum and previous is not None:
-            step = Add((Mul((Ref(ids.MU), Ref(ids.change(previous, key)))), step))
-        self.q(s, ids.change(s, key), ("change",) + key, "change", self.n.change(key), step,
+        symbol = self.n.change(key)
+        if self.c.momentum:  # Δw(t) = μ·Δw(t−1) + …: never the same symbol on both sides
+            earlier = Symbol(symbol.base, symbol.sub, symbol.sup, "(t−1)")
+            symbol = Symbol(symbol.base, symbol.sub, symbol.sup, "(t)")
+            if previous is not None:
+                step = Add((Mul((Ref(ids.MU), Ref(ids.change(previous, key), earlier))), step))
+        self.q(s, ids.change(s, key), ("change",) + key, "change", symbol, step,
                section, "change", self.c.shows("change"))
 
     def _adam(self, s: str, previous: str | None, key: tuple) -> None:
@@ -358,9 +373,12 @@ class Builder:
             self._adam(s, previous, key)
         elif self.c.sign == "minus":
             self._change(s, key, "update")
-        w = Ref(ids.weight(s, key))
+        w = Ref(ids.weight(s, key), self.n.current(key))
         if self.c.sign == "minus" and not self.c.shows("change"):  # never with Adam
-            formula: Node = Sub(w, Mul((Ref(ids.ETA), Ref(ids.gradient(s, key)))))
+            gradient: tuple[Node, ...] = (Ref(ids.gradient(s, key)),)
+            if not self.c.shows("gradient"):  # Hagan: w(k+1) = w(k) − α·s·a, no ∂F/∂w line
+                gradient = factors(self.quantities[ids.gradient(s, key)].formula)
+            formula: Node = Sub(w, Mul((Ref(ids.ETA), *gradient)))
         else:
             formula = Add((w, Ref(ids.change(s, key))))
         self.q(s, ids.updated(s, key), ("new",) + key, "update", self.n.updated(key), formula,
@@ -385,6 +403,16 @@ def _fprime(act: str, out: Ref, net: Ref) -> Node:
         return Call(act, (net,), derivative=True)
     assert entry.derivative is not None, act
     return bind(entry.derivative, a=out, z=net, alpha=Const(entry.alpha))
+
+
+def _delta_formula(fp: Ref, d: Ref, inlined: Node | None, fprime_first: bool) -> Node:
+    """δ = ∂E/∂out·f′ (f′ first where the book writes it first). A written-out −c·e keeps
+    its constant in front, as Hagan writes s = −2·ḟ(n)·e."""
+    if fprime_first and isinstance(inlined, Neg) and isinstance(inlined.arg, Mul) \
+            and isinstance(inlined.arg.factors[0], Const):
+        head, *rest = inlined.arg.factors
+        return Neg(Mul((head, fp, *rest)))
+    return Mul((fp, d)) if fprime_first else Mul((d, fp))
 
 
 def _negated(node: Node) -> Node:

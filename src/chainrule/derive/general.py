@@ -35,7 +35,7 @@ from chainrule.calculus.losses import fuses
 from chainrule.derive import ids
 from chainrule.derive.derivation import Builder, Quantity
 from chainrule.derive.solution import DerivationLine
-from chainrule.derive.symbol import Partial, Symbol
+from chainrule.derive.symbol import Applied, Partial, Symbol
 
 __all__ = ["general_derivation"]
 
@@ -93,14 +93,16 @@ def general_derivation(b: Builder) -> tuple[DerivationLine, ...]:
     for layer in range(b.depth, 0, -1):
         lines += _layer_lines(b, s, layer)
     eta = Sym(n.learning_rate())
+    key = ("w", 1, 1, 1)
     w = n.weight(1, 1, 1)
+    now = Sym(n.current(key) or w)
     if c.optimizer == "adam":
         return tuple(lines + _adam_lines(b, eta))
     if c.sign == "minus":
-        rule: Node = Sub(Sym(w), Mul((eta, Sym(Partial(n.error(), w)))))
+        rule: Node = Sub(now, Mul((eta, Sym(Partial(n.error(), w)))))
     else:
-        rule = Add((Sym(w), Sym(n.change(("w", 1, 1, 1)))))
-    lines.append(DerivationLine(Sym(w.updated()), (rule,), "the update, for every weight"))
+        rule = Add((now, Sym(n.change(key))))
+    lines.append(DerivationLine(Sym(n.updated(key)), (rule,), "the update, for every weight"))
     return tuple(lines)
 
 
@@ -156,9 +158,11 @@ def _layer_lines(b: Builder, s: str, layer: int) -> list[DerivationLine]:
         note = "chain rule"
     if c.sign == "plus":
         chain_form = Neg(chain_form)
-    forms = (chain_form, _expand(delta.formula, q, ("dout", "fp")))  # type: ignore[arg-type]
+    named = c.shows("fprime") and isinstance(n.fprime(layer, j), Applied)  # f′(y_in), ḟ(n)
+    inlined = ("dout",) if named else ("dout", "fp")
+    forms = (chain_form, _expand(delta.formula, q, inlined))  # type: ignore[arg-type]
     lines.append(DerivationLine(Sym(delta.symbol), forms,  # type: ignore[arg-type]
-                                f"δ = {dnet_sign}∂E/∂net: {note}"))
+                                f"δ = {dnet_sign}∂{n.error().text}/∂net: {note}"))
     key = ("w", layer, 1, j)
     grad = q[ids.gradient(s, key)]
     x = Sym(q[ids.out(s, layer - 1, 1)].symbol)
@@ -171,7 +175,9 @@ def _layer_lines(b: Builder, s: str, layer: int) -> list[DerivationLine]:
         change = n.change(key)
         lines.append(DerivationLine(
             Sym(change), (Neg(Mul((Sym(n.learning_rate()), Sym(grad.symbol)))),
-                          Mul((Sym(n.learning_rate()), Sym(delta.symbol), x))),
+                          Mul((Sym(n.learning_rate()),
+                               *((x, Sym(delta.symbol)) if n.change_input_first
+                                 else (Sym(delta.symbol), x))))),
             "the delta rule"))
     return lines
 

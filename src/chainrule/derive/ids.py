@@ -6,6 +6,7 @@ quantity, then layer and unit numbers counted from 1 (layer 0 is the input)::
     s1.x.2          input 2            s1.net.1.2      net input of unit 2 of layer 1
     s1.t.1          target 1           s1.out.2.1      output of unit 1 of layer 2
     s1.E            the error          s1.E.2          output 2's share of the error
+    s1.e.1          e = t − y of output 1 (written as its own line)
     s1.dout.1.2     ∂E/∂out (or δ_in)  s1.dout.1.2.1   its part through output 1 (Mazur)
     s1.fp.1.2       f′(net)            s1.delta.1.2    δ
     s1.w.2.1.1      a parameter at the start of the step (``w.l.i.j``, ``b.l.j``, ``b.l``)
@@ -28,8 +29,8 @@ from typing import NamedTuple
 
 __all__ = [
     "Id", "ETA", "MU", "step", "step_number", "param", "param_key", "x", "t", "net", "out",
-    "error", "error_term", "dout", "dout_term", "fprime", "delta", "weight", "gradient",
-    "change", "updated", "moment", "loss", "parse", "unparse", "with_step",
+    "error", "error_term", "signal", "dout", "dout_term", "fprime", "delta", "weight",
+    "gradient", "change", "updated", "moment", "loss", "parse", "unparse", "with_step",
     "BETA1", "BETA2", "EPS", "GIVEN_RATES",
 ]
 
@@ -41,8 +42,8 @@ GIVEN_RATES = (ETA, MU, BETA1, BETA2, EPS)
 _BY_PARAM = ("grad", "change", "new", "m", "v")
 _PARAMETER_KINDS = ("w", "b")
 #: Names of the quantities that follow a step id, in the order a step computes them.
-STEP_NAMES = ("x", "t", "w", "b", "net", "out", "E", "dout", "fp", "delta", "grad", "m", "v",
-              "change", "new")
+STEP_NAMES = ("x", "t", "w", "b", "net", "out", "E", "e", "dout", "fp", "delta", "grad", "m",
+              "v", "change", "new")
 
 
 class Id(NamedTuple):
@@ -104,6 +105,10 @@ def error(step_id: str) -> str:
 
 def error_term(step_id: str, k: int) -> str:
     return _join(step_id, "E", k)
+
+
+def signal(step_id: str, k: int) -> str:
+    return _join(step_id, "e", k)
 
 
 def dout(step_id: str, layer: int, j: int) -> str:

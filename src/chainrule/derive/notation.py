@@ -12,6 +12,8 @@ fausett     x_1, z_1, y         z_in, z     v_ij, w_j      v_0j, w_0    δ_1, δ
 mazur       i_1, h1, o1         net, out    w_1 … w_8      b_1, b_2     δ_o1
 han         x_1, 4, 6           I_4, O_4    w_14           θ_4          Err_4
 layered     x_1, a⁽¹⁾_1         z⁽ˡ⁾, a⁽ˡ⁾  w⁽ˡ⁾_ij        b⁽ˡ⁾_j       δ⁽ˡ⁾_j
+hagan       p, a¹_1, a²         n¹_1, a¹_1  w¹_ij (i←j)    b¹_1         s¹_1, s²
+negnevitsky x_1, 3, 5           X_3, y_3    w_13           θ_3          δ_3
 ==========  ==================  ==========  =============  ===========  ==========
 
 Letters and indexing follow ``Conventions.layer_letters`` and ``Conventions.indexing``;
@@ -22,7 +24,7 @@ does (the blog's output ``o`` and weights ``v_1``; Fausett's ``y`` and ``w_1``).
 from __future__ import annotations
 
 from chainrule.derive.conventions import Conventions
-from chainrule.derive.symbol import Applied, Partial, Symbol
+from chainrule.derive.symbol import Applied, Partial, Symbol, renamed
 
 __all__ = ["Notation", "notation_for", "Param"]
 
@@ -34,6 +36,9 @@ class Notation:
 
     compact = True        # drop the index of a layer with a single unit
     fprime_first = False  # write f′ before the error factor: Han's O_j(1 − O_j)(T_j − O_j)
+    change_input_first = False  # Δw_ij = α·y_i·δ_j (Negnevitsky) instead of α·δ_j·y_i
+    weight_first = False  # hidden error as Σ w_jk·δ_k (Hagan's (W)ᵀs) instead of Σ δ_k·w_jk
+    update_marks: tuple[str, str] | None = None  # w(old), w(new) instead of w, w⁺
     hidden = "h"
     output = "o"
     input_letter = "x"
@@ -78,6 +83,8 @@ class Notation:
         letters = self.c.layer_letters
         if self.c.indexing == "matrix":
             return letters[0], f"({layer})"
+        if self.c.indexing == "by_neuron":
+            return letters[0], str(layer)
         if self.depth <= len(letters):
             return letters[len(letters) - self.depth + layer - 1], ""
         if self.c.indexing == "per_layer":
@@ -95,6 +102,8 @@ class Notation:
             return Symbol(letter, (source, str(self._global(layer, j))))
         if indexing == "per_layer" and self._single(layer):
             return Symbol(letter, (str(i),), sup)
+        if indexing == "by_neuron":  # Hagan: a row per neuron, w^m_ij to neuron i from input j
+            return Symbol(letter, (str(j), str(i)), sup)
         return Symbol(letter, (str(i), str(j)), sup)
 
     def _global(self, layer: int, j: int) -> int:
@@ -157,7 +166,17 @@ class Notation:
         return Symbol("Δ" + p.base, p.sub, p.sup)
 
     def updated(self, key: Param) -> Symbol:
-        return self.param(key).updated()
+        p = self.param(key)
+        return p.updated() if self.update_marks is None else _marked(p, self.update_marks[1])
+
+    def current(self, key: Param) -> Symbol | None:
+        """The parameter as the update writes it on its right side (``None``: its symbol)."""
+        return None if self.update_marks is None else _marked(self.param(key),
+                                                                self.update_marks[0])
+
+    def signal(self, k: int) -> Symbol:
+        """The output error e = t − y, written as its own line (``show`` ``signal``)."""
+        return Symbol("e", self._index(self.depth, k))
 
     def learning_rate(self) -> Symbol:
         return Symbol(self.c.learning_rate_symbol)
@@ -182,6 +201,7 @@ class Notation:
 class FausettNotation(Notation):
     hidden = "z"
     output = "y"
+    update_marks = ("(old)", "(new)")  # w_jk(new) = w_jk(old) + Δw_jk
 
     def net(self, layer: int, j: int) -> Symbol:
         u = self.unit(layer, j)
@@ -204,6 +224,11 @@ class FausettNotation(Notation):
         if self.c.sign == "plus" and layer < self.depth:
             return Symbol("δ_in", self._index(layer, j), self._layer_sup(layer))
         return super().dout(layer, j)
+
+
+
+def _marked(p: Symbol, mark: str) -> Symbol:
+    return Symbol(p.base, p.sub, p.sup, mark)
 
 
 class MazurNotation(Notation):
@@ -278,19 +303,100 @@ class LayeredNotation(Notation):
         return Symbol("E", (str(k),))
 
 
+class HaganNotation(Notation):
+    """Hagan, Demuth & Beale: p, n^m, a^m, t, e, F, sensitivities s^m, ḟ^m(n^m),
+    w^m_ij (to neuron i from input j), b^m_i, and W(k+1) = W(k) − α·s·aᵀ."""
+
+    fprime_first = True
+    weight_first = True
+    input_letter = "p"
+    update_marks = ("(k)", "(k+1)")
+
+    def input(self, i: int) -> Symbol:
+        return Symbol("p", () if self.compact and self.sizes[0] == 1 else (str(i),))
+
+    def unit(self, layer: int, j: int) -> Symbol:
+        if layer == 0:
+            return self.input(j)
+        return Symbol("a", self._index(layer, j), str(layer))
+
+    def net(self, layer: int, j: int) -> Symbol:
+        return Symbol("n", self._index(layer, j), str(layer))
+
+    def out(self, layer: int, j: int) -> Symbol:
+        return self.unit(layer, j)
+
+    def bias(self, layer: int, j: int | None) -> Symbol:
+        if j is not None and self.c.bias == "separate":
+            return Symbol("b", self._index(layer, j), str(layer))
+        return super().bias(layer, j)
+
+    def error(self) -> Symbol:
+        return Symbol("F")
+
+    def error_term(self, k: int) -> Symbol:
+        return Symbol("F", self._index(self.depth, k))
+
+    def delta(self, layer: int, j: int) -> Symbol:
+        return Symbol("s", self._index(layer, j), str(layer))
+
+    def fprime(self, layer: int, j: int) -> Applied:
+        return Applied(Symbol("ḟ", (), str(layer)), self.net(layer, j))
+
+
+
+class NegnevitskyNotation(HanNotation):
+    """Negnevitsky: units numbered across the net, y_j, X_j, y_d,k, e_k, δ_j, θ_j,
+    Δw_ij = α·y_i·δ_j and w_ij(p+1) = w_ij(p) + Δw_ij."""
+
+    change_input_first = True
+    update_marks = ("(p)", "(p+1)")
+
+    def net(self, layer: int, j: int) -> Symbol:
+        return Symbol("X", (str(self._global(layer, j)),))
+
+    def out(self, layer: int, j: int) -> Symbol:
+        return self.input(j) if layer == 0 else Symbol("y", (str(self._global(layer, j)),))
+
+    def target(self, k: int) -> Symbol:
+        return Symbol("y", (f"d,{self._global(self.depth, k)}",))
+
+    def delta(self, layer: int, j: int) -> Symbol:
+        return Symbol("δ", (str(self._global(layer, j)),))
+
+    def signal(self, k: int) -> Symbol:
+        return Symbol("e", (str(self._global(self.depth, k)),))
+
+
+
 _FAMILIES = {
     "blog": Notation, "fausett": FausettNotation, "mazur": MazurNotation,
-    "han": HanNotation, "layered": LayeredNotation,
+    "han": HanNotation, "layered": LayeredNotation, "hagan": HaganNotation,
+    "negnevitsky": NegnevitskyNotation,
 }
+
+
+def _table(notation: Notation) -> dict[str, str]:
+    """The renames the conventions ask for: ``unit_letters`` over the family's own, then
+    ``letters``."""
+    c = notation.c
+    table: dict[str, str] = {}
+    if c.unit_letters:
+        own = (notation.input_letter, notation.hidden, notation.output)
+        table.update({a: b for a, b in zip(own, c.unit_letters) if a != b})
+    table.update(dict(c.letters))
+    return table
 
 
 class _Cached:
     """A notation whose symbols are made once: they are immutable, and every step of a run
-    asks for the same ones."""
+    asks for the same ones. The conventions' ``unit_letters`` and ``letters`` are applied
+    here, to every symbol the family makes."""
 
     def __init__(self, notation: Notation) -> None:
         self._notation = notation
         self._cache: dict[tuple, object] = {}
+        self._table = _table(notation)
 
     def __getattr__(self, name: str) -> object:
         attr = getattr(self._notation, name)
@@ -301,7 +407,8 @@ class _Cached:
         def cached(*args: object) -> object:
             key = (name, args)
             if key not in cache:
-                cache[key] = attr(*args)
+                made = attr(*args)
+                cache[key] = renamed(made, self._table) if self._table else made
             return cache[key]
 
         return cached

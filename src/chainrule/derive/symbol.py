@@ -18,13 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Symbol", "Partial", "Applied", "AnySymbol", "superscript", "GREEK_LATEX"]
+__all__ = ["Symbol", "Partial", "Applied", "AnySymbol", "superscript", "GREEK_LATEX", "renamed"]
 
 #: Greek letters and signs that appear in symbols, with their LaTeX names.
 GREEK_LATEX = {
     "α": r"\alpha", "β": r"\beta", "δ": r"\delta", "Δ": r"\Delta", "η": r"\eta",
     "θ": r"\theta", "μ": r"\mu", "σ": r"\sigma", "Σ": r"\Sigma", "ε": r"\varepsilon",
-    "Ē": r"\bar{E}",
+    "Ē": r"\bar{E}", "ḟ": r"\dot{f}",
 }
 
 _SUPERSCRIPT = str.maketrans("0123456789()+-−n=", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁻ⁿ⁼")
@@ -39,9 +39,6 @@ def _latex_name(name: str) -> str:
     """LaTeX for a base or subscript word: Greek letters by name, words upright."""
     if name in GREEK_LATEX:
         return GREEK_LATEX[name]
-    if "_" in name:  # Fausett's z_in, δ_in: the underscore is part of the name
-        head, _, tail = name.partition("_")
-        return rf"{_latex_name(head)}\_\mathrm{{{tail}}}"
     if name[0] in GREEK_LATEX:  # Δw
         return GREEK_LATEX[name[0]] + " " + _latex_name(name[1:])
     if len(name) > 1 and name.isalpha():
@@ -99,17 +96,20 @@ class Symbol:
     @property
     def latex(self) -> str:
         """LaTeX math: ``w_{11}^{+}``, ``\\mathrm{net}_{h_{1}}``, ``a^{(2)}_{1}``."""
-        out = _latex_name(self.base)
+        head, _, tail = self.base.partition("_")  # Fausett's z_in_1: z_{\mathrm{in},1}
+        out = _latex_name(head)
         parts = [p.latex if isinstance(p, Symbol) else _latex_name(p) for p in self.sub]
         plain = [p for p in self.sub if not isinstance(p, Symbol)]
         sep = "," if len(parts) > 1 and any(len(p) > 1 for p in plain) else ""
+        if tail:
+            parts, sep = [rf"\mathrm{{{tail}}}", *parts], ","
         sup = self.sup + ("+" if self.mark == "+" else "")
         if sup:
             out += "^{" + sup + "}"
         if parts:
             out += "_{" + sep.join(parts) + "}"
-        if self.mark and self.mark != "+":
-            out += "'" if self.mark == "′" else self.mark
+        if self.mark and self.mark != "+":  # w_{1}(k+1), \Delta w_{1}(t-1)
+            out += "'" if self.mark == "′" else self.mark.replace("−", "-")
         return out
 
     # --- MathML -------------------------------------------------------------------------
@@ -178,25 +178,48 @@ class Partial:
 
 @dataclass(frozen=True)
 class Applied:
-    """A function symbol applied to a symbol: ``f′(z_in_1)``, ``f′(I_4)``."""
+    """A function symbol applied to a symbol: ``f′(z_in_1)``, ``f′(I_4)``, ``ḟ¹(n¹_1)``
+    (a ``Symbol`` as the function: Hagan's ḟ with its layer as a superscript)."""
 
-    fn: str
+    fn: str | Symbol
     arg: Symbol
 
     @property
     def text(self) -> str:
-        return f"{self.fn}({self.arg.text})"
+        fn = self.fn.text if isinstance(self.fn, Symbol) else self.fn
+        return f"{fn}({self.arg.text})"
 
     @property
     def latex(self) -> str:
-        return f"{self.fn.replace('′', chr(39))}\\left({self.arg.latex}\\right)"
+        fn = self.fn.latex if isinstance(self.fn, Symbol) else self.fn.replace('′', chr(39))
+        return f"{fn}\\left({self.arg.latex}\\right)"
 
     @property
     def mathml(self) -> str:
-        return f"<mi>{escape(self.fn)}</mi><mo>(</mo>{self.arg.mathml}<mo>)</mo>"
+        fn = self.fn.mathml if isinstance(self.fn, Symbol) else f"<mi>{escape(self.fn)}</mi>"
+        return f"{fn}<mo>(</mo>{self.arg.mathml}<mo>)</mo>"
 
     def __str__(self) -> str:
         return self.text
 
 
 AnySymbol = Symbol | Partial | Applied
+
+
+def renamed(obj: object, table: dict[str, str]) -> object:
+    """``obj`` (a symbol, ∂a/∂b or f′(a)) with each letter of ``table`` replaced, also in
+    subscripts and in a compound name's head (z_in → h_in, Δw → Δu)."""
+    if isinstance(obj, Partial):
+        return Partial(renamed(obj.num, table), renamed(obj.den, table))  # type: ignore
+    if isinstance(obj, Applied):
+        return Applied(renamed(obj.fn, table) if isinstance(obj.fn, Symbol)  # type: ignore
+                       else obj.fn, renamed(obj.arg, table))  # type: ignore[arg-type]
+    if not isinstance(obj, Symbol):
+        return obj
+    head, sep, tail = obj.base.partition("_")
+    if head in table:
+        head = table[head]
+    elif head[:1] == "Δ" and head[1:] in table:
+        head = "Δ" + table[head[1:]]
+    sub = tuple(renamed(p, table) if isinstance(p, Symbol) else p for p in obj.sub)
+    return Symbol(head + sep + tail, sub, obj.sup, obj.mark)  # type: ignore[arg-type]

@@ -119,7 +119,7 @@ def math_text(s: str) -> str:
 
 
 # --- symbols ----------------------------------------------------------------------------------
-_TAME = re.compile(r"[A-Za-z0-9(),.+\-]*\Z")
+_TAME = re.compile(r"[A-Za-z0-9(),.+\-−]*\Z")  # Symbol.latex writes − as -
 
 
 def _tame(name: str) -> bool:
@@ -142,6 +142,8 @@ def symbol_latex(symbol: Symbol | Partial | Applied) -> str:
     if isinstance(symbol, Partial):
         num, den = symbol_latex(symbol.num), symbol_latex(symbol.den)
         return rf"\frac{{\partial {num}}}{{\partial {den}}}"
+    if isinstance(symbol, Applied) and isinstance(symbol.fn, Symbol):  # Hagan's ḟ¹(n¹_1)
+        return rf"{symbol_latex(symbol.fn)}\left({symbol_latex(symbol.arg)}\right)"
     if isinstance(symbol, Applied):
         base = symbol.fn.rstrip("′")
         fn = _name(base) + "'" * (len(symbol.fn) - len(base))

@@ -56,11 +56,21 @@ def canonical(name: str) -> str:
     return text.replace("'", "prime")
 
 
-def _aliases(eq: Equation) -> set[str]:
-    text = eq.symbol.text
+def _aliases_of(text: str) -> set[str]:
     forms = {canonical(text)}
     if text.startswith("Δ"):  # Δv_11 is also written dv_11
         forms.add("d" + canonical(text[1:]))
+    return forms
+
+
+def _aliases(eq: Equation) -> set[str]:
+    text = eq.symbol.text
+    forms = _aliases_of(text)
+    mark = getattr(eq.symbol, "mark", "")
+    if eq.kind == "update" and mark.endswith("+1)"):  # w_35(p+1), w¹_11(k+1) is also w_35+
+        forms.add(canonical(text[: -len(mark)]) + "+")
+    if eq.kind == "change" and mark == "(t)":  # momentum's Δw_1(t) is also Δw_1
+        forms |= _aliases_of(text[: -len(mark)])
     return forms
 
 

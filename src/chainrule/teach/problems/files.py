@@ -140,15 +140,19 @@ class Problem:
 
 # --- loading --------------------------------------------------------------------------------
 def load_problem(source: str | os.PathLike[str], *, name: str | None = None) -> Problem:
-    """Read a problem from a file path or from TOML text (a string with a line break).
+    """Read a problem from a file path or from TOML text (a string with a line break); a
+    bare name that is no file (``"han_kamber"``, ``"han_kamber.toml"``) is the bundled
+    problem of that name, as on the command line.
 
     Raises:
         ValueError: a TOML syntax error (with its line and column) or a bad key or value;
             the message starts with the file name.
-        OSError: the file cannot be read.
+        OSError: the file cannot be read (and no problem of that name is bundled).
     """
     if isinstance(source, str) and "\n" in source:
         text, label = source, name or "<text>"
+    elif _bundled_name(source):
+        return bundled(os.fspath(source))
     else:
         text, label = read_text(source), name or os.fspath(source)
     data = toml.parse(text, label)
@@ -158,6 +162,13 @@ def load_problem(source: str | os.PathLike[str], *, name: str | None = None) -> 
         message = str(exc)
         raise ValueError(message if message.startswith(label + ":") else f"{label}: {message}"
                          ) from None
+
+
+def _bundled_name(source: str | os.PathLike[str]) -> bool:
+    """Whether ``source`` is no file but the bare name of a bundled problem."""
+    path = os.fspath(source)
+    bare = "/" not in path and os.sep not in path
+    return bare and not os.path.exists(path) and path.removesuffix(".toml") in bundled_names()
 
 
 def bundled_names() -> list[str]:

@@ -158,7 +158,8 @@ def variants(solution: WorkedSolution) -> list[Variant]:
     return found
 
 
-_CARRY = {"full": "at full precision", "rounded": "rounded as printed"}
+_CARRY = {"full": "at full precision", "rounded": "rounded as printed",
+          "calculator": "as printed, by calculator"}
 _CARRY_RULE = {"full": "full-precision carry",
                "rounded": "rounded carry (each value used as printed)"}
 _TIE = {"half_away": "half away from zero", "half_even": "half to even"}

@@ -135,7 +135,7 @@ class World:
         """The value as later equations use it under this world's carry rule."""
         value = self.value(qid)
         decimals = self.decimals(qid)
-        if qid in self.pinned or self.carry != "rounded" or decimals is None:
+        if qid in self.pinned or self.carry == "full" or decimals is None:
             return value
         if not math.isfinite(value):
             return value
