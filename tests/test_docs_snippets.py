@@ -9,9 +9,9 @@ the code.
   — is compared with what the expression gives.
 - Shell: every ``chainrule …`` command of the ``sh`` blocks (continued lines joined, ``&&``
   chains split, comments dropped) runs in-process in the same kind of folder; it must exit
-  0 or 1 (``check`` exits 1 for a wrong value). A command that needs a file only its reader
-  has (``data.csv``, ``run.npz``) is skipped with the message it gave, and so is a usage
-  synopsis (``[--data NAME|FILE]``).
+  0 or 1 (``check`` exits 1 for a wrong value). The folder holds an exam (``chainrule problem
+  -o exam``); a command that needs a file only its reader has (``data.csv``, ``run.npz``)
+  must refuse its absence in one line; a usage synopsis (``[--data NAME|FILE]``) is not run.
 - ``SKIP`` lists the snippets that are not programs, each with its reason.
 """
 
@@ -22,6 +22,7 @@ import contextlib
 import io
 import re
 import shlex
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -55,12 +56,26 @@ def skipped(page: Path, code: str) -> str | None:
                  if page.name == name and first.startswith(start)), None)
 
 
+@pytest.fixture(scope="session")
+def exam(tmp_path_factory) -> Path:
+    """The exam folder the pages' export commands read (``chainrule problem -o exam``)."""
+    from chainrule.cli.entry import main
+
+    made = tmp_path_factory.mktemp("docs-exam") / "exam"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["problem", "--arch", "2-2-1", "--seed", "7", "--variants", "2",
+                     "-o", str(made)]) == 0
+    return made
+
+
 @pytest.fixture
-def folder(tmp_path, monkeypatch):
-    """A temporary working folder that sees the repository's docs/ and examples/."""
+def folder(tmp_path, monkeypatch, exam):
+    """A temporary working folder that sees the repository's docs/ and examples/, and an
+    exam folder ``exam`` as ``chainrule problem -o exam`` writes it."""
     for name in ("docs", "examples"):
         if (ROOT / name).is_dir():
             (tmp_path / name).symlink_to(ROOT / name)
+    shutil.copytree(exam, tmp_path / "exam")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -138,18 +153,21 @@ def commands() -> list:
                     while words and re.fullmatch(r"[A-Z_]+=\S*", words[0]):
                         key, _, value = words.pop(0).partition("=")
                         env[key] = value
-                    if words and words[0] == "chainrule":
+                    if words and words[0] == "chainrule" and not synopsis(words[1:]):
                         found.append(pytest.param(words[1:], env,
                                                   id=f"{page.name}:{line + n}:{words[1]}"))
     return found
+
+
+def synopsis(argv: list[str]) -> bool:
+    """A usage line with placeholders (``chainrule report RUN.npz [--data NAME|FILE]``)."""
+    return any(re.fullmatch(r"\[.*|.*\]|[A-Z][A-Z.|_]+", word) for word in argv)
 
 
 @pytest.mark.parametrize("argv, env", commands())
 def test_the_chainrule_commands_of_the_docs_run(argv, env, folder, monkeypatch):
     from chainrule.cli.entry import main
 
-    if any(re.fullmatch(r"\[.*|.*\]|[A-Z][A-Z.|_]+", word) for word in argv):
-        pytest.skip(f"a usage synopsis: chainrule {' '.join(argv)}")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     out, err = io.StringIO(), io.StringIO()
@@ -157,7 +175,10 @@ def test_the_chainrule_commands_of_the_docs_run(argv, env, folder, monkeypatch):
         code = main(argv)
     message = err.getvalue().strip()
     if code == 2 and re.search(r"no such file|no dataset or file named", message, re.I):
-        pytest.skip(f"needs a file of the reader's own: {message}")
+        # a file of the reader's own (data.csv, run.npz): the command must refuse its absence
+        # in one line, naming it (CI fails on a skipped test, so this is the assertion)
+        assert "\n" not in message and "Traceback" not in message, message
+        return
     assert code in (0, 1), f"chainrule {' '.join(argv)}: exit {code}: {message}"
     written = [p for p in folder.iterdir() if p.name not in ("docs", "examples")]
     assert out.getvalue() or written  # printed, or wrote its -o file

@@ -16,9 +16,9 @@ from chainrule.derive import ids, truth
 from chainrule.derive.assemble import Evaluator
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.derivation import Builder
+from chainrule.derive.families import notation_for
 from chainrule.derive.general import general_derivation
 from chainrule.derive.network import Network, to_convention
-from chainrule.derive.notation import notation_for
 from chainrule.derive.solution import (
     LayerInfo,
     NetworkInfo,

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chainrule._util.text import check_text, counted
-from chainrule.derive.rounding import format_exact
+from chainrule._util.text import check_text
+from chainrule.derive import describe
 
 __all__ = [
     "Conventions", "PROFILES", "SWITCHES", "DECIMAL_KINDS", "SHOWABLE", "get", "names",
@@ -243,7 +243,7 @@ class Conventions:
     # --- description ------------------------------------------------------------------------
     def summary(self) -> tuple[tuple[str, str], ...]:
         """(switch, plain-text description) pairs, in the order of the conventions line."""
-        return _summary(self)
+        return describe.summary(self)
 
     def describe(self) -> str:
         """The one-line statement of the conventions in force, for the top of a solution."""
@@ -365,95 +365,3 @@ def get(convention: str | Conventions = "blog", **switches: Any) -> Conventions:
         base = PROFILES[key]
     switches = {k: v for k, v in switches.items() if v is not None}
     return base.replace(**switches) if switches else base
-
-
-# --- the conventions line ------------------------------------------------------------------
-_ERROR_TEXT = {
-    "half_sse": "E = ½Σ(t − y)² per example",
-    "sse": "E = Σ(t − y)² per example",
-    "mse": "E = (1/K)Σ(t − y)² per example (mean over the K outputs)",
-    "binary_crossentropy": "E = −(1/K)Σ[t·ln y + (1 − t)·ln(1 − y)] per example",
-    "categorical_crossentropy": "E = −Σ t·ln y per example",
-}
-
-_BIAS_TEXT = {
-    "input": "bias as a constant input of 1 with its own weight",
-    "threshold": "bias as a threshold θ on an input of −1 (net = Σ w·x − θ)",
-    "separate": "a bias per neuron added to the net input",
-    "shared": "one bias per layer, shared by its neurons",
-    "none": "no bias",
-}
-
-_INDEXING_TEXT = {
-    "per_layer": "w_ij from unit i to unit j of the next layer (0 = bias)",
-    "global": "units numbered across the network, w_ij from unit i to unit j",
-    "consecutive": "weights numbered consecutively, by target unit then source unit",
-    "matrix": "w⁽ˡ⁾_ij = entry (i, j) of layer l's weight matrix",
-    "by_neuron": "wᵐ_ij to neuron i of layer m from input j (a row per neuron)",
-}
-
-#: The sign form in the letters of the books whose notation families print them.
-_BOOK_SIGN = {
-    ("hagan", "minus"): "w(k+1) = w(k) − {eta}·s·a, the sensitivity s = ∂F/∂n",
-    ("negnevitsky", "plus"): "w(p+1) = w(p) + Δw, Δw = {eta}·y·δ, δ = y(1 − y)·e at the "
-                             "outputs (e = y_d − y)",
-    ("fausett", "plus"): "w(new) = w(old) + Δw, Δw = {eta}·δ·x, δ = (t − y)·f′(y_in) at the "
-                         "outputs",
-}
-
-_TIE_TEXT = {"half_away": "ties rounded half away from zero",
-             "half_even": "ties rounded half to even"}
-
-
-def _summary(c: Conventions) -> tuple[tuple[str, str], ...]:
-    """(switch, description) pairs for the conventions line, in reading order."""
-    eta = c.learning_rate_symbol
-    if c.optimizer == "adam":
-        sign = "δ = ∂E/∂net" if c.sign == "minus" else "δ = −∂E/∂net = (t − y)·f′(net)"
-    elif c.sign == "minus":
-        sign = f"w⁺ = w − {eta}·∂E/∂w, δ = ∂E/∂net"
-    else:
-        sign = f"w⁺ = w + {eta}·δ·x, δ = −∂E/∂net = (t − y)·f′(net) at the outputs"
-    sign = _BOOK_SIGN.get((c.notation, c.sign), sign).format(eta=eta)
-    bias = _BIAS_TEXT[c.bias]
-    if c.bias != "none":
-        bias += ", updated" if c.update_bias else ", kept fixed"
-    hidden = ("hidden δ from the weights before the update" if c.hidden_delta_weights == "before"
-              else "hidden δ from the already-updated weights (not the gradient)")
-    letters = ", ".join(c.layer_letters)
-    notation = f"{c.notation} notation (weight letters {letters}; {_INDEXING_TEXT[c.indexing]})"
-    carry = {"full": "values carried at full precision",
-             "rounded": "each value used as printed (rounded carry)",
-             "calculator": "each value used as printed; f and exp rounded, arithmetic on "
-                           "printed numbers written out exactly (calculator carry)"}[c.carry]
-    training = "online updates"
-    if c.optimizer == "adam":
-        training += (f", Adam's update w⁺ = w + Δw (β₁ {format_exact(c.beta_1)}, "
-                     f"β₂ {format_exact(c.beta_2)}, ε {format_exact(c.epsilon)} added to "
-                     + ("the corrected √v)" if c.adam_epsilon == "corrected" else "√v)"))
-    else:
-        training += (f", momentum {format_exact(c.momentum)}" if c.momentum
-                     else ", no momentum")
-    return (
-        ("error", "F = eᵀe = Σ(t − a)² per example" if (c.notation, c.error) == ("hagan", "sse")
-         else _ERROR_TEXT[c.error]),
-        ("sign", sign),
-        ("bias", bias),
-        ("hidden_delta_weights", hidden),
-        ("notation", notation),
-        ("decimals", _decimals_text(c) + (f", at least {counted(c.significant, 'significant figure')}"
-                                           if c.significant else "")),
-        ("carry", carry),
-        ("tie", _TIE_TEXT[c.tie]),
-        ("updates", training),
-    )
-
-
-def _decimals_text(c: Conventions) -> str:
-    counts = dict(c.decimals)
-    values = set(counts.values())
-    if len(values) == 1:
-        return counted(values.pop(), "decimal")
-    common = max(values, key=lambda n: (list(counts.values()).count(n), n))
-    special = ", ".join(f"{k} {n}" for k, n in counts.items() if n != common)
-    return f"{counted(common, 'decimal')} ({special})"

@@ -18,11 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chainrule.calculus.activations import ACTIVATIONS
 from chainrule.calculus.formula import (
     HALF,
     ONE,
-    TWO,
     Add,
     Call,
     Const,
@@ -30,7 +28,6 @@ from chainrule.calculus.formula import (
     Mul,
     Neg,
     Node,
-    Pow,
     Ref,
     Sub,
     Sym,
@@ -41,7 +38,7 @@ from chainrule.calculus.formula import (
     walk,
 )
 from chainrule.calculus.losses import LOSSES, fuses
-from chainrule.derive import ids
+from chainrule.derive import adam, ids, written
 from chainrule.derive.conventions import Conventions
 from chainrule.derive.network import Network, param_keys
 from chainrule.derive.notation import Notation
@@ -235,9 +232,9 @@ class Builder:
                        self.n.dout(layer, j), dout, "backward",
                        f"error at the output of {unit}", shown)
             fp = self.q(s, ids.fprime(s, layer, j), ("fp", layer, j), "fprime",
-                        self.n.fprime(layer, j), _fprime(act, out, net), "backward",
+                        self.n.fprime(layer, j), written.fprime(act, out, net), "backward",
                         f"derivative of the activation of {unit}", self.c.shows("fprime"))
-            formula = _delta_formula(fp, d, dout if not shown else None, self.n.fprime_first)
+            formula = written.delta(fp, d, dout if not shown else None, self.n.fprime_first)
         self.q(s, ids.delta(s, layer, j), ("delta", layer, j), "delta", self.n.delta(layer, j),
                formula, "backward", f"delta of {unit}")
 
@@ -262,7 +259,7 @@ class Builder:
         """δ written in one go (σ(z) − t), the loss's and the activation's factors cancelled;
         in the plus form its negation, written t − y."""
         delta = self._bound(self.loss.fused[self.net.activations[-1]], s, k, t)
-        return delta if self.c.sign == "minus" else _negated(delta)
+        return delta if self.c.sign == "minus" else written.negated(delta)
 
     def _backprop(self, s: str, layer: int, j: int) -> Node:
         """Σ_k δ_k·w_jk over the units k the unit feeds (weights before the update, unless
@@ -339,32 +336,17 @@ class Builder:
                section, "change", self.c.shows("change"))
 
     def _adam(self, s: str, previous: str | None, key: tuple) -> None:
-        """Adam's moments after step s and its change Δw, the bias corrections written
-        out with t = the step's number."""
-        g, t = Ref(ids.gradient(s, key)), len(self.step_ids)
-        rates = (Ref(ids.BETA1), Ref(ids.BETA2))
-
-        def corrected(moment: Node, beta: Node) -> Node:  # m/(1 − β₁ᵗ); 1 − β₁ at step 1
-            return Div(moment, Sub(ONE, beta if t == 1 else Pow(beta, Const(float(t)))))
-
+        """Adam's moments after step s and its change Δw (``derive/adam.py``)."""
+        g = Ref(ids.gradient(s, key))
         moments = []
-        for order, (beta, term) in enumerate(zip(rates, (g, Pow(g, TWO))), start=1):
-            formula: Node = Mul((Sub(ONE, beta), term))
-            if previous is not None:
-                formula = Add((Mul((beta, Ref(ids.moment(previous, key, order)))), formula))
-            label = "first moment (mean of ∂E/∂w)" if order == 1 else \
-                "second moment (mean of (∂E/∂w)²)"
+        for order in (1, 2):
+            before = None if previous is None else Ref(ids.moment(previous, key, order))
             moments.append(self.q(s, ids.moment(s, key, order), ("moment", order) + key,
-                                  "change", self.n.moment(key, order), formula, "update",
-                                  label))
-        m_hat = corrected(moments[0], rates[0])
-        if self.c.adam_epsilon == "corrected":
-            v_hat = corrected(moments[1], rates[1])
-            step = Neg(Mul((Ref(ids.ETA), Div(m_hat, Add((Pow(v_hat, HALF), Ref(ids.EPS)))))))
-        else:  # Keras: ε added to √v, the correction of v folded into the rate
-            root = Pow(Sub(ONE, rates[1] if t == 1 else Pow(rates[1], Const(float(t)))), HALF)
-            step = Neg(Mul((Ref(ids.ETA), m_hat, Div(root, Add((Pow(moments[1], HALF),
-                                                                Ref(ids.EPS)))))))
+                                  "change", self.n.moment(key, order),
+                                  adam.moment(order, g, before), "update",
+                                  adam.MOMENT_LABELS[order]))
+        step = adam.change(moments[0], moments[1], len(self.step_ids),
+                           self.c.adam_epsilon == "corrected")
         self.q(s, ids.change(s, key), ("change",) + key, "change", self.n.change(key), step,
                "update", "change")
 
@@ -393,32 +375,3 @@ class Builder:
                                                          Const(float(len(errors))))
         self.add(Quantity(ids.loss(epoch), ("loss", epoch), "loss", self.n.loss(epoch),
                           formula, "loss", f"mean error of epoch {epoch}"))
-
-
-def _fprime(act: str, out: Ref, net: Ref) -> Node:
-    """f′(net) as the calculus table writes it: in the unit's output where textbooks do
-    (out·(1 − out)), else as the call f′(net) (ReLU)."""
-    entry = ACTIVATIONS[act]
-    if entry.written_as_call:
-        return Call(act, (net,), derivative=True)
-    assert entry.derivative is not None, act
-    return bind(entry.derivative, a=out, z=net, alpha=Const(entry.alpha))
-
-
-def _delta_formula(fp: Ref, d: Ref, inlined: Node | None, fprime_first: bool) -> Node:
-    """δ = ∂E/∂out·f′ (f′ first where the book writes it first). A written-out −c·e keeps
-    its constant in front, as Hagan writes s = −2·ḟ(n)·e."""
-    if fprime_first and isinstance(inlined, Neg) and isinstance(inlined.arg, Mul) \
-            and isinstance(inlined.arg.factors[0], Const):
-        head, *rest = inlined.arg.factors
-        return Neg(Mul((head, fp, *rest)))
-    return Mul((fp, d)) if fprime_first else Mul((d, fp))
-
-
-def _negated(node: Node) -> Node:
-    """−node as a student writes it: a − b becomes b − a (also inside a quotient)."""
-    if isinstance(node, Sub):
-        return Sub(node.right, node.left)
-    if isinstance(node, Div):
-        return Div(_negated(node.num), node.den)
-    return Neg(node)

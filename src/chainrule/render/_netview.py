@@ -19,8 +19,8 @@ from typing import Any
 
 from chainrule.derive import ids
 from chainrule.derive.conventions import get
+from chainrule.derive.families import notation_for
 from chainrule.derive.network import Network
-from chainrule.derive.notation import notation_for
 from chainrule.derive.rounding import format_value
 from chainrule.derive.symbol import Symbol
 
