@@ -25,6 +25,7 @@ from chainrule.engine.tensor import Tensor, no_grad
 from chainrule.nn import checks, io, losses, optimizers, training
 from chainrule.nn import metrics as metric_lib
 from chainrule.nn.callbacks import Callback, History
+from chainrule.nn.delegations import Delegations
 from chainrule.nn.fused import select
 from chainrule.nn.layers import Layer
 from chainrule.nn.layers import from_config as layer_from_config
@@ -36,7 +37,7 @@ __all__ = ["Sequential"]
 Validation = tuple[np.ndarray, np.ndarray]
 
 
-class Sequential:
+class Sequential(Delegations):
     """Layers applied in order: ``out = layer_L(… layer_1(x))``.
 
     Args:
@@ -379,33 +380,6 @@ class Sequential:
     def save(self, path: Any) -> None:
         """Save to ``path`` (an ``.npz``; see :func:`chainrule.nn.io.save`)."""
         io.save(self, path)
-
-    # --- thin delegations to the floors above (the import contract lists these edges) ---
-    # imported on call, the one exception here: at import they would load derive and render
-    # (~0.1–0.2 s) into every process that only trains
-    def explain(self, x: Any, t: Any, *, learning_rate: float, **kwargs: Any) -> Any:
-        """The worked solution of training steps: ``chainrule.explain(self, x, t, ...)``."""
-        from chainrule.derive import api
-
-        return api.explain(self, x, t, learning_rate=learning_rate, **kwargs)
-
-    def diagram(self) -> str:
-        """The network with its current weights as SVG: ``chainrule.render.diagram(self)``."""
-        from chainrule import render
-
-        return render.diagram(self)
-
-    def to_torch(self) -> Any:
-        """This model as a PyTorch ``nn.Sequential``: ``chainrule.to_torch(self)``."""
-        from chainrule.interop import torch_nets
-
-        return torch_nets.to_torch(self)
-
-    def export_onnx(self, path: Any, dtype: str = "float32") -> None:
-        """Write this model as an ONNX file: ``chainrule.export_onnx(self, path, dtype)``."""
-        from chainrule.interop import onnx_graphs
-
-        onnx_graphs.export_onnx(self, path, dtype)
 
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
