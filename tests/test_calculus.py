@@ -283,7 +283,7 @@ def torch_fit(weights, hidden, loss, optimizer, x, y, epochs, batch_size):
 
 @pytest.mark.parametrize(("hidden", "loss", "optimizer"), FUSED_CASES)
 def test_the_fused_trainer_trains_every_entry_as_pytorch_does(hidden, loss, optimizer):
-    from chainrule import fast
+    from chainrule.nn import fused
 
     rng = np.random.default_rng(11)
     x = rng.uniform(-1.0, 1.0, (6, 2))
@@ -295,7 +295,7 @@ def test_the_fused_trainer_trains_every_entry_as_pytorch_does(hidden, loss, opti
         0.2, momentum=0.0 if optimizer == "sgd" else 0.9, nesterov=optimizer == "nesterov"))
     model.compile(loss=loss, optimizer=rule)
     start = [a.copy() for a in model.get_weights()]
-    assert fast.select(model, loss=loss, optimizer=rule) is not None, \
+    assert fused.select(model, loss=loss, optimizer=rule) is not None, \
         f"the fused trainer refuses {hidden} with {loss} and {optimizer}"
     model.fit(x, y, epochs=4, batch_size=2, shuffle=False, verbose=0)
     expected = torch_fit(start, hidden, loss, optimizer, x, y, epochs=4, batch_size=2)

@@ -19,7 +19,7 @@ from chainrule.nn.fused import select
 
 # "flat": the compiled loop with the written-out form turned off
 LOOPS = ["compiled", "flat", "python", "blas"] if numba_available() else ["python", "blas"]
-HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "bipolar_sigmoid"]
+HIDDEN = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "bipolar_sigmoid", "softplus"]
 # (loss, output activation) pairs the fast path fuses or computes directly
 OUTPUTS = [("half_sse", "sigmoid"), ("sse", "tanh"), ("mse", "linear"), ("half_sse", "relu"),
            ("mse", "leaky_relu"), ("sse", "bipolar_sigmoid"),
@@ -35,6 +35,7 @@ def _f(name: str, z: np.ndarray) -> np.ndarray:
     return {
         "linear": z, "sigmoid": sigmoid, "tanh": np.tanh(z), "relu": np.where(z > 0, z, 0.0),
         "leaky_relu": np.where(z > 0, z, ALPHA * z), "bipolar_sigmoid": 2 * sigmoid - 1,
+        "softplus": np.logaddexp(0.0, z),
         "softmax": np.exp(z - z.max(1, keepdims=True)) / np.exp(
             z - z.max(1, keepdims=True)).sum(1, keepdims=True),
     }[name]
@@ -44,7 +45,7 @@ def _df(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     return {
         "linear": np.ones_like(z), "sigmoid": a * (1 - a), "tanh": 1 - a * a,
         "relu": (z > 0) * 1.0, "leaky_relu": np.where(z > 0, 1.0, ALPHA),
-        "bipolar_sigmoid": (1 + a) * (1 - a) / 2,
+        "bipolar_sigmoid": (1 + a) * (1 - a) / 2, "softplus": _f("sigmoid", z),
     }[name]
 
 
@@ -641,13 +642,13 @@ def test_auto_picks_the_loop_by_size(monkeypatch):
 def test_the_fused_loops_compute_the_calculus_tables_functions():
     """The scalar loop's f and f′ are the calculus table's (f by the table's own scalar
     functions, f′ equal to the table's derivative tree, compiled independently here), and
-    the generated loop writes f′ from that tree; softplus alone has no fused form yet."""
+    the generated loop writes f′ from that tree; every entry has a fused form."""
     from chainrule.calculus.activations import ACTIVATIONS as TABLE
     from chainrule.calculus.compile import derivative_function
     from chainrule.fast import ACTIVATIONS as FUSED
     from chainrule.fast import _kernel, unrolled
 
-    assert set(TABLE) - set(FUSED) == {"softplus"} and set(FUSED) <= set(TABLE)
+    assert set(FUSED) == set(TABLE)
     for name, code in FUSED.items():
         if name == "softmax":
             continue
@@ -659,4 +660,39 @@ def test_the_fused_loops_compute_the_calculus_tables_functions():
             assert _kernel._derivative(z, a, code, entry.alpha) == derivative(z, a), name
             written = unrolled._derivative(name, "z", "a", entry.alpha).replace("f_step", "step")
             assert eval(written, {"step": lambda x, low: 1.0 if x > 0.0 else low,  # noqa: S307
+                                  "f_sigmoid": TABLE["sigmoid"].scalar,
                                   "z": z, "a": a}) == derivative(z, a), name
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_blas_loops_elementwise_calls_are_the_calculus_tables(dtype):
+    """The NumPy loop's f and f′ calls, ReLU's in-place form included (its biases folded
+    into the next kernel, so over the buffer with the column of ones), give the table's
+    ``forward`` and its derivative tree compiled to NumPy, in the loop's dtype."""
+    from chainrule.calculus.activations import ACTIVATIONS as TABLE
+    from chainrule.calculus.compile import derivative_function
+    from chainrule.fast import LayerSpec
+    from chainrule.fast._buffers import Buffers
+    from chainrule.fast._ops import activation_ops, derivative_ops
+
+    rng = np.random.default_rng(5)
+    z0 = np.concatenate([rng.normal(0, 3, (4, 5)), [[-40.0, -1e-3, 0.0, 1e-3, 40.0]]])
+    d0 = rng.normal(size=z0.shape)
+    for name, entry in TABLE.items():
+        if not entry.elementwise:
+            continue
+        spec = LayerSpec(5, 5, name, 0.2)
+        for ones_after in ([frozenset(), frozenset({0})] if name == "relu" else [frozenset()]):
+            v = Buffers([spec, LayerSpec(5, 1, "linear")], 5, np.dtype(dtype), ones_after).views[5]
+            v.z[0][:] = z0
+            v.d[0][:] = d0
+            for op in activation_ops(spec, v.z[0], v.a[0], v, 0):
+                op()
+            want = entry.forward(z0.astype(dtype), 0.2)
+            assert v.a[0].dtype == dtype and np.array_equal(v.a[0], want), name
+            for op in derivative_ops(spec, v, 0):
+                op()
+            slope = derivative_function(entry.derivative, 0.2)(z0.astype(dtype), want)
+            assert np.array_equal(v.d[0], d0.astype(dtype) * slope), name
+            if ones_after:
+                assert np.all(v.ext[0][:, -1] == 1.0) and np.all(v.d_ext[0][:, -1] == 0.0)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -360,3 +364,51 @@ def test_the_live_bar_is_drawn_per_block_not_per_epoch():
     draws = text.count("\r")
     assert 1 <= draws <= 40, draws  # 2,000 epochs, far fewer redraws
     assert text.rstrip().rsplit("\r", 1)[-1].startswith("Epoch 2000/2000 [=")
+
+
+_NO_CACHE_FIT = """
+import os
+import subprocess
+import sys
+
+import numpy as np
+import chainrule as cr
+from chainrule.fast import trainer
+
+x = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+y = np.array([[0.0], [1.0], [1.0], [0.0]])
+model = cr.Sequential([cr.layers.Dense(2, activation="softplus", input_dim=2),
+                       cr.layers.Dense(1, activation="sigmoid")], seed=1)
+model.compile(loss="mse", optimizer=cr.optimizers.SGD(0.5))
+trainer._spent[0] = trainer.PYTHON_BUDGET + 1  # past plain Python: the compiled loops
+history = model.fit(x, y, epochs=50, batch_size=1, verbose=0)
+print(history.history["loss"][-1] < history.history["loss"][0])
+"""
+
+
+@pytest.mark.parametrize(("setting", "disabled"), [
+    ("off", True), ("OFF", True), ("", True), (" ", True), ("/some/folder", False),
+    ("offline", False), (None, False)])
+def test_which_settings_disable_the_kernel_cache(monkeypatch, setting, disabled):
+    from chainrule.fast._jit import cache_disabled
+
+    if setting is None:
+        monkeypatch.delenv("CHAINRULE_CACHE_DIR", raising=False)
+    else:
+        monkeypatch.setenv("CHAINRULE_CACHE_DIR", setting)
+    assert cache_disabled() is disabled
+
+
+def test_a_disabled_kernel_cache_writes_no_file(tmp_path):
+    """``CHAINRULE_CACHE_DIR=off``: fit trains, its loop compiled in memory, and nothing is
+    written under HOME, where the per-user cache is (without the setting, the written-out
+    loop and its machine code are written there)."""
+    setting = "off"
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("XDG_CACHE_HOME", "NUMBA_CACHE_DIR")}
+    env.update(HOME=str(tmp_path), CHAINRULE_CACHE_DIR=setting)
+    done = subprocess.run([sys.executable, "-c", _NO_CACHE_FIT], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+    assert [str(p) for p in tmp_path.rglob("*")] == []

@@ -1,8 +1,8 @@
 """The fused trainer ``fit`` uses for Dense stacks: same math, no graph, many epochs a call.
 
 ``Trainer(holders, layers, loss=..., optimizer=..., dtype=...)`` trains plain data: parameter
-arrays, ``LayerSpec`` per layer (dense layers with sigmoid, bipolar_sigmoid, tanh, relu,
-leaky_relu or linear activations, softmax on the last layer with categorical_crossentropy),
+arrays, ``LayerSpec`` per layer (dense layers with any elementwise activation of the calculus
+table, softmax on the last layer with categorical_crossentropy),
 a loss name (half_sse, sse, mse, binary_crossentropy on a sigmoid output,
 categorical_crossentropy), an ``OptimizerSpec`` (SGD with momentum or Nesterov, or Adam);
 float64 or float32. ``chainrule.nn.fused.select`` builds one from a model. Which loop trains

@@ -14,7 +14,7 @@ same offsets. ``x`` is ``(n, nin[0])``, ``y`` is ``(n, nout[L-1])``, ``order`` i
 ``(epochs, n)``, all flattened.
 
 Codes (``spec.py`` names them): activations 0 linear, 1 sigmoid, 2 tanh, 3 relu,
-4 leaky_relu, 5 bipolar_sigmoid, 6 softmax; losses 0 half_sse, 1 sse, 2 mse,
+4 leaky_relu, 5 bipolar_sigmoid, 6 softmax, 7 softplus; losses 0 half_sse, 1 sse, 2 mse,
 3 binary_crossentropy from logits, 4 categorical_crossentropy from logits; optimizer 0 SGD,
 1 Adam.
 """
@@ -24,19 +24,33 @@ from __future__ import annotations
 import math
 
 from chainrule.calculus.activations import ACTIVATIONS
-from chainrule.calculus.compile import scalar_namespace
+from chainrule.calculus.compile import function, scalar_namespace
 
 # The helpers below are plain functions: the plain-Python loop calls them as they are, and
 # ``_jit.kernel`` registers each as jitable (``HELPERS``) before Numba compiles a loop that
 # calls them, so that importing this module never imports Numba.
 
 
-# the activations' values, as the calculus table defines them once (``scalar``: math only)
-_sigmoid = ACTIVATIONS["sigmoid"].scalar
-_bipolar = ACTIVATIONS["bipolar_sigmoid"].scalar
-_tanh = ACTIVATIONS["tanh"].scalar
-_relu = ACTIVATIONS["relu"].scalar
-_leaky = ACTIVATIONS["leaky_relu"].scalar
+# the activations' values and derivatives, as the calculus table defines them once: values by
+# its ``scalar`` forms (math only), derivatives compiled from its formula trees to float code
+# (``f_<name>`` bound to the table's scalar functions themselves, which Numba compiles once
+# registered, as the generated loops of ``unrolled`` bind them)
+_FLOATS = {**scalar_namespace(), **{f"f_{name}": entry.scalar for name, entry
+                                    in ACTIVATIONS.items() if entry.scalar is not None}}
+
+
+def _scalar_derivative(name):
+    """f′ of the table's entry ``name`` as a plain function of floats ``(z, a, alpha)``."""
+    return function(ACTIVATIONS[name].derivative, ("z", "a", "alpha"), _FLOATS)
+
+
+_sigmoid, _d_sigmoid = ACTIVATIONS["sigmoid"].scalar, _scalar_derivative("sigmoid")
+_tanh, _d_tanh = ACTIVATIONS["tanh"].scalar, _scalar_derivative("tanh")
+_relu, _d_relu = ACTIVATIONS["relu"].scalar, _scalar_derivative("relu")
+_leaky, _d_leaky = ACTIVATIONS["leaky_relu"].scalar, _scalar_derivative("leaky_relu")
+_bipolar, _d_bipolar = (ACTIVATIONS["bipolar_sigmoid"].scalar,
+                        _scalar_derivative("bipolar_sigmoid"))
+_softplus, _d_softplus = ACTIVATIONS["softplus"].scalar, _scalar_derivative("softplus")
 
 
 def _activate(z, code, alpha):
@@ -51,22 +65,26 @@ def _activate(z, code, alpha):
         return _leaky(z, alpha)
     if code == 5:
         return _bipolar(z, alpha)
+    if code == 7:
+        return _softplus(z, alpha)
     return z
 
 
 def _derivative(z, a, code, alpha):
-    """f′(z) in the calculus table's form (its ``derivative`` tree, through the output a
-    where the table writes it so); ``tests/test_fast.py`` holds the two equal."""
+    """f′ of activation ``code`` by the calculus table's ``derivative`` tree (through the
+    output a where the table writes it so)."""
     if code == 1:
-        return a * (1.0 - a)
+        return _d_sigmoid(z, a, alpha)
     if code == 2:
-        return 1.0 - a * a
+        return _d_tanh(z, a, alpha)
     if code == 3:
-        return 1.0 if z > 0.0 else 0.0
+        return _d_relu(z, a, alpha)
     if code == 4:
-        return 1.0 if z > 0.0 else alpha
+        return _d_leaky(z, a, alpha)
     if code == 5:
-        return 0.5 * (1.0 + a) * (1.0 - a)
+        return _d_bipolar(z, a, alpha)
+    if code == 7:
+        return _d_softplus(z, a, alpha)
     return 1.0
 
 
@@ -199,7 +217,8 @@ def _output_delta(z, a, out, y, t_rows, rows, k, loss, code, alpha, d):
 # every function a compiled loop calls: this module's, and the table's scalar forms (which the
 # generated loops of ``unrolled`` call by name)
 HELPERS = (*(a.scalar for a in ACTIVATIONS.values() if a.scalar is not None),
-           scalar_namespace()["step"], _activate, _derivative, _squared_error_gradient, _step, _is_correct,
+           scalar_namespace()["step"], _d_sigmoid, _d_tanh, _d_relu, _d_leaky, _d_bipolar,
+           _d_softplus, _activate, _derivative, _squared_error_gradient, _step, _is_correct,
            _rows_correct, _halts, _bias_corrections, _output_delta)
 
 

@@ -1,6 +1,7 @@
-"""The elementwise calls of the blas loop's step, bound to its arrays: each activation, and
-each activation's derivative as the engine writes it; softmax cross-entropy on a batch; the
-check of correctness (``blas_loop``)."""
+"""The elementwise calls of the blas loop's step, bound to its arrays: each activation and its
+derivative, both from the calculus table (its array ``forward`` and its ``derivative`` tree
+compiled to NumPy) with ReLU's in-place form the one exception; softmax cross-entropy on a
+batch; the check of correctness (``blas_loop``)."""
 
 from __future__ import annotations
 
@@ -10,69 +11,63 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.calculus.activations import ACTIVATIONS as TABLE
+from chainrule.calculus.compile import derivative_function
 from chainrule.fast._buffers import Views
 from chainrule.fast.spec import LayerSpec
 
-__all__ = ["exp_negative", "activation_ops", "derivative_ops", "all_correct",
-           "softmax_cross_entropy", "softmax_unit_rows"]
+__all__ = ["activation_ops", "derivative_ops", "all_correct", "softmax_cross_entropy",
+           "softmax_unit_rows"]
 
 
-def exp_negative(z: np.ndarray, out: np.ndarray) -> None:
-    """out ← e^−z; e^−z may overflow to inf for very negative z, giving σ = 0 exactly."""
-    np.negative(z, out=out)
-    with np.errstate(over="ignore", under="ignore"):
-        np.exp(out, out=out)
+def _table_value(forward: Callable, z: np.ndarray, a: np.ndarray, alpha: float) -> None:
+    """a ← f(z) by the table's array form."""
+    np.copyto(a, forward(z, alpha))
+
+
+def _table_derivative(derivative: Callable, z: np.ndarray, a: np.ndarray,
+                      d: np.ndarray) -> None:
+    """d ← d ⊙ f′(z, a) by the table's derivative tree, compiled to NumPy."""
+    d *= derivative(z, a)
 
 
 def activation_ops(spec: LayerSpec, z: np.ndarray, a: np.ndarray, v: Views,
                    layer: int) -> list[Callable[[], object]]:
-    """a ← f(z) for layer ``layer`` (ReLU in place over the whole of its buffer)."""
-    name = spec.activation
-    if name in ("sigmoid", "bipolar_sigmoid"):  # 1/(1 + e^−z)
-        ops = [partial(exp_negative, z, a), partial(np.add, a, 1, out=a),
-               partial(np.reciprocal, a, out=a)]
-        if name == "bipolar_sigmoid":
-            ops += [partial(np.multiply, a, 2, out=a), partial(np.subtract, a, 1, out=a)]
-        return ops
-    if name == "tanh":
-        return [partial(np.tanh, z, out=a)]
-    if name == "relu":
-        whole = v.ext.get(layer, z)
-        return [partial(np.maximum, whole, v.zeros[layer], out=whole)]
-    if name == "leaky_relu":
-        alpha = spec.alpha
-        if 0.0 <= alpha <= 1.0:  # max(z, αz) is z for z > 0, αz otherwise
-            return [partial(np.multiply, z, alpha, out=a), partial(np.maximum, z, a, out=a)]
-        return [lambda: np.copyto(a, np.where(z > 0, z, alpha * z))]
-    return []  # linear: a is z; softmax: computed with the loss
+    """a ← f(z) for layer ``layer``, by the calculus table's ``forward``.
 
-
-def derivative_ops(spec: LayerSpec, v: Views, layer: int) -> list[Callable[[], object]]:
-    """d ← d ⊙ f′(z) for layer ``layer``, f′ written through a = f(z) as the engine
-    writes it (for ReLU, z > 0 read from a, which is z after max(z, 0) in place)."""
-    d, z, a = v.d[layer], v.z[layer], v.a[layer]
+    ReLU alone is written here: max(z, 0) in place over the whole of its buffer (the column
+    of ones of an augmented product included) costs one pass and no array, where the
+    table's form makes two arrays and a copy, a measurable share of the MLP's epoch;
+    ``tests/test_fast.py`` holds it to the table. Linear: a is z; softmax: computed with
+    the loss. The table's stable sigmoid (``np.where`` over e^−|z|) costs several times the
+    plain 1/(1 + e^−z) in place on a 128×512 batch; a faster form belongs in the table,
+    where the engine gains from it too."""
     name = spec.activation
     if name in ("linear", "softmax"):
         return []
-    if name in ("relu", "leaky_relu"):
+    if name == "relu":
+        whole = v.ext.get(layer, z)
+        return [partial(np.maximum, whole, v.zeros[layer], out=whole)]
+    return [partial(_table_value, TABLE[name].forward, z, a, spec.alpha)]
+
+
+def derivative_ops(spec: LayerSpec, v: Views, layer: int) -> list[Callable[[], object]]:
+    """d ← d ⊙ f′(z) for layer ``layer``, f′ the table's ``derivative`` tree compiled to
+    NumPy (``calculus.compile``), through a = f(z) where the tree is written so.
+
+    ReLU alone is written here: d ⊙ (z > 0) through a reused mask, with z read from a (z
+    after max(z, 0) in place), instead of the tree's step(z, 0) array in d's dtype and its
+    product; ``tests/test_fast.py`` holds it to the table."""
+    name = spec.activation
+    if name in ("linear", "softmax"):
+        return []
+    d, z, a = v.d[layer], v.z[layer], v.a[layer]
+    if name == "relu":
         mask = v.mask[layer]
-        if name == "relu":
-            z, d = v.ext.get(layer, z), v.d_ext.get(layer, d)
-            return [partial(np.greater, z, 0, out=mask), partial(np.multiply, d, mask, out=d)]
-    tmp = v.tmp[layer]
-    if name == "sigmoid":  # σ(1 − σ)
-        return [partial(np.subtract, 1, a, out=tmp), partial(np.multiply, tmp, a, out=tmp),
-                partial(np.multiply, d, tmp, out=d)]
-    if name == "tanh":  # 1 − a²
-        return [partial(np.multiply, a, a, out=tmp), partial(np.subtract, 1, tmp, out=tmp),
-                partial(np.multiply, d, tmp, out=d)]
-    if name == "bipolar_sigmoid":  # ½(1 + a)(1 − a)
-        return [partial(np.add, 1, a, out=tmp), partial(np.multiply, tmp, 0.5, out=tmp),
-                partial(np.multiply, d, tmp, out=d), partial(np.subtract, 1, a, out=tmp),
-                partial(np.multiply, d, tmp, out=d)]
-    # leaky ReLU: 1 where z > 0, else α
-    return [partial(np.greater, z, 0, out=mask), partial(np.copyto, tmp, spec.alpha),
-            partial(np.copyto, tmp, 1, where=mask), partial(np.multiply, d, tmp, out=d)]
+        z, d = v.ext.get(layer, z), v.d_ext.get(layer, d)
+        return [partial(np.greater, z, 0, out=mask), partial(np.multiply, d, mask, out=d)]
+    derivative = derivative_function(TABLE[name].derivative, spec.alpha)
+    return [partial(_table_derivative, derivative, z, a, d)]
 
 
 def all_correct(out: np.ndarray, softmax: bool, t: np.ndarray, stop: Any) -> bool:

@@ -89,7 +89,8 @@ class BlasLoop:
         ``step`` steps, until ``stop`` says so.
 
         x ``(n, in)`` and y ``(n, out)`` C-contiguous of the trainer's dtype; ``orders``
-        ``(epochs, n)``, or ``(1, n)`` for the same order every epoch; ``metrics``: ``metric(t, y) -> (rows,)`` functions
+        ``(epochs, n)``, or ``(1, n)`` for the same order every epoch; ``metrics``:
+        ``metric(t, y) -> (rows,)`` functions
         (``chainrule.nn.metrics``). Returns the per-epoch mean losses, and the per-epoch means
         of every metric over the outputs of the forward passes, each before its update
         ``(epochs, len(metrics))``; ``self.step`` is the new count.

@@ -10,17 +10,22 @@ from typing import Any
 import numpy as np
 
 from chainrule.fast import _kernel
-from chainrule.fast._jit import jit
+from chainrule.fast._jit import cache_disabled, jit
 from chainrule.fast.spec import LayerSpec, OptimizerSpec, StopRule
 from chainrule.fast.unrolled import python_kernel, unrolled_kernel
 
 __all__ = ["compiled_kernel", "KernelLoop", "kernel_loop"]
 
 
-@cache
 def compiled_kernel() -> Callable:
-    """The jitted ``train_epochs`` (Numba must be installed)."""
-    return jit(_kernel.train_epochs)
+    """The jitted ``train_epochs`` (Numba must be installed), its machine code cached on disk
+    unless the cache is disabled."""
+    return _compiled_kernel(not cache_disabled())
+
+
+@cache
+def _compiled_kernel(on_disk: bool) -> Callable:
+    return jit(_kernel.train_epochs, on_disk)
 
 
 # float elements of training data copied next to the weights (see _arena)

@@ -20,10 +20,11 @@ __all__ = [
     "layer_spec", "loss_code", "optimizer_spec", "check_network",
 ]
 
-# name -> code used by the compiled loop (_kernel.py) and the BLAS trainer
+# name -> code used by the compiled loop (_kernel.py) and the BLAS trainer: every entry of the
+# calculus table (``tests/test_calculus.py`` holds the two sets equal)
 ACTIVATIONS = {
     "linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4,
-    "bipolar_sigmoid": 5, "softmax": 6,
+    "bipolar_sigmoid": 5, "softmax": 6, "softplus": 7,
 }
 LOSSES = {
     "half_sse": 0, "sse": 1, "mse": 2, "binary_crossentropy": 3,

@@ -11,7 +11,8 @@ Numba. The generated function takes the very arguments ``train_epochs`` takes.
 Why a file: Numba caches machine code only for functions defined in a file, and compiling
 this loop takes 0.5–1.5 s, longer than a whole process that trains XOR and stops. So the
 source is written once into a per-user cache folder, named by its hash, and imported from
-there; a later process loads its machine code. On XOR it runs a step in about a sixth of the
+there; a later process loads its machine code (``CHAINRULE_CACHE_DIR=off``: no file, the loop
+compiled from memory in every process). On XOR it runs a step in about a sixth of the
 flat loop's time (``benchmarks/README.md``). Without Numba (or for a process's first runs,
 see ``trainer``) the same source runs as plain Python over lists of floats
 (``python_kernel``): about 1 µs a 2-2-1 step, where the flat loop takes about 6 µs.
@@ -30,7 +31,7 @@ from functools import cache
 from chainrule.calculus.activations import ACTIVATIONS as TABLE
 from chainrule.calculus.compile import source
 from chainrule.calculus.formula import Const, Var, bind
-from chainrule.fast._jit import jit, numba_available
+from chainrule.fast._jit import cache_disabled, jit, numba_available
 from chainrule.fast.spec import LayerSpec, OptimizerSpec
 
 __all__ = ["UNROLL_MAX_PARAMS", "specialises", "unrolled_source", "unrolled_kernel",
@@ -326,7 +327,9 @@ def _write_once(path: str, source: str) -> None:
 
 
 @cache
-def _load(source: str) -> Callable:
+def _load(source: str, on_disk: bool) -> Callable:
+    if not on_disk:  # the cache is off: compiled from memory, no file written
+        return jit(_python(source), on_disk=False)
     digest = hashlib.sha256(f"{_VERSION}\n{source}".encode()).hexdigest()[:20]
     name = f"chainrule_unrolled_{digest}"
     path = os.path.join(_cache_folder(), name + ".py")
@@ -351,7 +354,7 @@ def _unrolled_kernel(layers: tuple[LayerSpec, ...], loss: int, opt: OptimizerSpe
     if not specialises(layers) or not numba_available():
         return None
     try:
-        return _load(unrolled_source(layers, loss, opt, online))
+        return _load(unrolled_source(layers, loss, opt, online), not cache_disabled())
     except OSError:
         return None
 
