@@ -6,12 +6,12 @@ per-example loss; each layer computes ``f(a_prev @ kernel + bias)``; SGD and Ada
 made once, updates in place, many epochs a call. Which loop trains (``Trainer.backend_for``):
 
 1. ≤ 4,096 multiply-adds a step (rows × Σ in·out): the scalar loop, compiled by Numba;
-2. ≤ 64: the same loop as plain Python until the process has done 150,000 so, or compiled;
+2. ≤ 64: the same loop as plain Python until the process has done 2,000,000 so, or compiled;
 3. bigger, or logging training metrics: the NumPy loop (BLAS). No Numba: 2 or 3.
 
 The scalar loop is written out weight by weight for networks of ≤ 32 parameters in float64
-(``unrolled``); 150,000 multiply-adds are 25,000 XOR steps, about 30 ms of Python, less than
-importing Numba and loading a cached loop (0.3–0.5 s).
+(``unrolled``); 2,000,000 multiply-adds are ~330,000 XOR steps, about 0.4 s of Python, no
+more than importing Numba and loading a cached loop (0.3–0.9 s) would cost.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ COMPILED_MAX_WORK = 4096
 PYTHON_MAX_WORK = 64
 # multiply-adds of tiny networks a process trains in plain Python before it imports Numba:
 # importing it and loading a cached loop costs ~0.3–0.5 s, the written-out loop about 0.2 µs
-# a multiply-add in Python (25,000 XOR steps ≈ 30 ms)
-PYTHON_BUDGET = 150_000
+# a multiply-add in Python: the budget is spent in about the time the import would take, so
+# a short run (the demo: at most 10,000 epochs of XOR) never waits for Numba
+PYTHON_BUDGET = 2_000_000
 _spent = [0]  # multiply-adds this process has trained in plain Python, by every trainer
 
 
