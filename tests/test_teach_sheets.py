@@ -118,7 +118,7 @@ def test_the_latex_pages_hold_every_field_box_and_marks(exam, problems):
             printed = p.solution.equation(qid).printed
             assert f"{{${printed}$}}" in answers, (p.number, qid)
             assert f"{{${printed}$}}" not in questions, (p.number, qid)
-    assert "Total: 46 marks." in questions  # a 2-3-1 problem: 8 + 1 + 24 + 13
+    assert "Total: 50 marks." in questions  # a 2-3-1 problem: 8 + 1 + 28 (f′ lines too) + 13
 
 
 def test_the_rules_are_one_sentence_with_everything_a_student_needs():
@@ -235,4 +235,4 @@ def test_a_marks_file_sets_the_marks_the_pages_print(tmp_path, capsys):
     assert "earns 50% of its marks" in key
     # the problem file carries the scheme: chainrule check marks the key out of what was printed
     assert main(["check", str(out / "problem-1.toml"), str(out / "key-1.toml"), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["out_of"] == 6 + 3 + 17 + 18
+    assert json.loads(capsys.readouterr().out)["out_of"] == 6 + 3 + 20 + 18  # 3 f′ lines
