@@ -1,13 +1,17 @@
-"""Adam's update as formula trees over the derivation's ids (PyTorch's ``Adam``)::
+"""Adam's update as formula trees, for the step-by-step derivation (the given rates as
+``Ref``s, t a number) and for the general lines of a solution (symbols, t a symbol) alike
+(PyTorch's ``Adam``)::
 
     m = β₁·m(t−1) + (1 − β₁)·∂E/∂w        v = β₂·v(t−1) + (1 − β₂)·(∂E/∂w)²
     Δw = −η·(m/(1 − β₁ᵗ)) / (√(v/(1 − β₂ᵗ)) + ε)          (``corrected``: PyTorch)
     Δw = −η·(m/(1 − β₁ᵗ))·√(1 − β₂ᵗ) / (√v + ε)            (uncorrected: Keras)
 
-t is the step's number; at t = 1 the corrections are written 1 − β rather than 1 − β¹.
+At step t = 1 the corrections are written 1 − β rather than 1 − β¹.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from chainrule.calculus.formula import (
     HALF,
@@ -25,35 +29,46 @@ from chainrule.calculus.formula import (
 )
 from chainrule.derive import ids
 
-__all__ = ["moment", "change", "MOMENT_LABELS"]
+__all__ = ["Rates", "GIVEN", "moment", "change", "MOMENT_LABELS"]
 
 MOMENT_LABELS = {1: "first moment (mean of ∂E/∂w)", 2: "second moment (mean of (∂E/∂w)²)"}
-_BETAS = {1: Ref(ids.BETA1), 2: Ref(ids.BETA2)}
 
 
-def moment(order: int, gradient: Node, before: Node | None) -> Node:
+class Rates(NamedTuple):
+    """The nodes that stand for η, β₁, β₂ and ε in the formulas."""
+
+    eta: Node
+    beta_1: Node
+    beta_2: Node
+    epsilon: Node
+
+
+#: The given rates of a worked solution, by id.
+GIVEN = Rates(Ref(ids.ETA), Ref(ids.BETA1), Ref(ids.BETA2), Ref(ids.EPS))
+
+
+def moment(order: int, gradient: Node, before: Node | None, rates: Rates = GIVEN) -> Node:
     """The ``order``-th moment after a step whose gradient is ``gradient``; ``before`` is
     the previous step's moment (``None`` at the first step, when it is 0)."""
-    beta = _BETAS[order]
+    beta = rates.beta_1 if order == 1 else rates.beta_2
     formula: Node = Mul((Sub(ONE, beta), gradient if order == 1 else Pow(gradient, TWO)))
     return formula if before is None else Add((Mul((beta, before)), formula))
 
 
-def change(m: Node, v: Node, t: int, corrected: bool) -> Node:
-    """Δw of step ``t`` from its moments ``m`` and ``v``; ``corrected``: ε added to the
-    corrected √v (PyTorch), else to √v with v's correction folded into the rate (Keras)."""
-    m_hat = _corrected(m, 1, t)
+def change(m: Node, v: Node, t: int | Node, corrected: bool, rates: Rates = GIVEN) -> Node:
+    """Δw of step ``t`` (a number, or a symbol) from its moments ``m`` and ``v``;
+    ``corrected``: ε added to the corrected √v (PyTorch), else to √v with v's correction
+    folded into the rate (Keras)."""
+    m_hat = Div(m, _one_minus(rates.beta_1, t))
     if corrected:
-        return Neg(Mul((Ref(ids.ETA), Div(m_hat, Add((Pow(_corrected(v, 2, t), HALF),
-                                                       Ref(ids.EPS)))))))
-    root = Pow(_one_minus(2, t), HALF)
-    return Neg(Mul((Ref(ids.ETA), m_hat, Div(root, Add((Pow(v, HALF), Ref(ids.EPS)))))))
+        v_hat = Div(v, _one_minus(rates.beta_2, t))
+        return Neg(Mul((rates.eta, Div(m_hat, Add((Pow(v_hat, HALF), rates.epsilon))))))
+    root = Pow(_one_minus(rates.beta_2, t), HALF)
+    return Neg(Mul((rates.eta, m_hat, Div(root, Add((Pow(v, HALF), rates.epsilon))))))
 
 
-def _one_minus(order: int, t: int) -> Node:
-    beta = _BETAS[order]
-    return Sub(ONE, beta if t == 1 else Pow(beta, Const(float(t))))
-
-
-def _corrected(value: Node, order: int, t: int) -> Node:
-    return Div(value, _one_minus(order, t))
+def _one_minus(beta: Node, t: int | Node) -> Node:
+    """1 − βᵗ, written 1 − β at the first step."""
+    if isinstance(t, int):
+        return Sub(ONE, beta if t == 1 else Pow(beta, Const(float(t))))
+    return Sub(ONE, Pow(beta, t))

@@ -14,16 +14,11 @@ The lines hold symbols only: the step-1 formulas with every reference turned int
 from __future__ import annotations
 
 from chainrule.calculus.formula import (
-    HALF,
-    ONE,
-    TWO,
     Add,
     Call,
-    Div,
     Mul,
     Neg,
     Node,
-    Pow,
     Ref,
     Sub,
     Sym,
@@ -32,7 +27,7 @@ from chainrule.calculus.formula import (
     walk,
 )
 from chainrule.calculus.losses import fuses
-from chainrule.derive import ids
+from chainrule.derive import adam, ids
 from chainrule.derive.derivation import Builder, Quantity
 from chainrule.derive.solution import DerivationLine
 from chainrule.derive.symbol import Applied, Partial, Symbol
@@ -112,19 +107,13 @@ def _adam_lines(b: Builder, eta: Node) -> list[DerivationLine]:
     n, key = b.n, ("w", 1, 1, 1)
     w, g = n.param(key), Sym(Partial(n.error(), n.param(key)))
     m, v = Sym(n.moment(key, 1)), Sym(n.moment(key, 2))
-    beta_1, beta_2, t = Sym(n.beta(1)), Sym(n.beta(2)), Sym(Symbol("t"))
-    m_rule = Add((Mul((beta_1, m)), Mul((Sub(ONE, beta_1), g))))
-    v_rule = Add((Mul((beta_2, v)), Mul((Sub(ONE, beta_2), Pow(g, TWO)))))
-    m_hat = Div(m, Sub(ONE, Pow(beta_1, t)))
-    if b.c.adam_epsilon == "corrected":
-        v_hat = Div(v, Sub(ONE, Pow(beta_2, t)))
-        change: Node = Neg(Mul((eta, Div(m_hat, Add((Pow(v_hat, HALF), Sym(n.epsilon())))))))
-    else:
-        root = Pow(Sub(ONE, Pow(beta_2, t)), HALF)
-        change = Neg(Mul((eta, m_hat, Div(root, Add((Pow(v, HALF), Sym(n.epsilon())))))))
+    rates = adam.Rates(eta, Sym(n.beta(1)), Sym(n.beta(2)), Sym(n.epsilon()))
+    change = adam.change(m, v, Sym(Symbol("t")), b.c.adam_epsilon == "corrected", rates)
     return [
-        DerivationLine(m, (m_rule,), "Adam's first moment, from 0 before step 1"),
-        DerivationLine(v, (v_rule,), "Adam's second moment, from 0 before step 1"),
+        DerivationLine(m, (adam.moment(1, g, m, rates),),
+                       "Adam's first moment, from 0 before step 1"),
+        DerivationLine(v, (adam.moment(2, g, v, rates),),
+                       "Adam's second moment, from 0 before step 1"),
         DerivationLine(Sym(n.change(key)), (change,),
                        "the change at step t, the moments corrected for their start at 0"),
         DerivationLine(Sym(w.updated()), (Add((Sym(w), Sym(n.change(key)))),),
