@@ -15,7 +15,7 @@ from chainrule.derive.rounding import format_exact
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from chainrule.derive.conventions import Conventions
 
-__all__ = ["summary"]
+__all__ = ["summary", "INDEXING_TEXT"]
 
 _ERROR_TEXT = {
     "half_sse": "E = ½Σ(t − y)² per example",
@@ -33,7 +33,7 @@ _BIAS_TEXT = {
     "none": "no bias",
 }
 
-_INDEXING_TEXT = {
+INDEXING_TEXT = {
     "per_layer": "w_ij from unit i to unit j of the next layer (0 = bias)",
     "global": "units numbered across the network, w_ij from unit i to unit j",
     "consecutive": "weights numbered consecutively, by target unit then source unit",
@@ -70,7 +70,7 @@ def summary(c: Conventions) -> tuple[tuple[str, str], ...]:
     hidden = ("hidden δ from the weights before the update" if c.hidden_delta_weights == "before"
               else "hidden δ from the already-updated weights (not the gradient)")
     letters = ", ".join(c.layer_letters)
-    notation = f"{c.notation} notation (weight letters {letters}; {_INDEXING_TEXT[c.indexing]})"
+    notation = f"{c.notation} notation (weight letters {letters}; {INDEXING_TEXT[c.indexing]})"
     carry = {"full": "values carried at full precision",
              "rounded": "each value used as printed (rounded carry)",
              "calculator": "each value used as printed; f and exp rounded, arithmetic on "

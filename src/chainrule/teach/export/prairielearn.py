@@ -45,6 +45,7 @@ from chainrule.teach.export.text import (
 )
 from chainrule.teach.grading.answers import parse_number
 from chainrule.teach.grading.grade import check
+from chainrule.teach.grading.marks import num
 from chainrule.teach.grading.report import CheckReport, ValueResult
 
 __all__ = ["question_files", "info_json", "QUESTION_HTML", "generate", "grade", "test",
@@ -227,7 +228,7 @@ def _verdict(result: ValueResult) -> str:
 
 
 def _marks_line(report: CheckReport) -> str:
-    total = f"{_num(report.marks)} of {_num(report.out_of)} marks"
+    total = f"{num(report.marks)} of {num(report.out_of)} marks"
     follow = report.count("follow-through")
     if follow:
         total += f" ({follow} follow-through)"
@@ -245,7 +246,3 @@ def _slip_line(report: CheckReport) -> str:
     else:
         text += " No known slip reproduces it."
     return text
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"

@@ -13,10 +13,13 @@ from html import escape
 from string import ascii_lowercase
 
 from chainrule import render
-from chainrule._util.text import counted, text_number
+from chainrule._util.text import text_number
 from chainrule.derive import ids
+from chainrule.derive.describe import INDEXING_TEXT
 from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.export.exam import Field, Part, Variant
+from chainrule.teach.grading.marks import marks_text
+from chainrule.teach.problems.rules import CARRY
 
 __all__ = ["intro_html", "network_line", "rules_line", "field_text", "part_heading",
            "marks_text", "solution_text"]
@@ -96,16 +99,13 @@ def rules_line(s: WorkedSolution) -> str:
     momentum or the hidden δ's weights when they are not the usual)."""
     c = s.conventions
     text = dict(c.summary())
-    # the notation clause reads "fausett notation (weight letters v, w; <indexing>)"
-    naming = text["notation"].split("; ", 1)[-1].removesuffix(")")
-    clauses = [text["error"], text["sign"], text["bias"], f"weight names {naming}"]
+    clauses = [text["error"], text["sign"], text["bias"],
+               f"weight names {INDEXING_TEXT[c.indexing]}"]
     if c.hidden_delta_weights != "before":
         clauses.append(text["hidden_delta_weights"])
     if c.momentum:
         clauses.append(text["updates"])
-    carry = ("carrying every value at full precision" if c.carry == "full"
-             else "using each value as you print it")
-    clauses.append(f"give every value to {text['decimals']}, {carry}")
+    clauses.append(f"give every value to {text['decimals']} and {CARRY[c.carry]}")
     return "Rules: " + "; ".join(clauses) + "."
 
 
@@ -118,11 +118,6 @@ def part_heading(n: int, part: Part) -> str:
     """``(a) Forward pass [8 marks]`` for the first part (``n = 0``)."""
     letter = ascii_lowercase[n] if n < len(ascii_lowercase) else str(n + 1)
     return f"({letter}) {part.title} [{marks_text(part.marks)}]"
-
-
-def marks_text(marks: float) -> str:
-    number = str(int(marks)) if float(marks).is_integer() else f"{marks:g}"
-    return counted(1, "mark") if marks == 1 else f"{number} marks"
 
 
 def solution_text(variant: Variant) -> str:

@@ -20,6 +20,7 @@ from chainrule.render import fragment, markdown
 from chainrule.render._html import page
 from chainrule.render._markdown import escape as md_escape
 from chainrule.teach.grading.batch import SECTIONS, Graded
+from chainrule.teach.grading.marks import num
 from chainrule.teach.grading.report import SECTION_TITLES
 
 __all__ = ["gradebook_csv", "feedback_pages", "feedback_markdown", "feedback_html",
@@ -43,10 +44,10 @@ def gradebook_csv(graded: Sequence[Graded]) -> str:
 def _row(g: Graded) -> list[object]:
     r = g.report
     sections = r.sections() if r is not None else {}
-    marks = [_num(sections[name][0]) if name in sections else "" for name in SECTIONS]
+    marks = [num(sections[name][0]) if name in sections else "" for name in SECTIONS]
     first = r.first_wrong.symbol if r is not None and r.first_wrong else ""
     slip = r.slip.name if r is not None and r.slip else ""
-    total = (_num(r.marks), _num(r.out_of)) if r is not None else ("", "")
+    total = (num(r.marks), num(r.out_of)) if r is not None else ("", "")
     return [g.student, "" if g.variant is None else g.variant, *marks, *total, first, slip,
             g.flag or (f"error: {g.error}" if g.error else ""), g.sheet]
 
@@ -56,9 +57,6 @@ def _cell(value: object) -> object:
         return "'" + value  # a spreadsheet must show it, not run it
     return value
 
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 # --- feedback --------------------------------------------------------------------------------

@@ -138,3 +138,13 @@ def _fraction(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"follow_through must be a number from 0 to 1. Received: {value!r}")
     return float(value)
+
+
+def num(x: float) -> str:
+    """A mark count as a person writes it: 2, 0.5."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def marks_text(x: float) -> str:
+    """``1 mark``, ``2 marks``, ``0.5 marks``."""
+    return f"{num(x)} mark" + ("" if x == 1 else "s")

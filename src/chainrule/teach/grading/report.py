@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chainrule._util.text import counted, text_number
+from chainrule.teach.grading.marks import num
 
 __all__ = ["ValueResult", "SlipFinding", "CheckReport", "SECTION_TITLES"]
 
@@ -156,11 +157,11 @@ class CheckReport:
         lines += _table(self.results)
         lines += [""] + self._diagnosis()
         if self.missing:
-            names = ", ".join(f"{r.symbol} ({_num(r.out_of)})" for r in self.missing)
+            names = ", ".join(f"{r.symbol} ({num(r.out_of)})" for r in self.missing)
             lines += ["", f"Not answered: {names}."]
-        parts = [f"{SECTION_TITLES[k]} {_num(m)}/{_num(o)}" for k, (m, o) in
+        parts = [f"{SECTION_TITLES[k]} {num(m)}/{num(o)}" for k, (m, o) in
                  self.sections().items()]
-        parts.append(f"total {_num(self.marks)}/{_num(self.out_of)}")
+        parts.append(f"total {num(self.marks)}/{num(self.out_of)}")
         lines += ["", "Marks: " + " · ".join(parts)]
         return "\n".join(lines) + "\n"
 
@@ -201,9 +202,6 @@ class CheckReport:
         return ", ".join(self.result(i).symbol for i in ids)
 
 
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
 
 def _table(results: tuple[ValueResult, ...]) -> list[str]:
     rows = [["value", "yours", "solution", "result", "marks", ""]]
@@ -212,7 +210,7 @@ def _table(results: tuple[ValueResult, ...]) -> list[str]:
         if r.status == "follow-through":
             extra = f"from your values: {text_number(r.expected)}"
         rows.append([r.symbol, text_number(r.answer), text_number(r.key), r.status,
-                     f"{_num(r.marks)}/{_num(r.out_of)}", extra])
+                     f"{num(r.marks)}/{num(r.out_of)}", extra])
     widths = [max(len(row[c]) for row in rows) for c in range(5)]
     out = []
     for row in rows:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chainrule.render.latex_math import symbol_latex, width
+from chainrule.teach.grading.marks import marks_text, num
 from chainrule.teach.grading.report import SECTION_TITLES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,15 +54,6 @@ class Part:
     def uniform(self) -> bool:
         """Whether every value of the part earns the same marks."""
         return len(set(self.marks)) == 1
-
-
-def num(x: float) -> str:
-    """A mark count as a person writes it: 2, 0.5."""
-    return str(int(x)) if float(x).is_integer() else f"{x:g}"
-
-
-def marks_text(x: float) -> str:
-    return f"{num(x)} mark" + ("" if x == 1 else "s")
 
 
 def step_parts(problem: GeneratedProblem, step: Step, first_letter: int = 0) -> list[Part]:

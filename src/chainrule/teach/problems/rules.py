@@ -32,6 +32,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Piece", "rules", "rules_text", "rules_latex"]
 
+#: How later calculations use a printed value, per carry rule, as an instruction.
+CARRY = {
+    "full": "keep full precision in later calculations",
+    "rounded": "use each value as rounded in later calculations",
+    "calculator": "use each value as rounded, rounding what e^x and f return and keeping "
+                  "sums and products of printed numbers exact",
+}
+
 #: An activation's name as a course says it.
 NAMES = {"sigmoid": "binary sigmoid", "bipolar_sigmoid": "bipolar sigmoid", "tanh": "tanh",
          "relu": "ReLU", "leaky_relu": "leaky ReLU", "softplus": "softplus",
@@ -77,9 +85,7 @@ def rules(problem: GeneratedProblem) -> list[Piece]:
     if not c.update_bias and problem.layers[0][1] is not None:
         pieces.append(Piece(" (the biases stay fixed)"))
     pieces += [Piece("; ")] + _decimals_clause(problem)
-    carry = ("keep full precision in later calculations" if c.carry == "full"
-             else "use each value as rounded in later calculations")
-    return pieces + [Piece(f" and {carry}.")]
+    return pieces + [Piece(f" and {CARRY[c.carry]}.")]
 
 
 def _formula(act: str) -> Piece:
