@@ -1,6 +1,7 @@
 """`chainrule problem` and `chainrule check`, run in-process through `chainrule.cli.main`."""
 
 import json
+import os
 
 import pytest
 
@@ -32,6 +33,17 @@ def test_problem_writes_the_sheets_and_prints_their_paths(tmp_path, capsys):
                          str(tmp_path / "again"))
     for name in ("questions.md", "answers.md", "key-2.toml", "problem-3.toml"):
         assert (out / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+
+
+def test_a_problem_set_folder_is_readable_as_the_umask_allows(tmp_path, capsys):
+    # built in a temporary folder (mkdtemp makes it 0700), then swapped in: the set a
+    # lecturer shares must get the permissions any new folder gets
+    old = os.umask(0o022)
+    try:
+        code, _, _ = run(capsys, "problem", "--seed", "7", "-o", str(tmp_path / "set"))
+    finally:
+        os.umask(old)
+    assert code == 0 and (tmp_path / "set").stat().st_mode & 0o777 == 0o755
 
 
 def test_the_key_gets_full_marks(problem_set, capsys):

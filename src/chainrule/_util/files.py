@@ -200,9 +200,14 @@ def _file_mode(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~umask()
+
+
+def umask() -> int:
+    """The process's umask (read by setting it, so set back at once)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -237,6 +242,7 @@ def atomic_folder(path: PathLike, ours: re.Pattern[str] | None = None) -> Iterat
     _remove_orphans(parent, target.name)
     building = Path(tempfile.mkdtemp(prefix=_work_prefix(target), suffix=".new", dir=parent))
     try:
+        os.chmod(building, 0o777 & ~umask())  # mkdtemp's 0700 would hide the set from others
         yield building
         names = sorted(p.name for p in building.iterdir())
         (building / MANIFEST).write_text(json.dumps({"files": names}, indent=1) + "\n",

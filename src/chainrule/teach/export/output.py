@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainrule._util.files import write_bytes_atomic
+from chainrule._util.files import umask, write_bytes_atomic
 from chainrule.teach.export import moodle, prairielearn, qti
 from chainrule.teach.export.exam import Exam
 
@@ -108,7 +108,7 @@ def _write_folder(files: Mapping[str, bytes], target: Path) -> None:
             path = building / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        os.chmod(building, 0o777 & ~_umask())
+        os.chmod(building, 0o777 & ~umask())
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
             os.replace(target, old / "previous")
@@ -122,9 +122,3 @@ def _write_folder(files: Mapping[str, bytes], target: Path) -> None:
         if old is not None:
             with contextlib.suppress(OSError):
                 shutil.rmtree(old)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
