@@ -226,3 +226,12 @@ def test_softmax_cross_entropy_and_sigmoid_bce_write_delta_directly():
     assert solution.equation("s1.delta.1.2").exact == pytest.approx(
         solution.equation("s1.out.1.2").exact - 1, abs=1e-15)
     assert any("cancels" in note for note in solution.notes)
+
+
+def test_a_books_sgd_rule_never_describes_an_adam_step():
+    # the books' update lines are SGD's; with Adam the conventions line keeps Adam's wording
+    from chainrule.derive.conventions import get
+
+    adam = dict(get("hagan", optimizer="adam").summary())
+    assert "w(k+1) = w(k) − α·s·a" not in adam["sign"] and "Adam" in adam["updates"]
+    assert "w(k+1) = w(k) − α·s·a" in dict(get("hagan").summary())["sign"]

@@ -98,8 +98,10 @@ def test_the_equations_bound_holds_for_what_is_derived():
         layers = [(np.full((a, b), 0.1), np.zeros(b), "sigmoid")
                   for a, b in zip(sizes, sizes[1:])]
         x, t = np.full((steps, sizes[0]), 0.5), np.full((steps, sizes[-1]), 0.2)
-        made = len(cr.explain(layers, x, t, learning_rate=0.1).equations)
-        assert made <= equations_needed(sizes, steps), (sizes, steps, made)
+        for adam in (False, True):  # Adam writes m and v for every parameter, and 3 givens
+            made = len(cr.explain(layers, x, t, learning_rate=0.1,
+                                  optimizer="adam" if adam else "sgd").equations)
+            assert made <= equations_needed(sizes, steps, adam), (sizes, steps, adam, made)
 
 
 @pytest.mark.parametrize("text", ["abc", "0", "-5", "1e3"])

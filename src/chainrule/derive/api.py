@@ -73,7 +73,7 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
     xs, ts = _examples(x, t, network)
     rate = _positive("learning_rate", learning_rate)
     epochs = _epochs(epochs)
-    check_size(network.sizes, len(xs) * epochs)
+    check_size(network.sizes, len(xs) * epochs, c.optimizer == "adam")
     _check_pairs(network, c)
 
     builder, per_epoch = _derive(network, c, xs, ts, rate, epochs)
@@ -269,20 +269,22 @@ def _examples(x: Any, t: Any, network: Network) -> tuple[np.ndarray, np.ndarray]
     return out[0], out[1]
 
 
-def equations_needed(sizes: Sequence[int], steps: int) -> int:
+def equations_needed(sizes: Sequence[int], steps: int, adam: bool = False) -> int:
     """An upper bound of the equations of ``steps`` steps of a network of layer ``sizes``:
-    per step the examples' values, each parameter four times (at the start, ∂E/∂w, Δw, w⁺),
-    each unit five (net, out, ∂E/∂out, f′, δ) and the error's terms."""
+    per step the examples' values, each parameter four times (at the start, ∂E/∂w, Δw, w⁺;
+    Adam's m and v make six), each unit five (net, out, ∂E/∂out, f′, δ) and the error's
+    terms; Adam's β₁, β₂ and ε are three more givens."""
     params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     units = sum(sizes[1:])
-    per_step = sizes[0] + 2 * sizes[-1] + 4 * params + 5 * units + 2
-    return steps * per_step + params + 2 + steps
+    per_param = 6 if adam else 4
+    per_step = sizes[0] + 2 * sizes[-1] + per_param * params + 5 * units + 2
+    return steps * per_step + params + 2 + steps + (3 if adam else 0)
 
 
-def check_size(sizes: Sequence[int], steps: int) -> None:
+def check_size(sizes: Sequence[int], steps: int, adam: bool = False) -> None:
     """Refuse, before any work, a solution of ``steps`` steps of a network of layer ``sizes``
     larger than the ``equations`` limit (a problem file checks it before reading weights)."""
-    needed = equations_needed(sizes, steps)
+    needed = equations_needed(sizes, steps, adam)
     if needed > limits.get("equations"):
         shape = "-".join(map(str, sizes))
         raise limits.exceeded("equations", needed,

@@ -63,7 +63,9 @@ def summary(c: Conventions) -> tuple[tuple[str, str], ...]:
         sign = f"w⁺ = w − {eta}·∂E/∂w, δ = ∂E/∂net"
     else:
         sign = f"w⁺ = w + {eta}·δ·x, δ = −∂E/∂net = (t − y)·f′(net) at the outputs"
-    sign = _BOOK_SIGN.get((c.notation, c.sign), sign).format(eta=eta)
+    if c.optimizer == "sgd":  # the books write SGD's rule; Adam's stays as above
+        sign = _BOOK_SIGN.get((c.notation, c.sign), sign)
+    sign = sign.format(eta=eta)
     bias = _BIAS_TEXT[c.bias]
     if c.bias != "none":
         bias += ", updated" if c.update_bias else ", kept fixed"

@@ -116,7 +116,8 @@ def _adam_lines(b: Builder, eta: Node) -> list[DerivationLine]:
                        "Adam's second moment, from 0 before step 1"),
         DerivationLine(Sym(n.change(key)), (change,),
                        "the change at step t, the moments corrected for their start at 0"),
-        DerivationLine(Sym(w.updated()), (Add((Sym(w), Sym(n.change(key)))),),
+        DerivationLine(Sym(n.updated(key)), (Add((Sym(n.current(key) or w),
+                                                  Sym(n.change(key)))),),
                        "the update, for every weight"),
     ]
 
