@@ -109,9 +109,17 @@ class Activation:
 
 # --- the stable forms -------------------------------------------------------------------
 def _sigmoid(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
-    """1 / (1 + e^−z) without overflow: e^−|z| never exceeds 1."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    """1 / (1 + e^−z) without overflow: e^−|z| never exceeds 1, and the result is
+    1/(1 + e^−|z|) for z ≥ 0, e^−|z|/(1 + e^−|z|) below; computed in two arrays, in place
+    (a training loop calls it on every batch)."""
+    z = np.asarray(z)
+    e = np.abs(z, out=np.empty(z.shape, np.result_type(z, np.float32)))
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    denominator = e + 1.0
+    np.copyto(e, 1.0, where=z >= 0)
+    e /= denominator
+    return e
 
 
 def _sigmoid_scalar(z: float, alpha: float = 0.0) -> float:

@@ -121,18 +121,20 @@ def scalar_namespace() -> dict[str, Any]:
     return {"exp": math.exp, "log": math.log, "step": _step_float, **_functions("scalar")}
 
 
+@cache
 def derivative_function(derivative: Node, alpha: float, kind: str = "array"
                         ) -> Callable[[Any, Any], Any]:
-    """f′ as a function of ``(z, a)`` on arrays (``kind="array"``) or floats."""
+    """f′ as a function of ``(z, a)`` on arrays (``kind="array"``) or floats, compiled once
+    per tree, α and kind (a training loop asks for it each time it builds its steps)."""
     tree = bind(derivative, alpha=Const(float(alpha)))
     namespace = ({**NUMPY, **_functions("array")} if kind == "array"
                  else scalar_namespace())
     return function(tree, ("z", "a"), namespace)
 
 
-@cache
 def gradient(activation: Activation) -> Callable[[Any, Any], Any]:
-    """f′ of ``activation`` as a NumPy function of ``(z, a)``, compiled once per entry."""
+    """f′ of ``activation`` as a NumPy function of ``(z, a)``, compiled once per entry
+    (``derivative_function``'s cache)."""
     if activation.derivative is None:
         raise ValueError(f"{activation.name} has no elementwise derivative (it is "
                          "differentiated with its loss only)")

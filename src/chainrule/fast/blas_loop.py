@@ -45,14 +45,14 @@ class BlasLoop:
     """Train ``layers`` with ``loss`` (a code) and ``optimizer``; state lives across runs."""
 
     def __init__(self, layers: Sequence[LayerSpec], loss: int, optimizer: OptimizerSpec,
-                 dtype: np.dtype, use_blas: bool = True) -> None:
+                 dtype: np.dtype) -> None:
         self.layers = list(layers)
         self.loss = loss
         self.opt = optimizer
         self.dtype = np.dtype(dtype)
         # a ctypes call costs ~3 µs more than np.matmul: worth it only where products are big
         work = sum(s.units_in * s.units for s in self.layers)
-        self.gemm = _blas.gemm(self.dtype) if use_blas and work >= GEMM_MIN_WORK else None
+        self.gemm = _blas.gemm(self.dtype) if work >= GEMM_MIN_WORK else None
         self.step = 0
         self._buffers: Buffers | None = None
         self._state: list[list[np.ndarray]] = []

@@ -185,7 +185,7 @@ class Trainer:
         ``StopWhenCorrect``-like object (``stop_rule``)."""
         x, y, orders = self._check_data(x, y, orders, batch_size)
         mode, value = stop_rule(stop_when_correct, y, self.layers[-1].activation == "softmax")
-        return self.run_logged(x, y, orders, batch_size, StopRule(mode, value))[0]
+        return self.train(x, y, orders, orders.shape[0], batch_size, StopRule(mode, value))[0]
 
     def run_logged(self, x: Any, y: Any, orders: Any, batch_size: int,
                    stop: StopRule | None = None, metrics: Sequence[Any] = (),

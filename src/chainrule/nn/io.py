@@ -141,9 +141,7 @@ def _check_members(archive: Any) -> None:
 
 
 def _read_config(arrays: dict[str, np.ndarray]) -> dict[str, Any]:
-    raw = arrays.get("config")
-    if raw is None:
-        raise _Bad(f"no 'config' entry; it holds {sorted(arrays)} (not a chainrule model)")
+    raw = arrays["config"]  # _check_members refused an archive without one
     if raw.dtype != np.uint8 or raw.ndim != 1:
         raise _Bad(f"'config' must be a 1-D uint8 array. Received: {raw.dtype} {raw.shape}")
     try:
