@@ -147,18 +147,17 @@ class KernelLoop:
         last run's when the shapes are the same (every value is written before it is read,
         but m when there is no state: ``run`` zeroes it)."""
         key = (batch, x.shape, y.shape)
-        if self._last is not None and self._last[0] == key:
-            arrays = self._last[1]
-            if x.size + y.size <= ARENA_MAX_DATA:
-                arrays[-2][:] = x.ravel()
-                arrays[-1][:] = y.ravel()
-                return arrays
-            return arrays[:-2] + [x.ravel(), y.ravel()]
-        arrays = self._new_arrays(x, y, batch)
-        self._last = (key, arrays)
-        return arrays
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self._new_arrays(x, y, batch))
+        arrays = self._last[1]  # never the caller's x and y: the loop would keep them alive
+        if x.size + y.size <= ARENA_MAX_DATA:
+            arrays[-2][:] = x.ravel()
+            arrays[-1][:] = y.ravel()
+            return arrays
+        return arrays + [x.ravel(), y.ravel()]
 
     def _new_arrays(self, x: np.ndarray, y: np.ndarray, batch: int) -> list[np.ndarray]:
+        """The scratch arrays, and room for x and y when they are small."""
         rows = min(batch, x.shape[0])
         # a, z: the input rows, then every layer's rows, one region after another
         widths = np.concatenate([self.nin, self.nout[-1:]])
@@ -166,12 +165,7 @@ class KernelLoop:
         widest = rows * int(max(self.nin.max(), self.nout.max()))
         sizes = [self.size] * 3 + [int(self._aoff[-1])] * 2 + [widest] * 2
         small = x.size + y.size <= ARENA_MAX_DATA
-        arrays = _arena(sizes + ([x.size, y.size] if small else []), self.dtype)
-        if not small:
-            return arrays + [x.ravel(), y.ravel()]
-        arrays[-2][:] = x.ravel()
-        arrays[-1][:] = y.ravel()
-        return arrays
+        return _arena(sizes + ([x.size, y.size] if small else []), self.dtype)
 
     def _kernel(self, online: bool) -> Callable:
         """The written-out loop for this network when it has one, else the flat
