@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from chainrule._util import files
 from chainrule.interop import onnx_graphs, stack, torch_nets
 from chainrule.interop.torch_nets import to_torch
@@ -31,7 +29,7 @@ def from_torch(module: Any, dtype: str | None = None) -> Sequential:
     float64).
     """
     read = torch_nets.read(module, "from_torch")
-    return to_model(read, dtype or _dtype(read))
+    return to_model(read, dtype or read.dtype)
 
 
 def from_onnx(path: Any, dtype: str | None = None) -> Sequential:
@@ -39,11 +37,7 @@ def from_onnx(path: Any, dtype: str | None = None) -> Sequential:
     (+ ``Add``) nodes, each followed by at most one activation node (Sigmoid, Tanh, Relu,
     LeakyRelu with alpha 0.01, Softplus, Softmax on the last axis, Identity)."""
     read = onnx_graphs.read(files.read_bytes(path, "data_bytes"), str(path))
-    return to_model(read, dtype or _dtype(read))
-
-
-def _dtype(read: stack.Stack) -> str:
-    return "float32" if read.layers[0][0].dtype == np.float32 else "float64"
+    return to_model(read, dtype or read.dtype)
 
 
 def to_model(layers: stack.Stack, dtype: str = "float64") -> Sequential:

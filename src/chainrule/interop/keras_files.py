@@ -102,8 +102,7 @@ def load_keras(path: Any, dtype: str | None = None) -> Sequential:
     """A chainrule ``Sequential`` with the Dense layers and weights of a ``.keras`` file
     (``dtype``: the file's, float32 as Keras saves, unless given)."""
     stack, _ = read(path)
-    stored = "float32" if stack.layers[0][0].dtype == np.float32 else "float64"
-    return to_model(stack, dtype or stored)
+    return to_model(stack, dtype or stack.dtype)
 
 
 def explain_keras(path: Any, x: Any, t: Any, *, loss: Any = None, optimizer: Any = None,
@@ -123,7 +122,7 @@ def explain_keras(path: Any, x: Any, t: Any, *, loss: Any = None, optimizer: Any
     rate, switches = _optimizer(optimizer if optimizer is not None
                                 else compiled.get("optimizer"), path)
     rate = rate if learning_rate is None else learning_rate
-    return api.explain(stack.float64(), x, t, learning_rate=rate, loss=name,
+    return api.explain(list(stack.layers), x, t, learning_rate=rate, loss=name,
                        convention=convention, **{**switches, **kwargs})
 
 

@@ -7,8 +7,8 @@ of ``Dense`` layers, an ONNX graph of ``Gemm`` (or ``MatMul`` + ``Add``) nodes a
 transpose.
 
 >>> s = Stack(((np.ones((2, 1)), np.zeros(1), "sigmoid"),))
->>> s.sizes, s.predict(np.zeros((1, 2))).tolist()
-((2, 1), [[0.5]])
+>>> s.sizes, s.activations, s.dtype
+((2, 1), ('sigmoid',), 'float64')
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.calculus import activations
 from chainrule.derive.network import sequential_layers
 
 __all__ = ["Stack", "Layer", "from_model"]
@@ -47,18 +46,10 @@ class Stack:
         *rest, (kernel, bias, _) = self.layers
         return Stack((*rest, (kernel, bias, activation)))
 
-    def float64(self) -> list[Layer]:
-        """The layers as float64 triples (the form ``chainrule.explain`` reads)."""
-        return [(np.asarray(k, np.float64), None if b is None else np.asarray(b, np.float64),
-                 act) for k, b, act in self.layers]
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        """The outputs for inputs ``x`` (batch, in), in the arrays' own precision."""
-        a = np.asarray(x, dtype=self.layers[0][0].dtype)
-        for kernel, bias, act in self.layers:
-            net = a @ kernel + (0 if bias is None else bias)
-            a = activations.get(act).forward(net, activations.get(act).alpha)
-        return a
+    @property
+    def dtype(self) -> str:
+        """``"float32"`` or ``"float64"``: the precision the layers were read in."""
+        return "float32" if self.layers[0][0].dtype == np.float32 else "float64"
 
 
 def from_model(model: Any) -> Stack:

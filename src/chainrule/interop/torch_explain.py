@@ -85,7 +85,7 @@ def explain_torch(module: Any, x: Any, t: Any, *, loss: Any, optimizer: Any,
     if switches.get("optimizer") == "adam" and kwargs.get("decimals") is None:
         # Adam's moments are small (v ≈ 0.001·g²): print them, and Δw, with 8 decimals
         kwargs["decimals"] = {**dict(get(convention).decimals), "change": 8}
-    solution = api.explain(spec.stack.float64(), xs, spec.targets, learning_rate=rate,
+    solution = api.explain(list(spec.stack.layers), xs, spec.targets, learning_rate=rate,
                            loss=spec.name, convention=convention, bias=bias,
                            **switches, **kwargs)
     c = solution.conventions
