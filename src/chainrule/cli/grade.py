@@ -52,7 +52,7 @@ def make_sheets(args: argparse.Namespace) -> int:
     with atomic_folder(args.sheets, PRACTICE_FILES) as folder:
         for sheet in sheets:
             (folder / sheet.name).write_text(sheet.text, encoding="utf-8")
-    kinds = Counter(sheet.kind.split(" ")[0] for sheet in sheets)
+    kinds = Counter(sheet.category for sheet in sheets)
     planted = ", ".join(f"{kinds[k]} {words}" for k, words in PLANTED.items() if kinds[k])
     print(f"wrote {counted(len(sheets), 'practice sheet')} in {args.sheets}: {planted}")
     return 0
@@ -61,4 +61,4 @@ def make_sheets(args: argparse.Namespace) -> int:
 #: How the summary of --make-sheets names each kind of sheet.
 PLANTED = {"right": "right", "drift": "carried the other way", "slip": "with a slip",
            "arithmetic": "with a miscomputed value", "missing": "incomplete",
-           "the": "with another variant's values"}
+           "copied": "with another variant's values"}

@@ -54,6 +54,8 @@ class PracticeSheet:
     variant: int
     kind: str
     text: str
+    #: what was planted, one of ``KINDS`` or ``"copied"`` (another variant's values)
+    category: str = ""
 
 
 def practice_sheets(exam: Mapping[int, WorkedSolution], students: int, *,
@@ -82,13 +84,13 @@ def practice_sheets(exam: Mapping[int, WorkedSolution], students: int, *,
         if k == copier:
             other = numbers[(k + 1) % len(numbers)]
             source, kind = asked[other], f"the values of variant {other}"
-            values = source.key()
+            category, values = "copied", source.key()
         else:
-            kind, values = _planted(kind, source, rng)
+            category, kind, values = _planted(kind, source, rng)
         student = f"Student {k + 1:0{width}d}"
         text = _sheet_text(student, variant, kind, values, source.solution)
         sheets.append(PracticeSheet(f"student-{k + 1:0{width}d}.toml", student, variant, kind,
-                                    text))
+                                    text, category))
     return sheets
 
 
@@ -107,8 +109,10 @@ class Asked:
         return {qid: world.printed(qid) for qid, _ in self.ids}
 
 
-def _planted(kind: str, asked: Asked, rng: random.Random) -> tuple[str, dict[str, str]]:
-    """What a sheet of ``kind`` holds (see the module doc), and its kind as planted."""
+def _planted(kind: str, asked: Asked, rng: random.Random
+             ) -> tuple[str, str, dict[str, str]]:
+    """What a sheet of ``kind`` holds (see the module doc): the kind as planted, its words
+    (``slip index_swap``) and the values."""
     s = asked.solution
     if kind == "slip":
         key = asked.key()
@@ -116,22 +120,22 @@ def _planted(kind: str, asked: Asked, rng: random.Random) -> tuple[str, dict[str
                     and (values := asked.printed(world_of(s, v))) != key]
         if changing:
             variant, values = rng.choice(changing)
-            return f"slip {variant.slip}", values
+            return "slip", f"slip {variant.slip}", values
         kind = "arithmetic"  # no slip of the catalogue changes what this variant asks
     if kind == "drift":
         other = "full" if s.conventions.carry == "rounded" else "rounded"
-        return kind, asked.printed(World(s, carry=other))
+        return kind, kind, asked.printed(World(s, carry=other))
     if kind == "arithmetic":
         net = next((q for q, _ in asked.ids if ids.parse(q).name == "net"), asked.ids[0][0])
         decimals = s.equation(net).decimals or 4
         shift = rng.choice((-1, 1)) * rng.randint(20, 90) * 10.0 ** -decimals
         written = format_value(s.equation(net).value + shift, decimals)
-        return kind, asked.printed(World(s, pinned={net: (float(written), decimals)}))
+        return kind, kind, asked.printed(World(s, pinned={net: (float(written), decimals)}))
     key = asked.key()
     if kind == "missing":
         last = asked.ids[-1][1]
-        return kind, {qid: key[qid] for qid, section in asked.ids if section != last}
-    return kind, key
+        return kind, kind, {qid: key[qid] for qid, section in asked.ids if section != last}
+    return kind, kind, key
 
 
 # --- the sheet as a file ---------------------------------------------------------------------
