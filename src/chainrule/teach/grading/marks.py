@@ -32,16 +32,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chainrule.derive.marking import DEFAULT_MARKS, FOLLOW_THROUGH
 from chainrule.derive.solution import KINDS, Equation
 
 __all__ = ["MarkScheme", "DEFAULT_MARKS", "marks_from_mapping"]
-
-#: Marks per value of each kind in the default scheme.
-DEFAULT_MARKS: Mapping[str, float] = {
-    "given": 0, "input": 0, "target": 0, "weight": 0, "net": 1, "out": 1, "error_term": 1,
-    "error": 1, "dout": 1, "fprime": 1, "delta": 2, "gradient": 1, "change": 1, "update": 1,
-    "loss": 0,
-}
 
 
 @dataclass(frozen=True)
@@ -74,7 +68,7 @@ class MarkScheme:
     @property
     def fraction(self) -> float:
         """The share of its marks a follow-through value earns."""
-        return 1.0 if self.follow_through is None else float(self.follow_through)
+        return FOLLOW_THROUGH if self.follow_through is None else float(self.follow_through)
 
     def merged(self, other: MarkScheme | None) -> MarkScheme:
         """This scheme with what ``other`` gives laid over it."""

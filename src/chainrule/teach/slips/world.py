@@ -13,7 +13,8 @@ have been carried either at full precision or rounded to its printed decimals::
     interval(id) = evaluate_interval(formula, r ↦ interval(r) ± ½·10^−decimals(r))
 
 A student's value ``v`` written with ``d`` decimals agrees with an equation when
-``v`` lies within ½·10^−d of that interval (``agrees``).
+``v`` lies within ½·10^−d of that interval (``agrees``). The rule itself (half units, the
+widening, the slack) is ``chainrule.derive.marking``'s, which the HTML practice page reads too.
 """
 
 from __future__ import annotations
@@ -24,34 +25,23 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.calculus.evaluate import evaluate, evaluate_interval
+from chainrule.calculus.evaluate import evaluate
 from chainrule.calculus.formula import Node
 from chainrule.derive import explain, ids
-from chainrule.derive.rounding import format_exact, format_value, round_value
+from chainrule.derive.marking import (
+    Interval,
+    agrees,
+    carried,
+    formula_interval,
+    half_unit,
+    widened,
+)
+from chainrule.derive.rounding import format_exact, format_value
 from chainrule.derive.solution import Equation, WorkedSolution
 
 __all__ = ["World", "Pin", "half_unit", "agrees", "rederive", "Interval"]
 
-Interval = tuple[float, float]
 Pin = tuple[float, int]  # (value as written, decimals written)
-
-# slack for binary noise when comparing decimal answers (relative to max(1, |value|))
-_SLACK = 1e-9
-
-
-def half_unit(decimals: int | None) -> float:
-    """Half a unit of the last decimal: the rounding error of a printed value."""
-    return 0.0 if decimals is None else 0.5 * 10.0 ** (-decimals)
-
-
-def agrees(value: float, decimals: int, interval: Interval) -> bool:
-    """Whether ``value`` written with ``decimals`` places can be a rounding of a number in
-    ``interval``."""
-    lo, hi = interval
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return False
-    slack = half_unit(decimals) + _SLACK * max(1.0, abs(value))
-    return lo - slack <= value <= hi + slack
 
 
 class World:
@@ -134,12 +124,9 @@ class World:
     def carried(self, qid: str) -> float:
         """The value as later equations use it under this world's carry rule."""
         value = self.value(qid)
-        decimals = self.decimals(qid)
-        if qid in self.pinned or self.carry == "full" or decimals is None:
+        if qid in self.pinned:
             return value
-        if not math.isfinite(value):
-            return value
-        return float(round_value(value, decimals, self.tie))
+        return carried(value, self.decimals(qid), self.carry, self.tie)
 
     def printed(self, qid: str) -> str:
         """The value as this world would print it."""
@@ -165,12 +152,7 @@ class World:
         if formula is None:
             value = float(self.equation(qid).value)
             return value, value
-        try:
-            with np.errstate(all="ignore"):
-                lo, hi = evaluate_interval(formula, self.usable)
-        except (ArithmeticError, ValueError, TypeError):
-            return -math.inf, math.inf
-        return (lo, hi) if lo <= hi else (-math.inf, math.inf)
+        return formula_interval(formula, self.usable)
 
     def interval(self, qid: str) -> Interval:
         """Where the value may lie before its own rounding (a pin: as written ± ½ unit)."""
@@ -185,11 +167,9 @@ class World:
 
     def usable(self, qid: str) -> Interval:
         """Where the value may lie as used by later equations, carried either way."""
-        lo, hi = self.interval(qid)
         if qid in self.pinned:
-            return lo, hi
-        h = half_unit(self.decimals(qid))
-        return lo - h, hi + h
+            return self.interval(qid)
+        return widened(self.interval(qid), self.decimals(qid))
 
 
 def _ordered(equations: list[Equation], extra: list[Equation]) -> list[str]:
