@@ -21,22 +21,27 @@ def load(file: str) -> Any:
                      "chainrule; shipped problems: " + ", ".join(problem.bundled_names()))
 
 
-def render(solution: Any, fmt: str) -> str:
-    """``solution`` in format ``fmt``, ending with a newline."""
+def render(solution: Any, fmt: str, practice: bool = False) -> str:
+    """``solution`` in format ``fmt`` (``practice``: the HTML practice page), ending with a
+    newline."""
     method = {"text": solution.to_text, "markdown": solution.to_markdown,
               "latex": solution.to_latex, "json": solution.to_json,
               "svg": lambda: solution.diagram(show_updates=True),
-              "html": solution.to_html}[fmt]
+              "html": lambda: solution.to_html(practice=practice)}[fmt]
     text = method()
     return text if text.endswith("\n") else text + "\n"
 
 
 def run(args: argparse.Namespace) -> int:
+    practice = getattr(args, "practice", False)
+    if practice and args.format != "html":
+        raise ValueError(f"--practice makes an HTML page; use it with --format html. "
+                         f"Received: --format {args.format}")
     inputs = [args.file] if os.path.isfile(args.file) else []
     if args.output:
         check_output(args.output, inputs)  # before the work, not after it
     problem = load(args.file)
     solution = problem.solve(args.convention, decimals=args.decimals, carry=args.carry)
-    text = render(solution, args.format)
+    text = render(solution, args.format, practice)
     write_output(args.output, text, inputs=[args.file] if os.path.isfile(args.file) else [])
     return 0

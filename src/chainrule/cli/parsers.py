@@ -110,6 +110,10 @@ def explain(subparsers: Any) -> None:
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="output format (default: text); svg is the annotated network "
                    "(weights before → after), html an offline step-through page")
+    p.add_argument("--practice", action="store_true",
+                   help="with --format html: a practice page that hides each value until "
+                   "the student has typed it, marks it (right, follow-through, wrong) and "
+                   "keeps the score")
     p.add_argument("--convention", metavar="NAME",
                    help="write the solution in another notation profile: blog, fausett, "
                    "mazur, han, layered, hagan or negnevitsky (default: the file's)")

@@ -278,9 +278,10 @@ class WorkedSolution:
         """The solution as JSON: ``chainrule.render.json(self)``."""
         return render.json(self)
 
-    def to_html(self) -> str:
-        """A self-contained, offline HTML walk-through: ``chainrule.render.html(self)``."""
-        return render.html(self)
+    def to_html(self, *, practice: bool = False) -> str:
+        """A self-contained, offline HTML walk-through (with ``practice``, the practice page
+        that asks each value first): ``chainrule.render.html(self, practice=practice)``."""
+        return render.html(self, practice=practice)
 
     def diagram(self, *, show_updates: bool = False, step: str | None = None) -> str:
         """The annotated network as SVG (``chainrule.render.diagram``): weights on the edges

@@ -10,10 +10,10 @@ True
 """
 
 from chainrule.render._html import render_fragment as fragment
-from chainrule.render._html import render_html as html
 from chainrule.render._json import render as json
 from chainrule.render._latex import render as latex
 from chainrule.render._markdown import render as markdown
+from chainrule.render._practice import html
 from chainrule.render._svg import diagram
 from chainrule.render._svg import render_svg as svg
 from chainrule.render._text import render as text

@@ -21,6 +21,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from chainrule.calculus import formula as f
 from chainrule.render._text import equation_line
 from chainrule.render.latex_math import formula_latex, latex_text, symbol_latex
 from chainrule.render.printing import to_text
@@ -28,7 +29,7 @@ from chainrule.render.printing import to_text
 if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
     from chainrule.derive.solution import Equation, Section, Step, WorkedSolution
 
-__all__ = ["render", "document", "FORMAT", "VERSION"]
+__all__ = ["render", "document", "formula_tree", "FORMAT", "VERSION"]
 
 FORMAT = "chainrule.worked-solution"
 #: Incremented whenever a field is removed or changes meaning (adding one does not).
@@ -55,12 +56,46 @@ def _written(node: Any, solution: WorkedSolution | None = None,
             "latex": formula_latex(node, lookup, numeric=numeric)}
 
 
+#: The node types of a formula tree by JSON name (``docs/json-format.md``, "Tree").
+_OPS = {f.Add: "add", f.Sub: "sub", f.Neg: "neg", f.Mul: "mul", f.Div: "div", f.Pow: "pow",
+        f.Exp: "exp", f.Log: "log", f.Step: "step", f.Call: "call"}
+
+
+def formula_tree(node: f.Node) -> dict[str, Any] | None:
+    """``node`` as an evaluable JSON tree: ``{"op": "const", "value": …}``, ``{"op": "ref",
+    "id": …}``, ``{"op": "var", "name": …}``, or ``{"op": "add" | "sub" | "neg" | "mul" |
+    "div" | "pow" | "exp" | "log" | "step", "args": [...]}`` (a step's args: its argument and
+    its value at and below 0), ``{"op": "call", "fn": …, "args": [...], "index": …,
+    "derivative": …}``; ``None`` for a symbolic-only formula (Σ, bare symbols).
+
+    >>> formula_tree(f.Mul((f.Ref("s1.x.1"), f.Const(0.5))))["args"][1]
+    {'op': 'const', 'value': 0.5}
+    """
+    if isinstance(node, f.Const):
+        return {"op": "const", "value": _float(node.value)}
+    if isinstance(node, f.Ref):
+        return {"op": "ref", "id": node.id}
+    if isinstance(node, f.Var):
+        return {"op": "var", "name": node.name}
+    op = _OPS.get(type(node))
+    if op is None:
+        return None
+    args = [formula_tree(child) for child in f.children(node)]
+    if any(a is None for a in args):
+        return None
+    tree: dict[str, Any] = {"op": op, "args": args}
+    if isinstance(node, f.Call):
+        tree.update(fn=node.fn, index=node.index, derivative=node.derivative)
+    return tree
+
+
 def equation(eq: Equation, solution: WorkedSolution) -> dict[str, Any]:
     """One equation as a JSON object (``docs/json-format.md``, "Equation")."""
     formula = None
     if eq.formula is not None:
         formula = {"symbolic": _written(eq.formula, solution),
-                   "numeric": _written(eq.formula, solution, numeric=True)}
+                   "numeric": _written(eq.formula, solution, numeric=True),
+                   "tree": formula_tree(eq.formula)}
     return {
         "id": eq.id,
         "kind": eq.kind,
