@@ -203,9 +203,10 @@ def _body(solution: WorkedSolution) -> str:
     names = _example_names(solution)
     steps = "".join(_step_section(s, solution, names) for s in _asked_steps(solution))
     return ('<div class="cr-walkthrough cr-practice" data-cr-practice>' + _header(solution)
-            + '<nav class="cr-controls" aria-label="Practice"><span class="cr-status" '
-            f'aria-live="polite">{escape(_HOW)}</span><button type="button" '
-            'data-action="reset">Start again</button></nav>'
+            + '<nav class="cr-controls" aria-label="Practice"><button type="button" '
+            'data-action="reset">Start again</button><span class="cr-status" '
+            'aria-live="polite"></span></nav>'
+            f'<p class="cr-pr-how">{escape(_HOW)}</p>'
             f'<div class="cr-equations">{steps}{_SCORE}</div>'
             + json_script(practice_data(solution), "cr-practice-data") + "</div>")
 

@@ -216,6 +216,9 @@
     this.root.querySelector(".cr-pr-total").textContent = (done ? "Finished: " : "So far: ") +
       round(s.earned) + " of " + round(s.total) + " marks";
     this.root.setAttribute("data-score", round(s.earned));
+    this.root.querySelector(".cr-status").textContent = (done ? "Finished" :
+      "Value " + (pos + 1) + " of " + this.data.lines.length) + " · " + round(s.earned) +
+      " of " + round(s.total) + " marks";
     var current = this.data.lines[pos];
     if (focus && current) {
       var input = this.items[current.id].querySelector("input");
