@@ -242,6 +242,55 @@ def test_right_wrong_and_follow_through_as_check_grades_them(browser, demo_file,
     visit.assert_clean()
 
 
+def test_a_value_carried_unrounded_from_a_wrong_one_is_follow_through(browser,  # noqa: F811
+                                                                       demo_file, demo):
+    """The student's out_h1 is 0.810851 (written 0.8109: wrong) and they carry it, and
+    out_h2, unrounded into net_o: computed from the written values alone their net_o is off
+    by more than half a unit, but it is follow-through, as ``chainrule check`` grades it."""
+    visit = Visit(browser, demo_file, width=1200, height=900)
+    eq = demo.equation
+    mine, out_h2 = 0.810851, eq("s1.out.1.2").value
+    w1, w2, b = (eq(q).value for q in ("s1.w.2.1.1", "s1.w.2.2.1", "s1.b.2.1"))
+    net_o = f"{w1 * mine + w2 * out_h2 + b:.4f}"
+    typed = {"s1.net.1.1": "0.9000", "s1.net.1.2": "1.4000", "s1.out.1.1": f"{mine:.4f}",
+             "s1.out.1.2": eq("s1.out.1.2").printed, "s1.net.2.1": net_o}
+    from_written = w1 * 0.8109 + w2 * float(typed["s1.out.1.2"]) + b
+    assert abs(float(net_o) - from_written) > 0.00005 and net_o != eq("s1.net.2.1").printed
+    page_says = dict(_answer(visit, text) for text in typed.values())
+    checked = {r.id: r.status for r in check(demo, typed, only_answered=True).results}
+    assert page_says == checked
+    assert page_says["s1.out.1.1"] == "wrong" and page_says["s1.net.2.1"] == "follow-through"
+    visit.assert_clean()
+
+
+@pytest.mark.parametrize("name", ["demo", *sorted(NETS)])
+def test_the_page_evaluates_each_formula_in_intervals_as_python_does(browser, demo_file,  # noqa: F811,E501
+                                                                      name):
+    """Each asked line's tree, with every reference in the interval the page gives it when
+    the line was only shown, evaluated by the page and by ``calculus.evaluate_interval``."""
+    from chainrule.calculus.evaluate import evaluate_interval
+    from chainrule.derive.marking import key_intervals, widened
+
+    if name == "demo":
+        solution = demo_solution()
+    else:
+        solution = explain(NETS[name], [[1.0, -0.5]], [[0.5]], learning_rate=0.3)
+    data = practice_data(solution)
+    intervals = key_intervals(solution)
+    usable = {q: list(widened(intervals[q], solution.equation(q).decimals))
+              for q in solution.equations}
+    trees = [line["tree"] for line in data["lines"]]
+    visit = Visit(browser, demo_file, width=800, height=600)
+    got = visit.page.evaluate(
+        "([trees, usable, table]) => trees.map(t => crPractice.evaluate(t, id => usable[id],"
+        " table, null))", [trees, usable, data["activations"]])
+    for line, ends in zip(data["lines"], got):
+        want = evaluate_interval(solution.equation(line["id"]).formula,
+                                 lambda q: tuple(usable[q]))
+        assert ends == pytest.approx(list(want), rel=1e-12, abs=1e-15), (name, line["id"])
+    visit.assert_clean()
+
+
 def test_follow_through_reaches_the_next_step_through_the_updated_weights(browser, tmp_path):  # noqa: F811,E501
     solution = xor_epoch_solution()
     path = tmp_path / "epoch.html"
@@ -285,12 +334,13 @@ def test_every_activation_of_the_table_evaluates_in_the_page_as_in_python(browse
             cases += [(value, act.scalar(z, act.alpha)), (slope, evaluate(slope, None))]
     trees = [formula_tree(node) for node, _ in cases]
     got = visit.page.evaluate(
-        "([trees, table]) => trees.map(t => crPractice.evaluate(t, id => NaN, table, null))",
-        [trees, table])
+        "([trees, table]) => trees.map(t => crPractice.evaluate(t, id => [NaN, NaN], table,"
+        " null))", [trees, table])
     names = set()
-    for (node, want), value in zip(cases, got):
-        assert value is not None and math.isfinite(value), (node, value)
-        assert value == pytest.approx(want, rel=1e-13, abs=1e-15), (node, value, want)
+    for (node, want), ends in zip(cases, got):
+        for value in ends:  # a point is the interval [x, x]
+            assert value is not None and math.isfinite(value), (node, ends)
+            assert value == pytest.approx(want, rel=1e-13, abs=1e-15), (node, ends, want)
         names.add(node.fn)
     assert names == set(ACTIVATIONS)
     visit.assert_clean()

@@ -8,8 +8,10 @@ marks it and only then reveals the line with its working (the walk-through's Mat
   decimals, values carried at full precision or rounded (``derive.marking.accepted`` of the
   key's interval; computed here, so that the script only compares);
 - **follow-through**: not right, but the line's formula evaluated with the student's own
-  earlier values (as typed) gives it to within ``derive.marking.tolerance``: the script
-  evaluates the formula trees of ``docs/json-format.md`` ("Tree") with the student's values;
+  earlier values gives it to within ``derive.marking.tolerance``: the script evaluates the
+  formula trees of ``docs/json-format.md`` ("Tree") in intervals, each typed value standing
+  for itself give or take half a unit of its decimals (as ``chainrule check`` pins it), so
+  that a student who carried their own value unrounded is credited too;
 - **wrong** otherwise. "Show" reveals a line unanswered (no marks; later lines then use the
   key's value).
 
@@ -22,11 +24,12 @@ and their derivative trees); the script implements each entry's value by name.
 >>> solution = explain([([[0.5]], [0.0], "sigmoid")], [1.0], [1.0], learning_rate=0.5)
 >>> data = practice_data(solution)
 >>> [line["id"] for line in data["lines"]][:2], data["known"]["s1.x.1"]
-(['s1.net.1.1', 's1.out.1.1'], 1.0)
+(['s1.net.1.1', 's1.out.1.1'], [1.0, 1.0])
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -37,9 +40,10 @@ from chainrule.derive.marking import (
     DEFAULT_MARKS,
     FOLLOW_THROUGH,
     accepted,
-    carried,
+    half_unit,
     key_intervals,
     tolerance,
+    widened,
 )
 from chainrule.render._html import (
     PHASES,
@@ -92,24 +96,30 @@ def _asked(solution: WorkedSolution) -> list[Equation]:
             for eq in step.section(name) if eq.formula is not None]
 
 
-def _line(eq: Equation, interval: tuple[float, float], carry: tuple[str, str]) -> dict:
+def _bounds(interval: tuple[float, float]) -> list[float] | None:
+    """An interval as JSON can carry it: ``None`` for an unbounded one."""
+    return list(interval) if all(math.isfinite(v) for v in interval) else None
+
+
+def _line(eq: Equation, interval: tuple[float, float]) -> dict[str, Any]:
     bounds = accepted(interval, eq.decimals)
     return {"id": eq.id, "step": eq.step, "kind": eq.kind, "decimals": eq.decimals,
             "printed": eq.printed, "tree": formula_tree(eq.formula),
             "accept": None if bounds is None else list(bounds),
-            "tolerance": tolerance(eq.decimals, eq.value),
-            "carried": carried(eq.value, eq.decimals, *carry),
+            "tolerance": tolerance(eq.decimals, eq.value), "half": half_unit(eq.decimals),
+            "usable": _bounds(widened(interval, eq.decimals)),
             "marks": float(DEFAULT_MARKS.get(eq.kind, 0))}
 
 
-def _references(solution: WorkedSolution, asked: list[Equation], carry: tuple[str, str]
-                ) -> tuple[dict[str, float], dict[str, str]]:
+def _references(solution: WorkedSolution, asked: list[Equation],
+                intervals: dict[str, tuple[float, float]]
+                ) -> tuple[dict[str, list[float] | None], dict[str, str]]:
     """What the asked lines refer to besides each other: a value the problem gives or the
-    solution computed elsewhere (``known``, as carried), or a copy of another value (a
-    step's starting weight is the previous step's update: ``alias``), followed to the line
-    the student typed where there is one."""
+    solution computed elsewhere (``known``: where it lies as later lines use it, carried
+    either way), or a copy of another value (a step's starting weight is the previous
+    step's update: ``alias``), followed to the line the student typed where there is one."""
     eqs, ids = solution.equations, {eq.id for eq in asked}
-    known: dict[str, float] = {}
+    known: dict[str, list[float] | None] = {}
     alias: dict[str, str] = {}
     todo = [r for eq in asked for r in eq.refs]
     while todo:
@@ -121,20 +131,20 @@ def _references(solution: WorkedSolution, asked: list[Equation], carry: tuple[st
             alias[qid] = eq.formula.id
             todo.append(eq.formula.id)
         else:
-            known[qid] = carried(float(eq.value), eq.decimals, *carry)
+            known[qid] = _bounds(widened(intervals[qid], eq.decimals))
     return known, alias
 
 
 def practice_data(solution: WorkedSolution) -> dict[str, Any]:
-    """What the page's script reads: the asked lines in order (each with its tree, accepted
-    bounds, follow-through tolerance, the value later lines use if it is only shown, and
-    marks), the values and aliases they refer to, the activations they call."""
-    c = solution.conventions
-    carry = (c.carry, c.tie)
+    """What the page's script reads: the asked lines in order (each with its tree, the
+    bounds that count as right, the follow-through tolerance, half a unit of its decimals,
+    where its value lies if it is only shown, and its marks), the values and copies they
+    refer to, and the activations they call. Intervals are ``[lo, hi]``, ``None`` where
+    unbounded."""
     asked = _asked(solution)
     intervals = key_intervals(solution)
-    known, alias = _references(solution, asked, carry)
-    return {"lines": [_line(eq, intervals[eq.id], carry) for eq in asked],
+    known, alias = _references(solution, asked, intervals)
+    return {"lines": [_line(eq, intervals[eq.id]) for eq in asked],
             "known": known, "alias": alias, "follow_through": FOLLOW_THROUGH,
             "activations": activation_data(_called(eq.formula for eq in asked))}
 

@@ -3,7 +3,7 @@
    <script type="application/json" class="cr-practice-data">: per line the bounds that count
    as right and the follow-through tolerance, computed by chainrule (this script only
    compares), and the line's formula as a tree, which it evaluates with the student's own
-   values. Never writes markup from text: every word goes in through textContent. */
+   values (in intervals, as chainrule check does). Never writes markup from text: every word goes in through textContent. */
 (function () {
   "use strict";
 
@@ -30,43 +30,78 @@
     return es[k] / sum;
   }
 
-  function call(node, args, table) {
+  var WHOLE = [-Infinity, Infinity];
+
+  function finite(x) { return isFinite(x[0]) && isFinite(x[1]); }
+
+  function mul(a, b) {
+    if (!finite(a) || !finite(b)) { return WHOLE; }
+    var p = [a[0] * b[0], a[0] * b[1], a[1] * b[0], a[1] * b[1]];
+    return [Math.min.apply(null, p), Math.max.apply(null, p)];
+  }
+
+  function power(base, e) {
+    // as chainrule's interval arithmetic: a constant whole exponent only
+    if (e[0] !== e[1] || e[0] < 0 || Math.floor(e[0]) !== e[0]) { return WHOLE; }
+    var ends = [Math.pow(base[0], e[0]), Math.pow(base[1], e[0])];
+    if (e[0] % 2 === 0 && base[0] <= 0 && 0 <= base[1]) { return [0, Math.max(ends[0], ends[1])]; }
+    return [Math.min(ends[0], ends[1]), Math.max(ends[0], ends[1])];
+  }
+
+  /* f at a point: the table's value, or its derivative from the derivative tree. */
+  function point(node, z, table) {
     var entry = table[node.fn];
-    if (!entry) { return NaN; }
-    if (node.fn === "softmax") {
-      return node.derivative || node.index === null ? NaN : softmax(args, node.index);
-    }
     var f = VALUES[node.fn];
-    if (!f) { return NaN; }
-    var z = args[0];
+    if (!entry || !f) { return NaN; }
     var a = f(z, entry.alpha);
     if (!node.derivative) { return a; }
     if (!entry.derivative) { return NaN; }
-    var vars = {z: z, a: a, alpha: entry.alpha};
-    return evaluate(entry.derivative, function () { return NaN; }, table, vars);
+    var vars = {z: [z, z], a: [a, a], alpha: [entry.alpha, entry.alpha]};
+    return evaluate(entry.derivative, function () { return [NaN, NaN]; }, table, vars)[0];
   }
 
-  /* The value of a formula tree (docs/json-format.md, "Tree"); resolve(id) gives the value
-     a reference stands for, vars the variables of a definition. */
+  function call(node, args, table) {
+    if (node.fn === "softmax") {
+      var k = node.index;
+      if (node.derivative || k === null || !table.softmax) { return [NaN, NaN]; }
+      var low = args.map(function (x, i) { return i === k ? x[0] : x[1]; });
+      var high = args.map(function (x, i) { return i === k ? x[1] : x[0]; });
+      return [softmax(low, k), softmax(high, k)];
+    }
+    // every elementwise activation of the table, and a derivative written as a call (a
+    // step), is non-decreasing
+    return [point(node, args[0][0], table), point(node, args[0][1], table)];
+  }
+
+  /* Where the value of a formula tree (docs/json-format.md, "Tree") lies when each
+     reference id lies in resolve(id) and each variable in vars[name] (intervals [lo, hi];
+     a point is [x, x]): chainrule's interval arithmetic (calculus/evaluate.py), so that a
+     value carried rounded or not is allowed for, as chainrule check allows it. */
   function evaluate(tree, resolve, table, vars) {
     var args = (tree.args || []).map(function (t) {
       return evaluate(t, resolve, table, vars);
     });
+    var a = args[0];
+    var b = args[1];
     switch (tree.op) {
-      case "const": return typeof tree.value === "number" ? tree.value : Number(tree.value);
+      case "const":
+        var c = typeof tree.value === "number" ? tree.value : Number(tree.value);
+        return [c, c];
       case "ref": return resolve(tree.id);
-      case "var": return vars && tree.name in vars ? vars[tree.name] : NaN;
-      case "add": return args.reduce(function (s, x) { return s + x; }, 0);
-      case "mul": return args.reduce(function (p, x) { return p * x; }, 1);
-      case "sub": return args[0] - args[1];
-      case "neg": return -args[0];
-      case "div": return args[0] / args[1];
-      case "pow": return Math.pow(args[0], args[1]);
-      case "exp": return Math.exp(args[0]);
-      case "log": return Math.log(args[0]);
-      case "step": return args[0] > 0 ? 1 : args[1];
+      case "var": return vars && tree.name in vars ? vars[tree.name] : [NaN, NaN];
+      case "add":
+        return args.reduce(function (s, x) { return [s[0] + x[0], s[1] + x[1]]; }, [0, 0]);
+      case "mul": return args.reduce(mul, [1, 1]);
+      case "sub": return [a[0] - b[1], a[1] - b[0]];
+      case "neg": return [-a[1], -a[0]];
+      case "div":
+        return b[0] <= 0 && 0 <= b[1] ? WHOLE : mul(a, [1 / b[1], 1 / b[0]]);
+      case "pow": return power(a, b);
+      case "exp": return [Math.exp(a[0]), Math.exp(a[1])];
+      case "log": return [a[0] <= 0 ? -Infinity : Math.log(a[0]), Math.log(a[1])];
+      case "step": return [a[0] > 0 ? 1 : b[0], a[1] > 0 ? 1 : b[0]];
       case "call": return call(tree, args, table);
-      default: return NaN;
+      default: return [NaN, NaN];
     }
   }
 
@@ -114,16 +149,19 @@
     this.render(false);
   };
 
-  /* The value a later line uses for id: the student's as typed, the key's as carried when
-     the line was only shown, a given value, or what a copy (a step's starting weight)
-     copies. */
+  /* Where the value a later line uses for id lies: the student's as typed, give or take
+     half a unit of its decimals; the key's, carried either way, when the line was only
+     shown; a given value; or what a copy (a step's starting weight) copies. */
   Practice.prototype.resolve = function (id) {
     var seen = 0;
     while (id in this.data.alias && seen++ < 100) { id = this.data.alias[id]; }
     var answer = this.answers[id];
-    if (answer) { return answer.value === null ? this.byId[id].carried : answer.value; }
-    if (id in this.data.known) { return this.data.known[id]; }
-    return NaN;
+    if (answer) {
+      var line = this.byId[id];
+      return answer.value === null ? line.usable || WHOLE
+        : [answer.value - line.half, answer.value + line.half];
+    }
+    return id in this.data.known ? this.data.known[id] || WHOLE : [NaN, NaN];
   };
 
   Practice.prototype.judge = function (line, value) {
@@ -132,11 +170,13 @@
     }
     var self = this;
     var derived = line.tree ? evaluate(line.tree, function (id) { return self.resolve(id); },
-                                       this.data.activations, null) : NaN;
-    if (isFinite(derived) && Math.abs(value - derived) <= line.tolerance) {
-      return {status: "follow", derived: derived};
+                                       this.data.activations, null) : [NaN, NaN];
+    var mid = (derived[0] + derived[1]) / 2;
+    if (finite(derived) && derived[0] - line.tolerance <= value &&
+        value <= derived[1] + line.tolerance) {
+      return {status: "follow", derived: mid};
     }
-    return {status: "wrong", derived: derived};
+    return {status: "wrong", derived: mid};
   };
 
   Practice.prototype.check = function () {
