@@ -3,10 +3,10 @@ forward value and its gradient, inputs on the left and the output on the right.
 
 The layout is layered: the output stands in the last column and every other box one column
 left of its nearest consumer (the longest path to the output), so a weight sits beside the
-product it enters and a product beside the sum; within a column, boxes are ordered by the mean height of their
-neighbours (a few sweeps left to right and back), which keeps edges short and mostly
-uncrossed. A scalar box reads ``op name`` / ``value …`` / ``grad …`` (``grad —`` before
-``backward()``); an array box gives its shape and its first few values.
+product it enters and a product beside the sum; within a column, boxes are ordered by the
+mean height of their neighbours (a few sweeps left to right and back), which keeps edges
+short and mostly uncrossed. A scalar box reads ``op name`` / ``value …`` / ``grad …``
+(``grad —`` before ``backward()``); an array box gives its shape and its first few values.
 
 Every box is a ``<g class="cr-gnode" data-node="n3">`` with the exact value and gradient of
 a scalar in ``data-value`` and ``data-grad`` and the ids of its equations in ``data-eq``;
@@ -162,14 +162,15 @@ def layout(g: Graph) -> tuple[list[Placed], float, float]:
 
 
 # --- drawing ---------------------------------------------------------------------------------
-def _edge(a: Placed, b: Placed, k: int) -> str:
+def _edge(a: Placed, b: Placed, k: int, marker: str) -> str:
     x1, y1 = a.x + a.width, a.y + a.height / 2
     x2 = b.x
     y2 = b.y + b.height / 2 + (k - (len(b.node.parents) - 1) / 2) * 8
     mid = (x1 + x2) / 2
     d = f"M{fmt(x1)},{fmt(y1)} C{fmt(mid)},{fmt(y1)} {fmt(mid)},{fmt(y2)} {fmt(x2)},{fmt(y2)}"
     return (f'<path {attrs(class_="cr-gedge", data_from=a.node.id, data_to=b.node.id, d=d)} '
-            'fill="none" stroke="#888" stroke-width="1.2" marker-end="url(#cr-garrow)"/>')
+            'fill="none" stroke="#888" stroke-width="1.2" '
+            f'marker-end="url(#{marker})"/>')
 
 
 def _box(p: Placed, output: str) -> str:
@@ -194,16 +195,18 @@ def _box(p: Placed, output: str) -> str:
     return f"<g {data}>{tip}{rect}{texts}</g>"
 
 
-def graph_svg(source: Tensor | Graph, *, max_nodes: int | None = None) -> str:
+def graph_svg(source: Tensor | Graph, *, max_nodes: int | None = None,
+              marker: str = "cr-garrow") -> str:
     """The SVG text of a tensor's graph (traced with ``chainrule.engine.trace``) or of a
-    :class:`~chainrule.engine.trace.Graph` (a worked solution's step graph)."""
+    :class:`~chainrule.engine.trace.Graph` (a worked solution's step graph); ``marker`` is
+    the id of its arrowhead, unique per graph on a page of several."""
     g = trace(source, max_nodes=max_nodes) if isinstance(source, Tensor) else source
     if not isinstance(g, Graph):
         raise TypeError("graph() needs a chainrule Tensor or a Graph. "
                         f"Received: {type(source).__name__}")
     placed, width, height = layout(g)
     by_id = {p.node.id: p for p in placed}
-    edges = "".join(_edge(by_id[parent], p, k) for p in placed
+    edges = "".join(_edge(by_id[parent], p, k, escape(marker)) for p in placed
                     for k, parent in enumerate(p.node.parents))
     boxes = "".join(_box(p, g.output) for p in placed)
     title = g.title or f"Computation graph of {len(g.nodes)} nodes"
@@ -211,8 +214,9 @@ def graph_svg(source: Tensor | Graph, *, max_nodes: int | None = None) -> str:
             f'width="{fmt(width)}" height="{fmt(height)}" '
             f'viewBox="0 0 {fmt(width)} {fmt(height)}" role="img">'
             f"<title>{escape(title)}</title><style>{STYLE}</style>"
-            '<defs><marker id="cr-garrow" viewBox="0 0 8 8" refX="8" refY="4" '
-            'markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0 L8,4 L0,8 z" '
+            f'<defs><marker id="{escape(marker)}" viewBox="0 0 8 8" refX="8" refY="4" '
+            'markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" orient="auto">'
+            '<path d="M0,0 L8,4 L0,8 z" '
             'fill="#888"/></marker></defs>'
             f'<g class="cr-gedges">{edges}</g><g class="cr-gboxes">{boxes}</g></svg>')
 
