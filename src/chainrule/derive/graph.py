@@ -83,20 +83,22 @@ class _Builder:
 
     def net(self, layer: int, j: int, inputs: list[Tensor], one: Tensor) -> Tensor:
         """net = Σ_i w_ij·a_i, then the bias in the convention's form."""
-        total = None
+        terms = []
         for i, a in enumerate(inputs, start=1):
-            product = self.param(("w", layer, i, j)) * a
-            total = product if total is None else total + product
+            w = self.param(("w", layer, i, j))
+            terms.append(_named(w * a, "{}·{}", w, a))
         bias = self.c.bias
-        if bias == "shared":
-            total = total + self.param(("b", layer))
-        elif bias == "threshold":
-            total = total - self.param(("b", layer, j))
-        elif bias == "input":
-            total = total + self.param(("b", layer, j)) * one
-        elif bias == "separate":
-            total = total + self.param(("b", layer, j))
-        assert total is not None
+        if bias == "input":
+            b = self.param(("b", layer, j))
+            terms.append(_named(b * one, "{}·{}", b, one))
+        elif bias in ("separate", "shared"):
+            terms.append(self.param(("b", layer) if bias == "shared" else ("b", layer, j)))
+        total = terms[0]
+        for term in terms[1:]:
+            total = _named(total + term, "{} + {}", total, term)
+        if bias == "threshold":
+            theta = self.param(("b", layer, j))
+            total = _named(total - theta, "{} − {}", total, theta)
         return total
 
     def unit(self, layer: int, j: int, inputs: list[Tensor], one: Tensor) -> Tensor:
@@ -129,7 +131,7 @@ class _Builder:
             share = term(t, y)
             for node in _ancestors(share):
                 if node._op is ops.Sub and node._parents[0] is t and node._parents[1] is y:
-                    self.tie(node, (ids.signal(self.s, k),))
+                    self.tie(_named(node, "{} − {}", t, y), (ids.signal(self.s, k),))
             share = share if factor == 1.0 else share * factor
             self.tie(share, (ids.error_term(self.s, k),))
             total = share if total is None else total + share
@@ -137,6 +139,14 @@ class _Builder:
         total.name = self.eqs[ids.error(self.s)].symbol.text
         self.tie(total, (ids.error(self.s),))
         return total
+
+
+def _named(tensor: Tensor, form: str, *parts: Tensor) -> Tensor:
+    """``tensor`` named ``form`` of its parts' names (``w_11·x_1``), while that stays short:
+    the boxes of a long sum are left unnamed."""
+    name = form.format(*(p.name for p in parts)) if all(p.name for p in parts) else ""
+    tensor.name = name if 0 < len(name) <= 24 else None
+    return tensor
 
 
 def _ancestors(tensor: Tensor) -> list[Tensor]:

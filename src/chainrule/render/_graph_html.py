@@ -31,7 +31,16 @@ __all__ = ["graph_views", "backward_steps", "toggle"]
 
 
 def _name(node: GraphNode) -> str:
-    return node.name or f"{node.label} [{node.id}]"
+    """How a sentence names a node: its name, in parentheses when it is a formula."""
+    if not node.name:
+        return f"[{node.label} {node.id}]"
+    return f"({node.name})" if any(c in node.name for c in " ·+−") else node.name
+
+
+def _factor(x: float) -> str:
+    """A factor of a product: a negative one in parentheses, ``(−0.9)``."""
+    text = number_text(x)
+    return f"({text})" if text.startswith("−") else text
 
 
 def _node_step(g: Graph, node: GraphNode) -> dict[str, Any]:
@@ -50,7 +59,7 @@ def _node_step(g: Graph, node: GraphNode) -> dict[str, Any]:
         terms.append([local, upstream, child.id])
         top = _name(g.node(g.output))
         symbols.append(f"∂{_name(child)}/∂{name} × ∂{top}/∂{_name(child)}")
-        numbers.append(f"{number_text(local)} × {number_text(upstream)}")
+        numbers.append(f"{_factor(local)} × {_factor(upstream)}")
     top = _name(g.node(g.output))
     text = (f"∂{top}/∂{name} = {' + '.join(symbols)} = {' + '.join(numbers)} = "
             f"{number_text(grad)}")
