@@ -33,7 +33,7 @@ from chainrule.derive import ids
 from chainrule.engine import functional as F
 from chainrule.engine import ops
 from chainrule.engine.tensor import Tensor
-from chainrule.engine.trace import Graph, trace
+from chainrule.engine.trace import Graph, check_size, trace
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainrule.derive.solution import WorkedSolution
@@ -177,6 +177,7 @@ def step_graph(solution: WorkedSolution, step: str | None = None, *,
         one = Tensor(1.0, name="1")
         a = [b.unit(layer, j, a, one) for j in range(1, sizes[layer] + 1)]
     error = b.error(a)
+    check_size(error, max_nodes)  # before paying for the gradients of a big network
     error.backward()
     return trace(error, max_nodes=max_nodes, ties=b.ties,
                  title=f"Computation graph of step {target.index}")

@@ -28,7 +28,7 @@ import numpy as np
 from chainrule._util import limits
 from chainrule.engine.tensor import Tensor
 
-__all__ = ["GraphNode", "Graph", "trace", "OP_LABELS"]
+__all__ = ["GraphNode", "Graph", "trace", "check_size", "OP_LABELS"]
 
 #: What a node's box says for each op (an activation says its own name).
 OP_LABELS = {
@@ -99,6 +99,19 @@ class Graph:
 
 
 
+def check_size(root: Tensor, max_nodes: int | None = None) -> None:
+    """Raise the one-line ``ValueError`` that counts the graph's nodes if ``root``'s graph has
+    more than ``max_nodes`` (default: the ``graph_nodes`` limit); a producer calls it before
+    ``backward()`` to refuse a big graph before paying for its gradients."""
+    bound = limits.get("graph_nodes") if max_nodes is None else max_nodes
+    count = _count(root)
+    if count > bound:
+        raise ValueError(
+            f"this graph has {count} nodes, more than max_nodes={bound}: draw a smaller "
+            f"expression, or raise max_nodes (its default is "
+            f"{limits.LIMITS['graph_nodes'].variable})")
+
+
 def _order(root: Tensor, max_nodes: int) -> list[Tensor]:
     """Every tensor ``root`` was made from, parents (in argument order) before children;
     iterative, so a long chain cannot reach Python's recursion limit."""
@@ -114,10 +127,7 @@ def _order(root: Tensor, max_nodes: int) -> list[Tensor]:
             continue
         seen.add(id(tensor))
         if len(seen) > max_nodes:
-            raise ValueError(
-                f"this graph has {_count(root)} nodes, more than max_nodes={max_nodes}: "
-                f"draw a smaller expression, or raise max_nodes (its default is "
-                f"{limits.LIMITS['graph_nodes'].variable})")
+            check_size(root, max_nodes)
         stack.append((tensor, True))
         stack.extend((p, False) for p in reversed(tensor._parents) if id(p) not in seen)
     return order
