@@ -171,7 +171,7 @@ def test_a_notebook_shows_the_drawing_inline(tmp_path):
 
 # --- the step graph of a worked solution ------------------------------------------------------
 @pytest.mark.parametrize("name", ["blog_xor", "mazur_2015", "negnevitsky_xor", "hagan_ch11",
-                                  "fausett_binary", "fausett_bipolar"])
+                                  "fausett_binary", "fausett_bipolar", "han_kamber"])
 def test_the_step_graph_holds_the_gradients_the_solution_prints(name):
     solution = bundled(name).solve()
     g = step_graph(solution)
@@ -184,7 +184,9 @@ def test_the_step_graph_holds_the_gradients_the_solution_prints(name):
             eq = solution.equation(qid)
             grad = sign * float(node.grad)
             assert grad == pytest.approx(eq.exact, abs=1e-12), qid
-            if eq.decimals is not None:  # and as printed, to its decimals
+            # and as printed, to its decimals, where values are carried at full precision
+            # (Han & Kamber carry rounded values: their Err6 = 0.1311, the graph's 0.13117)
+            if eq.decimals is not None and solution.conventions.carry == "full":
                 assert abs(grad - eq.rounded) <= 0.5 * 10.0 ** -eq.decimals + 1e-12, qid
             tied += 1
     step = solution.steps[0]

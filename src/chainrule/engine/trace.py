@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._util import limits
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, _topological_order
 
 __all__ = ["GraphNode", "Graph", "trace", "check_size", "OP_LABELS"]
 
@@ -112,27 +112,6 @@ def check_size(root: Tensor, max_nodes: int | None = None) -> None:
             f"{limits.LIMITS['graph_nodes'].variable})")
 
 
-def _order(root: Tensor, max_nodes: int) -> list[Tensor]:
-    """Every tensor ``root`` was made from, parents (in argument order) before children;
-    iterative, so a long chain cannot reach Python's recursion limit."""
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        tensor, expanded = stack.pop()
-        if expanded:
-            order.append(tensor)
-            continue
-        if id(tensor) in seen:
-            continue
-        seen.add(id(tensor))
-        if len(seen) > max_nodes:
-            check_size(root, max_nodes)
-        stack.append((tensor, True))
-        stack.extend((p, False) for p in reversed(tensor._parents) if id(p) not in seen)
-    return order
-
-
 def _count(root: Tensor) -> int:
     seen, todo = {id(root)}, [root]
     while todo:
@@ -182,8 +161,8 @@ def trace(root: Tensor, *, max_nodes: int | None = None, title: str = "",
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"trace() needs a chainrule Tensor. Received: {type(root).__name__}")
-    bound = limits.get("graph_nodes") if max_nodes is None else max_nodes
-    order = _order(root, bound)
+    check_size(root, max_nodes)
+    order = _topological_order(root, constants=True)
     ids = {id(t): f"n{k}" for k, t in enumerate(order)}
     nodes = []
     for tensor in order:
