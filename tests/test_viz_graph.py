@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.derive import explain
+from chainrule.derive import explain, ids
 from chainrule.derive.graph import step_graph
 from chainrule.engine.trace import trace
 from chainrule.render._graph import number_text
@@ -51,6 +51,14 @@ def expression():
     y = s / b
     y.name = "y"
     return y, {"a": a, "b": b, "ab": ab, "ea": ea, "s": s, "y": y}
+
+
+def xor_epoch():
+    """One epoch of XOR (four steps) on a 2-2-1 sigmoid network in the blog's notation."""
+    net = [(np.array([[0.1, -0.4], [0.3, 0.2]]), np.array([0.1, 0.1]), "sigmoid"),
+           (np.array([[0.5], [-0.6]]), np.array([0.2]), "sigmoid")]
+    x, y = cr.datasets.xor()
+    return explain(net, x, y, learning_rate=0.5)
 
 
 def f(a: float, b: float) -> float:
@@ -238,6 +246,19 @@ def test_each_backward_stop_is_local_times_upstream_in_reverse_topological_order
         assert stop["text"].endswith(f" = {number_text(float(node.grad))}") or \
             stop["node"] == g.output
     assert {len(s["terms"]) for s in stops} >= {0, 1, 2}
+
+
+def test_a_solution_draws_the_graph_of_the_step_asked_for():
+    solution = xor_epoch()
+    for step in ("s1", "s3"):
+        found = boxes(str(cr.viz.graph(solution, step=step)))
+        tied = {i for g in found.values() for i in (g.get("data-eq") or "").split()}
+        assert ids.net(step, 1, 1) in tied and ids.delta(step, 2, 1) in tied
+        assert not any(i.startswith("s2.") for i in tied)
+        for g in found.values():  # a constant (an input, a target) shows no gradient line
+            assert (len(lines(g)) == 2) == (g.get("data-op") == "const")
+    with pytest.raises(ValueError, match="step= picks a step of a worked solution"):
+        cr.viz.graph(cr.Tensor(1.0), step="s1")
 
 
 def test_a_softmax_layer_is_refused_and_the_page_says_why():

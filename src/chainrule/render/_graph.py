@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._util.files import write_text_atomic
+from chainrule.derive.graph import step_graph
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.trace import Graph, GraphNode, trace
 from chainrule.render._svg_text import attrs, fmt, text_width
@@ -67,19 +68,21 @@ def _array_text(a: np.ndarray) -> str:
 
 
 def _lines(node: GraphNode) -> list[tuple[str, str]]:
-    """``(css class, text)`` of each line of a box."""
-    head = node.label if not node.name or node.name == node.label else f"{node.label}  {node.name}"
-    if node.op in ("leaf", "const") and node.name:
-        head = node.name
+    """``(css class, text)`` of each line of a box; a constant has no gradient line."""
+    if node.op in ("leaf", "const"):
+        head = node.name or ("const" if node.op == "const" else node.label)
+    else:
+        head = node.label if node.name in ("", node.label) else f"{node.label}  {node.name}"
     lines = [("cr-gop", head)]
     if node.scalar:
         lines.append(("cr-gval", "value " + number_text(float(node.value.ravel()[0]))))
         grad = "—" if node.grad is None else number_text(float(node.grad.ravel()[0]))
+    else:
+        shape = "×".join(str(n) for n in node.value.shape)
+        lines.append(("cr-gval", f"shape {shape}  {_array_text(node.value)}"))
+        grad = "—" if node.grad is None else _array_text(node.grad)
+    if node.op != "const":
         lines.append(("cr-ggrad", "grad " + grad))
-        return lines
-    shape = "×".join(str(n) for n in node.value.shape)
-    lines.append(("cr-gval", f"shape {shape}  {_array_text(node.value)}"))
-    lines.append(("cr-ggrad", "grad " + ("—" if node.grad is None else _array_text(node.grad))))
     return lines
 
 
@@ -242,14 +245,18 @@ class GraphImage:
         write_text_atomic(path, self.svg)
 
 
-def graph(source: Tensor | Graph, *, max_nodes: int | None = None) -> GraphImage:
+def graph(source: Tensor | Graph | Any, *, step: str | None = None,
+          max_nodes: int | None = None) -> GraphImage:
     """The computation graph of any engine expression, drawn with its numbers (micrograd's
     ``draw_dot``): a box per op and per leaf with its value and gradient (after
     ``backward()``; ``—`` before), inputs left, output right.
 
     Args:
-        source: a Tensor (its graph is traced) or a ``Graph`` (``chainrule.derive.graph``'s
-            step graph of a worked solution).
+        source: a Tensor (its graph is traced), a ``Graph`` (plain data, as
+            ``chainrule.engine.trace.trace`` or ``chainrule.derive.graph.step_graph`` make
+            it), or a ``WorkedSolution`` (the graph of its step ``step``, default the first
+            shown, each box tied to the solution's equations).
+        step: a worked solution's step id (``"s2"``); only with a solution.
         max_nodes: refuse a bigger graph (default: 400, ``CHAINRULE_MAX_GRAPH_NODES``).
 
     >>> import chainrule as cr
@@ -259,4 +266,9 @@ def graph(source: Tensor | Graph, *, max_nodes: int | None = None) -> GraphImage
     >>> "grad 6" in str(cr.viz.graph(y))  # ∂(x·x)/∂x = 2x
     True
     """
+    if not isinstance(source, (Tensor, Graph)) and hasattr(source, "steps"):
+        source = step_graph(source, step, max_nodes=max_nodes)
+    elif step is not None:
+        raise ValueError("step= picks a step of a worked solution. Received: step="
+                         f"{step!r} with a {type(source).__name__}")
     return GraphImage(graph_svg(source, max_nodes=max_nodes))
