@@ -334,3 +334,32 @@ def test_toggle_and_backward_stepping_in_chromium(blog_page, tmp_path):
     image = pytest.importorskip("PIL.Image").open(shot / "graph.png").convert("L")
     low, high = image.getextrema()
     assert image.size == (1900, 1000) and high - low > 100  # a picture, not a blank page
+
+
+def test_letters_typed_into_a_notebook_cell_do_not_step_the_graph(blog_page, tmp_path):
+    from test_viz_html import CHROMIUM, FLAGS, Visit, _browser_or_skip
+
+    solution, _ = blog_page
+    host = tmp_path / "notebook.html"
+    host.write_text('<!DOCTYPE html><html><body><div class="cell" contenteditable="true">'
+                    "</div><textarea></textarea>" + cr.render.fragment(solution)
+                    + "</body></html>", encoding="utf-8")
+    with _browser_or_skip()() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        visit = Visit(browser, host)
+        page = visit.page
+        page.click("button[data-graph-action=graph]")
+        page.click(".cell")
+        page.keyboard.type("np g")
+        page.click("textarea")
+        page.keyboard.type("nn")
+        assert page.text_content(".cell") == "np g"
+        assert page.input_value("textarea") == "nn"
+        assert page.get_attribute("[data-cr-walkthrough]", "data-graph-node") == ""
+        assert page.is_visible(".cr-graphs")  # "g" in the cell did not toggle the view
+        page.click(".cr-graph-now")  # back on the walk-through, n steps
+        page.keyboard.press("n")
+        node = page.get_attribute("[data-cr-walkthrough]", "data-graph-node")
+        assert node == backward_steps(step_graph(solution))[0]["node"]
+        visit.assert_clean()
+        browser.close()

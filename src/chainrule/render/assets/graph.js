@@ -123,8 +123,17 @@
 
   function key(event) {
     if (!active || event.altKey || event.ctrlKey || event.metaKey) { return; }
-    var tag = (event.target && event.target.tagName) || "";
-    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
+    // letters are typed into editors (a notebook's cells): act only on keys pressed on the
+    // page itself or inside a walk-through
+    var target = event.target || document.body;
+    var tag = target.tagName || "";
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable) {
+      return;
+    }
+    if (target !== document.body && target !== document.documentElement &&
+        !(target.closest && target.closest("[data-cr-walkthrough]"))) {
+      return;
+    }
     var action = {g: "toggle", n: "next", p: "previous"}[event.key];
     if (action) { active.act(action); event.preventDefault(); }
   }
