@@ -363,3 +363,29 @@ def test_letters_typed_into_a_notebook_cell_do_not_step_the_graph(blog_page, tmp
         assert node == backward_steps(step_graph(solution))[0]["node"]
         visit.assert_clean()
         browser.close()
+
+
+def test_a_hostile_name_stays_text_in_the_graph_view(tmp_path):
+    from test_viz_html import CHROMIUM, FLAGS, XSS, Visit, _browser_or_skip, hostile_solution
+
+    solution = hostile_solution()
+    path = tmp_path / "hostile.html"
+    path.write_text(cr.render.html(solution), encoding="utf-8")
+    stops = backward_steps(step_graph(solution))
+    named = [k for k, s in enumerate(stops) if XSS in s["text"]]
+    assert named  # the net input named XSS is a node of the graph
+    with _browser_or_skip()() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        visit = Visit(browser, path)
+        page = visit.page
+        page.click("button[data-graph-action=graph]")
+        for _ in range(named[0] + 1):
+            page.keyboard.press("n")
+        assert XSS in page.text_content(".cr-graph-now")
+        assert page.eval_on_selector_all(".cr-graphs img", "els => els.length") == 0
+        box = page.eval_on_selector_all(
+            ".cr-graph-wrap:not([hidden]) [data-node]", "els => els.map(e => "
+            "e.getAttribute('data-name'))")
+        assert any(XSS in name for name in box if name), box
+        visit.assert_clean()  # no dialog opened, no request made
+        browser.close()
