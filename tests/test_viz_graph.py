@@ -203,6 +203,32 @@ def test_the_step_graph_holds_the_gradients_the_solution_prints(name):
     assert wanted <= held and wanted, wanted - held  # every δ and ∂E/∂w the step prints
 
 
+def bce_solution(w: float):
+    """A 2-2-2 tanh-sigmoid network under binary cross-entropy (the mean over 2 outputs)."""
+    net = [(np.array([[0.3, -0.2], [0.5, 0.4]]), np.array([0.1, -0.1]), "tanh"),
+           (np.array([[w, 0.2], [0.6, -0.7]]), np.array([0.1, 0.3]), "sigmoid")]
+    return explain(net, [1.0, 0.5], [1.0, 0.0], learning_rate=0.1,
+                   loss="binary_crossentropy")
+
+
+def test_a_cross_entropy_step_graph_holds_the_solutions_numbers():
+    solution = bce_solution(0.8)
+    g = step_graph(solution)
+    pairs = [(solution.equation(i).exact, float(n.value)) for n in g.nodes for i in n.value_eqs]
+    pairs += [(solution.equation(i).exact, sign * float(n.grad))
+              for n in g.nodes for i, sign in n.grad_eqs]
+    assert len(pairs) > 20 and all(abs(a - b) <= 1e-12 for a, b in pairs), pairs
+    assert not any(n.op == "Maximum" for n in g.nodes)  # no probability needed its clip
+
+
+def test_a_saturated_output_is_clipped_as_keras_clips_it_and_still_drawn():
+    g = step_graph(bce_solution(60.0))  # σ(net) rounds to 1.0: ln(1 − y) needs the clip
+    clipped = [n for n in g.nodes if n.op == "Maximum"]
+    assert clipped and all(np.isfinite(float(n.value)) for n in g.nodes)
+    out = next(n for n in g.nodes if "s1.out.2.1" in n.value_eqs)
+    assert float(out.value) > 1 - 1e-7 and float(out.grad) == 0.0  # the clip passes none
+
+
 def test_the_blog_steps_weight_gradients_are_finite_differences_of_its_error():
     solution = bundled("blog_xor").solve()
     s = solution.equations

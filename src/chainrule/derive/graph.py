@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from chainrule.calculus import activations
 from chainrule.calculus.compile import function
-from chainrule.calculus.losses import LOSSES
+from chainrule.calculus.losses import EPSILON, LOSSES
 from chainrule.derive import ids
 from chainrule.engine import functional as F
 from chainrule.engine import ops
+from chainrule.engine.losses import clip
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.trace import Graph, check_size, trace
 
@@ -128,6 +129,8 @@ class _Builder:
         total = None
         for k, y in enumerate(outs, start=1):
             t = self.quantity(ids.t(self.s, k))
+            if entry.clip and not EPSILON <= y.item() <= 1.0 - EPSILON:
+                y = clip(y, EPSILON, 1.0 - EPSILON)  # drawn only where it acts, as Keras clips
             share = term(t, y)
             for node in _ancestors(share):
                 if node._op is ops.Sub and node._parents[0] is t and node._parents[1] is y:
