@@ -23,6 +23,12 @@ from chainrule.engine.trace import trace
 from chainrule.render._graph import number_text
 from chainrule.render._graph_html import backward_steps
 from chainrule.teach.problems.files import bundled
+from test_viz_html import (
+    XSS,
+    Visit,
+    browser,  # noqa: F401 - the headless Chromium fixture, shared
+    hostile_solution,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 DOCS_IMAGES = Path(__file__).resolve().parents[1] / "docs" / "images"
@@ -306,112 +312,100 @@ def blog_page(tmp_path_factory):
     return solution, path
 
 
-def test_toggle_and_backward_stepping_in_chromium(blog_page, tmp_path):
-    from test_viz_html import CHROMIUM, FLAGS, Visit, _browser_or_skip
-
+def test_toggle_and_backward_stepping_in_chromium(browser, blog_page, tmp_path):  # noqa: F811
     solution, path = blog_page
     g = step_graph(solution)
     stops = backward_steps(g)
-    with _browser_or_skip()() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        visit = Visit(browser, path, width=1900, height=1000)
-        page = visit.page
-        assert page.is_hidden(".cr-graphs") and page.is_visible(".cr-diagrams")
-        page.click("button[data-graph-action=graph]")
-        assert page.is_visible(".cr-graph-wrap[data-step=s1] svg")
-        assert page.is_hidden(".cr-diagrams")
-        seen = []
-        for k, stop in enumerate(stops):
-            page.keyboard.press("n") if k % 2 else page.click("button[data-graph-action=next]")
-            node = page.get_attribute("[data-cr-walkthrough]", "data-graph-node")
-            seen.append(node)
-            assert page.get_attribute(f'[data-node="{node}"]', "class").endswith("cr-ghl")
-            text = page.text_content(".cr-graph-now")
-            assert text == f"Node {k + 1} of {len(stops)}: {stop['text']}"
-            lit = page.eval_on_selector_all(".cr-graph-line", "els => els.map(e => "
-                                            "e.getAttribute('data-eq-id'))")
-            assert lit == ([stop["line"]] if stop["line"] else []), (node, lit)
-        assert seen == [s["node"] for s in stops]  # reverse topological order, every node
-        # δ_o's stop, read against the solution's own printed factors
-        net_o = next(s for s in stops if s["line"] == "s1.delta.2.1")
-        (local, upstream, _), = net_o["terms"]
-        assert local == pytest.approx(solution.equation("s1.fp.2.1").rounded, abs=5e-5)
-        assert upstream == pytest.approx(solution.equation("s1.dout.2.1").rounded, abs=5e-5)
-        for _ in range(len(stops) - 1 - stops.index(net_o)):
-            page.keyboard.press("p")
-        assert page.get_attribute("[data-cr-walkthrough]", "data-graph-node") == net_o["node"]
-        assert page.eval_on_selector_all(".cr-graph-line", "els => els.map(e => "
-                                         "e.getAttribute('data-eq-id'))") == ["s1.delta.2.1"]
-        h1 = next(s for s in stops if s["line"] == "s1.delta.1.1")
-        for _ in range(stops.index(h1) - stops.index(net_o)):
-            page.keyboard.press("n")  # on into the hidden layer: δ_h1's product
-        assert page.eval_on_selector_all(".cr-graph-line", "els => els.map(e => "
-                                         "e.getAttribute('data-eq-id'))") == ["s1.delta.1.1"]
-        (local, upstream, _), = h1["terms"]
-        assert local == pytest.approx(solution.equation("s1.fp.1.1").rounded, abs=5e-5)
-        assert upstream == pytest.approx(solution.equation("s1.dout.1.1").rounded, abs=5e-5)
-        shot = (DOCS_IMAGES if os.environ.get("CHAINRULE_SCREENSHOTS") == "1" else tmp_path)
-        shot.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shot / "graph.png"))
-        page.keyboard.press("g")
-        assert page.is_visible(".cr-diagrams") and page.is_hidden(".cr-graphs")
-        visit.assert_clean()
-        browser.close()
+    visit = Visit(browser, path, width=1900, height=1000)
+    page = visit.page
+    assert page.is_hidden(".cr-graphs") and page.is_visible(".cr-diagrams")
+    page.click("button[data-graph-action=graph]")
+    assert page.is_visible(".cr-graph-wrap[data-step=s1] svg")
+    assert page.is_hidden(".cr-diagrams")
+    seen = []
+    for k, stop in enumerate(stops):
+        page.keyboard.press("n") if k % 2 else page.click("button[data-graph-action=next]")
+        node = page.get_attribute("[data-cr-walkthrough]", "data-graph-node")
+        seen.append(node)
+        assert page.get_attribute(f'[data-node="{node}"]', "class").endswith("cr-ghl")
+        text = page.text_content(".cr-graph-now")
+        assert text == f"Node {k + 1} of {len(stops)}: {stop['text']}"
+        lit = page.eval_on_selector_all(".cr-graph-line", "els => els.map(e => "
+                                        "e.getAttribute('data-eq-id'))")
+        assert lit == ([stop["line"]] if stop["line"] else []), (node, lit)
+    assert seen == [s["node"] for s in stops]  # reverse topological order, every node
+    # δ_o's stop, read against the solution's own printed factors
+    net_o = next(s for s in stops if s["line"] == "s1.delta.2.1")
+    (local, upstream, _), = net_o["terms"]
+    assert local == pytest.approx(solution.equation("s1.fp.2.1").rounded, abs=5e-5)
+    assert upstream == pytest.approx(solution.equation("s1.dout.2.1").rounded, abs=5e-5)
+    for _ in range(len(stops) - 1 - stops.index(net_o)):
+        page.keyboard.press("p")
+    assert page.get_attribute("[data-cr-walkthrough]", "data-graph-node") == net_o["node"]
+    assert page.eval_on_selector_all(".cr-graph-line", "els => els.map(e => "
+                                     "e.getAttribute('data-eq-id'))") == ["s1.delta.2.1"]
+    h1 = next(s for s in stops if s["line"] == "s1.delta.1.1")
+    for _ in range(stops.index(h1) - stops.index(net_o)):
+        page.keyboard.press("n")  # on into the hidden layer: δ_h1's product
+    assert page.eval_on_selector_all(".cr-graph-line", "els => els.map(e => "
+                                     "e.getAttribute('data-eq-id'))") == ["s1.delta.1.1"]
+    (local, upstream, _), = h1["terms"]
+    assert local == pytest.approx(solution.equation("s1.fp.1.1").rounded, abs=5e-5)
+    assert upstream == pytest.approx(solution.equation("s1.dout.1.1").rounded, abs=5e-5)
+    shot = (DOCS_IMAGES if os.environ.get("CHAINRULE_SCREENSHOTS") == "1" else tmp_path)
+    shot.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot / "graph.png"))
+    page.keyboard.press("g")
+    assert page.is_visible(".cr-diagrams") and page.is_hidden(".cr-graphs")
+    visit.assert_clean()
+    visit.page.close()
     image = pytest.importorskip("PIL.Image").open(shot / "graph.png").convert("L")
     low, high = image.getextrema()
     assert image.size == (1900, 1000) and high - low > 100  # a picture, not a blank page
 
 
-def test_letters_typed_into_a_notebook_cell_do_not_step_the_graph(blog_page, tmp_path):
-    from test_viz_html import CHROMIUM, FLAGS, Visit, _browser_or_skip
-
+def test_letters_typed_in_a_notebook_cell_do_not_step(browser, blog_page, tmp_path):  # noqa: F811
     solution, _ = blog_page
     host = tmp_path / "notebook.html"
     host.write_text('<!DOCTYPE html><html><body><div class="cell" contenteditable="true">'
                     "</div><textarea></textarea>" + cr.render.fragment(solution)
                     + "</body></html>", encoding="utf-8")
-    with _browser_or_skip()() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        visit = Visit(browser, host)
-        page = visit.page
-        page.click("button[data-graph-action=graph]")
-        page.click(".cell")
-        page.keyboard.type("np g")
-        page.click("textarea")
-        page.keyboard.type("nn")
-        assert page.text_content(".cell") == "np g"
-        assert page.input_value("textarea") == "nn"
-        assert page.get_attribute("[data-cr-walkthrough]", "data-graph-node") == ""
-        assert page.is_visible(".cr-graphs")  # "g" in the cell did not toggle the view
-        page.click(".cr-graph-now")  # back on the walk-through, n steps
-        page.keyboard.press("n")
-        node = page.get_attribute("[data-cr-walkthrough]", "data-graph-node")
-        assert node == backward_steps(step_graph(solution))[0]["node"]
-        visit.assert_clean()
-        browser.close()
+    visit = Visit(browser, host)
+    page = visit.page
+    page.click("button[data-graph-action=graph]")
+    page.click(".cell")
+    page.keyboard.type("np g")
+    page.click("textarea")
+    page.keyboard.type("nn")
+    assert page.text_content(".cell") == "np g"
+    assert page.input_value("textarea") == "nn"
+    assert page.get_attribute("[data-cr-walkthrough]", "data-graph-node") == ""
+    assert page.is_visible(".cr-graphs")  # "g" in the cell did not toggle the view
+    page.click(".cr-graph-now")  # back on the walk-through, n steps
+    page.keyboard.press("n")
+    node = page.get_attribute("[data-cr-walkthrough]", "data-graph-node")
+    assert node == backward_steps(step_graph(solution))[0]["node"]
+    visit.assert_clean()
+    visit.page.close()
 
 
-def test_a_hostile_name_stays_text_in_the_graph_view(tmp_path):
-    from test_viz_html import CHROMIUM, FLAGS, XSS, Visit, _browser_or_skip, hostile_solution
-
+def test_a_hostile_name_stays_text_in_the_graph_view(browser, tmp_path):  # noqa: F811
     solution = hostile_solution()
     path = tmp_path / "hostile.html"
     path.write_text(cr.render.html(solution), encoding="utf-8")
     stops = backward_steps(step_graph(solution))
     named = [k for k, s in enumerate(stops) if XSS in s["text"]]
     assert named  # the net input named XSS is a node of the graph
-    with _browser_or_skip()() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        visit = Visit(browser, path)
-        page = visit.page
-        page.click("button[data-graph-action=graph]")
-        for _ in range(named[0] + 1):
-            page.keyboard.press("n")
-        assert XSS in page.text_content(".cr-graph-now")
-        assert page.eval_on_selector_all(".cr-graphs img", "els => els.length") == 0
-        box = page.eval_on_selector_all(
-            ".cr-graph-wrap:not([hidden]) [data-node]", "els => els.map(e => "
-            "e.getAttribute('data-name'))")
-        assert any(XSS in name for name in box if name), box
-        visit.assert_clean()  # no dialog opened, no request made
-        browser.close()
+    visit = Visit(browser, path)
+    page = visit.page
+    page.click("button[data-graph-action=graph]")
+    for _ in range(named[0] + 1):
+        page.keyboard.press("n")
+    assert XSS in page.text_content(".cr-graph-now")
+    assert page.eval_on_selector_all(".cr-graphs img", "els => els.length") == 0
+    box = page.eval_on_selector_all(
+        ".cr-graph-wrap:not([hidden]) [data-node]", "els => els.map(e => "
+        "e.getAttribute('data-name'))")
+    assert any(XSS in name for name in box if name), box
+    visit.assert_clean()  # no dialog opened, no request made
+    visit.page.close()
