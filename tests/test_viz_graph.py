@@ -217,14 +217,29 @@ def bce_solution(w: float):
                    loss="binary_crossentropy")
 
 
+def tied_pairs(solution, g) -> list[tuple[float, float]]:
+    """(the solution's exact value, the graph's) for every equation a node is tied to."""
+    pairs = [(solution.equation(i).exact, float(n.value)) for n in g.nodes for i in n.value_eqs]
+    return pairs + [(solution.equation(i).exact, sign * float(n.grad))
+                    for n in g.nodes for i, sign in n.grad_eqs]
+
+
 def test_a_cross_entropy_step_graph_holds_the_solutions_numbers():
     solution = bce_solution(0.8)
     g = step_graph(solution)
-    pairs = [(solution.equation(i).exact, float(n.value)) for n in g.nodes for i in n.value_eqs]
-    pairs += [(solution.equation(i).exact, sign * float(n.grad))
-              for n in g.nodes for i, sign in n.grad_eqs]
+    pairs = tied_pairs(solution, g)
     assert len(pairs) > 20 and all(abs(a - b) <= 1e-12 for a, b in pairs), pairs
     assert not any(n.op == "Maximum" for n in g.nodes)  # no probability needed its clip
+
+
+def test_a_deep_networks_step_graph_holds_the_solutions_numbers():
+    rng = np.random.default_rng(3)
+    sizes = (3, 4, 4, 4, 4, 4, 2)  # six layers: no walk may go path by path
+    net = [(rng.normal(size=(a, b)), rng.normal(size=b), "tanh") for a, b in zip(sizes, sizes[1:])]
+    solution = explain(net, rng.normal(size=3), rng.random(2), learning_rate=0.1, loss="mse")
+    g = step_graph(solution)
+    pairs = tied_pairs(solution, g)
+    assert len(pairs) > 150 and all(abs(a - b) <= 1e-12 for a, b in pairs)
 
 
 def test_a_saturated_output_is_clipped_as_keras_clips_it_and_still_drawn():

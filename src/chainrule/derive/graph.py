@@ -132,7 +132,7 @@ class _Builder:
             if entry.clip and not EPSILON <= y.item() <= 1.0 - EPSILON:
                 y = clip(y, EPSILON, 1.0 - EPSILON)  # drawn only where it acts, as Keras clips
             share = term(t, y)
-            for node in _ancestors(share):
+            for node in _inside(share, (t, y)):
                 if node._op is ops.Sub and node._parents[0] is t and node._parents[1] is y:
                     self.tie(_named(node, "{} − {}", t, y), (ids.signal(self.s, k),))
             share = share if factor == 1.0 else share * factor
@@ -152,10 +152,14 @@ def _named(tensor: Tensor, form: str, *parts: Tensor) -> Tensor:
     return tensor
 
 
-def _ancestors(tensor: Tensor) -> list[Tensor]:
-    found, todo = [], [tensor]
+def _inside(tensor: Tensor, inputs: tuple[Tensor, ...]) -> list[Tensor]:
+    """The tensors of the formula that made ``tensor`` from ``inputs``, not what made them."""
+    found, seen, todo = [], {id(t) for t in inputs}, [tensor]
     while todo:
         node = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         found.append(node)
         todo.extend(node._parents)
     return found
