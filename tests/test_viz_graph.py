@@ -424,3 +424,28 @@ def test_a_hostile_name_stays_text_in_the_graph_view(browser, tmp_path):  # noqa
     assert any(XSS in name for name in box if name), box
     visit.assert_clean()  # no dialog opened, no request made
     visit.page.close()
+
+
+def test_the_graph_follows_the_step_the_walk_is_on(browser, tmp_path):  # noqa: F811
+    solution = xor_epoch()
+    path = tmp_path / "epoch.html"
+    path.write_text(cr.render.html(solution), encoding="utf-8")
+    visit = Visit(browser, path)
+    page = visit.page
+    page.click("button[data-graph-action=graph]")
+    page.keyboard.press("n")
+    page.click("button[data-action=next-example]")  # the walk moves to step 2
+    assert page.eval_on_selector_all(".cr-graph-wrap:not([hidden])",
+                                     "els => els.map(e => e.dataset.step)") == ["s2"]
+    assert page.get_attribute("[data-cr-walkthrough]", "data-graph-node") == ""  # restarted
+    for _ in range(3):
+        page.keyboard.press("n")
+    s2 = backward_steps(step_graph(solution, "s2"))
+    assert page.text_content(".cr-graph-now") == f"Node 3 of {len(s2)}: {s2[2]['text']}"
+    k = next(k for k, stop in enumerate(s2) if stop["line"] == "s2.delta.2.1")
+    for _ in range(k - 2):
+        page.keyboard.press("n")
+    assert page.eval_on_selector_all(".cr-graph-line", "els => els.map(e => "
+                                     "e.getAttribute('data-eq-id'))") == ["s2.delta.2.1"]
+    visit.assert_clean()
+    visit.page.close()
