@@ -433,6 +433,11 @@ def test_the_graph_follows_the_step_the_walk_is_on(browser, tmp_path):  # noqa: 
     visit = Visit(browser, path)
     page = visit.page
     page.click("button[data-graph-action=graph]")
+    page.keyboard.press("ArrowRight")  # the walk on s1's first equation, net_h1
+    current = page.get_attribute("[data-cr-walkthrough]", "data-current")
+    assert current == "s1.net.1.1"
+    tied = page.eval_on_selector_all(".cr-gtied", "els => els.map(e => e.dataset.eq)")
+    assert tied == ["s1.net.1.1 s1.delta.1.1"]  # the box holding net_h1 and its δ
     page.keyboard.press("n")
     page.click("button[data-action=next-example]")  # the walk moves to step 2
     assert page.eval_on_selector_all(".cr-graph-wrap:not([hidden])",

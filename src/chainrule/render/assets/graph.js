@@ -1,7 +1,8 @@
 /* chainrule walk-through, graph view: switch the figure between the network diagram and the
    step's computation graph, and step the backward pass node by node (reverse topological
    order), showing "local derivative × upstream gradient = gradient" and highlighting the
-   worked-solution line that writes the same product. Reads <script class="cr-graph-data">;
+   worked-solution line that writes the same product; the box that holds the number of the
+   equation the walk is on is outlined too. Reads <script class="cr-graph-data">;
    every sentence goes in through textContent. Keys: g toggles the view, n / p step. */
 (function () {
   "use strict";
@@ -80,10 +81,17 @@
 
   GraphView.prototype.render = function () {
     var root = this.root;
-    ["cr-ghl", "cr-gdone", "cr-gedge-hl", "cr-graph-line"].forEach(function (css) {
+    ["cr-ghl", "cr-gdone", "cr-gedge-hl", "cr-graph-line", "cr-gtied"].forEach(function (css) {
       clear(root, css);
     });
     var figure = root.querySelector('.cr-graph-wrap:not([hidden])');
+    // the equation the walk is on, found in the graph: the boxes that hold its number
+    var current = root.getAttribute("data-current");
+    if (figure && current) {
+      figure.querySelectorAll('[data-eq~="' + current + '"]').forEach(function (el) {
+        el.classList.add("cr-gtied");
+      });
+    }
     var status = root.querySelector(".cr-graph-now");
     var stops = this.stops();
     root.setAttribute("data-graph-node", "");
