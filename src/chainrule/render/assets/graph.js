@@ -72,14 +72,15 @@
     if (!this.root.classList.contains("cr-graph-view")) { this.show(true); }
     var last = this.stops().length - 1;
     this.pos = Math.max(-1, Math.min(this.pos + by, last));
-    this.render();
+    this.render(true);
   };
 
   function clear(root, css) {
     root.querySelectorAll("." + css).forEach(function (el) { el.classList.remove(css); });
   }
 
-  GraphView.prototype.render = function () {
+  GraphView.prototype.render = function (scroll) {
+    // scroll only when the backward pass moved: the walk scrolls to its own equation
     var root = this.root;
     ["cr-ghl", "cr-gdone", "cr-gedge-hl", "cr-graph-line", "cr-gtied"].forEach(function (css) {
       clear(root, css);
@@ -111,7 +112,9 @@
     var here = node(stop.node);
     if (here) {
       here.classList.add("cr-ghl");
-      if (here.scrollIntoView) { here.scrollIntoView({block: "nearest", inline: "nearest"}); }
+      if (scroll && here.scrollIntoView) {
+        here.scrollIntoView({block: "nearest", inline: "nearest"});
+      }
     }
     stop.terms.forEach(function (term) {
       var edge = figure.querySelector('[data-from="' + stop.node + '"][data-to="' +
@@ -122,7 +125,7 @@
       var line = root.querySelector('.cr-equations .cr-eq[data-eq-id="' + stop.line + '"]');
       if (line) {
         line.classList.add("cr-graph-line");
-        if (line.scrollIntoView) { line.scrollIntoView({block: "nearest"}); }
+        if (scroll && line.scrollIntoView) { line.scrollIntoView({block: "nearest"}); }
       }
     }
     status.textContent = "Node " + (this.pos + 1) + " of " + stops.length + ": " + stop.text;
