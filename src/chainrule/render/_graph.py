@@ -205,7 +205,7 @@ def graph_svg(source: Tensor | Graph, *, max_nodes: int | None = None,
     the id of its arrowhead, unique per graph on a page of several."""
     g = trace(source, max_nodes=max_nodes) if isinstance(source, Tensor) else source
     if not isinstance(g, Graph):
-        raise TypeError("graph() needs a chainrule Tensor or a Graph. "
+        raise TypeError("graph() needs a chainrule Tensor, a Graph or a WorkedSolution. "
                         f"Received: {type(source).__name__}")
     placed, width, height = layout(g)
     by_id = {p.node.id: p for p in placed}
