@@ -48,6 +48,7 @@ LIMITS: dict[str, Limit] = {limit.name: limit for limit in (
     Limit("classes", 1_000, "classes", "distinct values of a CSV's text target column"),
     Limit("variants", 1_000, "variants", "variants of one generated exam"),
     Limit("sheets", 10_000, "sheets", "practice sheets one chainrule grade --make-sheets writes"),
+    Limit("graph_nodes", 400, "nodes", "nodes of one drawn computation graph"),
 )}
 
 

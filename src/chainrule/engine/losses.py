@@ -23,7 +23,7 @@ from chainrule.calculus.losses import EPSILON, LOSSES, Loss
 from chainrule.engine import functional as F
 from chainrule.engine.tensor import Tensor
 
-__all__ = ["loss", "fused"]
+__all__ = ["loss", "fused", "clip"]
 
 _ENGINE = {"exp": F.exp, "log": F.log}
 
@@ -33,14 +33,15 @@ def _term(name: str) -> Callable[[Any, Any], Tensor]:
     return function(LOSSES[name].term, ("t", "y"), _ENGINE)
 
 
-def _clip(y: Any, low: float, high: float) -> Tensor:
-    # min(y, high) = −max(−y, −high); the gradient is 0 where a bound is active
+def clip(y: Any, low: float, high: float) -> Tensor:
+    """``y`` clipped to ``[low, high]``: min(y, high) = −max(−y, −high); the gradient is 0
+    where a bound is active."""
     return F.maximum(F.neg(F.maximum(F.neg(y), -high)), low)
 
 
 def loss(entry: Loss, y_true: Any, y_pred: Any) -> Tensor:
     """E per example: ``[−][½·] Σ_k term(t_k, y_k)`` or its mean over k (see the table)."""
-    y = _clip(y_pred, EPSILON, 1.0 - EPSILON) if entry.clip else y_pred
+    y = clip(y_pred, EPSILON, 1.0 - EPSILON) if entry.clip else y_pred
     if not isinstance(y, Tensor):
         y = Tensor(y)
     t = y_true if isinstance(y_true, Tensor) else Tensor(y_true, dtype=y.dtype)

@@ -297,8 +297,9 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return g.reshape(shape)
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` depends on that requires a gradient, parents before children.
+def _topological_order(root: Tensor, constants: bool = False) -> list[Tensor]:
+    """Every tensor ``root`` depends on that requires a gradient (``constants``: every
+    tensor, the constants an op was given too), parents before children.
 
     Iterative depth-first search with an explicit stack: deep graphs (long training
     unrolls) must not hit Python's recursion limit, and parents are visited in argument
@@ -317,6 +318,6 @@ def _topological_order(root: Tensor) -> list[Tensor]:
         seen.add(id(node))
         stack.append((node, True))
         for parent in reversed(node._parents):
-            if parent.requires_grad and id(parent) not in seen:
+            if (constants or parent.requires_grad) and id(parent) not in seen:
                 stack.append((parent, False))
     return order

@@ -9,6 +9,7 @@ and computes nothing. The same solution always gives the same bytes.
 True
 """
 
+from chainrule.render._graph import graph
 from chainrule.render._html import render_fragment as fragment
 from chainrule.render._json import render as json
 from chainrule.render._latex import render as latex
@@ -18,4 +19,5 @@ from chainrule.render._svg import diagram
 from chainrule.render._svg import render_svg as svg
 from chainrule.render._text import render as text
 
-__all__ = ["text", "markdown", "latex", "json", "html", "fragment", "svg", "diagram"]
+__all__ = ["text", "markdown", "latex", "json", "html", "fragment", "svg", "diagram",
+           "graph"]

@@ -34,6 +34,7 @@ from typing import Any
 from chainrule._util.text import text_number
 from chainrule.calculus.formula import Node
 from chainrule.derive import ids
+from chainrule.render._graph_html import graph_views, toggle
 from chainrule.render._svg import diagram
 from chainrule.render.printing import equation_parts, to_mathml
 
@@ -248,7 +249,9 @@ def _figure(solution: Any) -> str:
         f'<figure class="cr-diagram-wrap" data-step="{escape(step.id)}">'
         f"{diagram(solution, show_updates=True, step=step.id)}</figure>"
         for step in solution.shown_steps)
-    return ('<div class="cr-figure"><div class="cr-diagrams">' + diagrams + "</div>"
+    graphs, graph_data = graph_views(solution)
+    return ('<div class="cr-figure">' + toggle() + '<div class="cr-diagrams">' + diagrams
+            + "</div>" + graphs + json_script(graph_data, "cr-graph-data") +
             '<div class="cr-now" aria-live="polite"></div>'
             '<aside class="cr-derivation" hidden><button type="button" data-action="close" '
             'title="close" aria-label="close">×</button><h2 class="cr-derivation-title"></h2>'
@@ -324,8 +327,8 @@ def _body(solution: Any) -> str:
 def render_fragment(solution: Any) -> str:
     """The walk-through as an HTML fragment (its own ``<style>`` and ``<script>``), for a
     notebook's ``_repr_html_``; without the script every equation is still shown."""
-    return (f"<style>{asset('walkthrough.css')}</style>{_body(solution)}"
-            f"<script>{asset('walkthrough.js')}</script>")
+    return (f"<style>{asset('walkthrough.css')}{asset('graph.css')}</style>{_body(solution)}"
+            f"<script>{asset('walkthrough.js')}</script><script>{asset('graph.js')}</script>")
 
 
 def render_html(solution: Any) -> str:
@@ -333,5 +336,5 @@ def render_html(solution: Any) -> str:
     ``chainrule explain --format html`` writes)."""
     sizes = "-".join(str(n) for n in solution.network.sizes)
     title = solution.title or f"Worked solution: network {sizes}"
-    return page(title, _body(solution), scripts=(asset("walkthrough.js"),),
-                css=asset("walkthrough.css"))
+    return page(title, _body(solution), scripts=(asset("walkthrough.js"), asset("graph.js")),
+                css=asset("walkthrough.css") + asset("graph.css"))

@@ -10,6 +10,7 @@ renderers of ``chainrule.render``, re-exported here by the names users know.
 True
 """
 
+from chainrule.render._graph import GraphImage, graph
 from chainrule.render._html import render_fragment, render_html
 from chainrule.render._svg import diagram, render_svg
 from chainrule.viz.plots import (
@@ -28,5 +29,5 @@ __all__ = [
     "diagram", "render_svg", "render_html", "render_fragment", "plot_history",
     "plot_decision_boundary", "decision_grid", "predicted_classes", "plot_gradient_norms",
     "GradientNorms", "save_figure", "write_training_plots", "report_html", "history_json",
-    "read_history",
+    "read_history", "graph", "GraphImage",
 ]
