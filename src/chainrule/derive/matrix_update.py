@@ -161,16 +161,14 @@ class Updates:
         return conv
 
     def _bias_gradient(self, layer: int, grad: Matrix, delta: Matrix) -> MatrixEquation:
-        numeric: list[Part] = []
         if self.c.bias == "threshold":
             symbolic = (f"−{delta.text}", f"-{delta.latex}")
         elif self.c.bias == "shared":
             symbolic = (f"Σⱼ {delta.text}ⱼ", f"\\textstyle\\sum_j {delta.latex}_j")
         else:
             symbolic = (delta.text, delta.latex)
-            numeric = [_m(delta)] if self.rows == 1 else []
         if self.rows > 1:
             symbolic = (f"mean over the examples of {symbolic[0]}",
                         f"\\text{{mean over the examples of }}{symbolic[1]}")
         return self._eq("grad.b", layer, "gradient", "update", f"∂E/∂b of layer {layer}",
-                        (grad.text, grad.latex), symbolic, numeric, grad)
+                        (grad.text, grad.latex), symbolic, [], grad)
