@@ -21,6 +21,7 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
+from chainrule.render import _matrix_json
 from chainrule.render._text import equation_line
 from chainrule.render.latex_math import formula_latex, latex_text, symbol_latex
 from chainrule.render.printing import to_text
@@ -146,8 +147,9 @@ def _weight_table(solution: WorkedSolution) -> dict[str, Any]:
 
 
 def document(solution: WorkedSolution) -> dict[str, Any]:
-    """The solution as plain JSON-ready data (what ``render`` serialises)."""
-    return {
+    """The solution as plain JSON-ready data (what ``render`` serialises); a solution with
+    a matrix form has it as ``"matrix"``."""
+    doc = {
         "format": FORMAT,
         "version": VERSION,
         "title": solution.title,
@@ -161,6 +163,9 @@ def document(solution: WorkedSolution) -> dict[str, Any]:
         "losses": [equation(eq, solution) for eq in solution.losses],
         "notes": list(solution.notes),
     }
+    if solution.matrix is not None:
+        doc["matrix"] = _matrix_json.document(solution.matrix)
+    return doc
 
 
 def render(solution: WorkedSolution) -> str:
