@@ -105,7 +105,7 @@ def _conventions(solution: WorkedSolution) -> dict[str, Any]:
         "beta_2": _float(c.beta_2), "epsilon": _float(c.epsilon),
         "adam_epsilon": c.adam_epsilon, "updates": c.updates, "show": sorted(c.show),
         "input_first": c.input_first, "bias_first": c.bias_first,
-        "learning_rate_symbol": c.learning_rate_symbol,
+        "learning_rate_symbol": c.learning_rate_symbol, "layout": c.layout,
         "description": {"text": c.describe(), "latex": latex_text(c.describe())},
         "summary": [{"switch": switch, "text": text} for switch, text in c.summary()],
     }
