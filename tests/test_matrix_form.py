@@ -21,19 +21,11 @@ from chainrule.layers import Dense
 from chainrule.teach.problems.files import bundled
 
 torch = pytest.importorskip("torch")
+from test_calculus import torch_activation  # noqa: E402 - PyTorch's twin of each table entry
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (3, 4, 3, 2)
 ETA = 0.3
-
-
-def torch_activation(name):
-    tf = torch.nn.functional
-    return {"sigmoid": torch.sigmoid, "bipolar_sigmoid": lambda v: 2 * torch.sigmoid(v) - 1,
-            "tanh": torch.tanh, "relu": torch.relu,
-            "leaky_relu": lambda v: tf.leaky_relu(v, table.LEAKY_RELU_ALPHA),
-            "linear": lambda v: v, "softplus": tf.softplus,
-            "softmax": lambda v: tf.softmax(v, dim=-1)}[name]
 
 
 def network(name: str, seed: int):
@@ -72,7 +64,7 @@ def torch_steps(layers, x, t, loss, batch_size):
         rows.mean().backward()
         k = len(target)
         step = {"E": rows.detach().numpy()[:, None]}
-        for layer, (z, out, (kernel, bias, _)) in enumerate(zip(nets, outs, params), 1):
+        for layer, (z, out, (kernel, _, _)) in enumerate(zip(nets, outs, params), 1):
             step[("net", layer)] = z.detach().numpy()
             step[("out", layer)] = out.detach().numpy()
             step[("delta", layer)] = z.grad.numpy() * k

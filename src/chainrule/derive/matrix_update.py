@@ -71,21 +71,27 @@ class Updates:
         new = self._kernel(_plus((w.text, w.latex)), layer, after.kernels[layer - 1],
                            lambda key: ids.updated(self.sid, key), "update")
         if not changes:
-            eqs.append(self._eq("new.w", layer, "update", "update", f"new weights of layer "
-                                f"{layer}", (new.text, new.latex),
-                                (f"{w.text} − η·{grad.text}", f"{w.latex} - \\eta\\,{grad.latex}"),
-                                [_m(w), _op(f" − {self.eta}·", f"- {self.eta}\\cdot"), _m(grad)],
-                                new))
-            return eqs
+            return eqs + [self._new_line("w", layer, w, new, grad)]
         step = after.kernels[layer - 1] - before.kernels[layer - 1]
         change = self._kernel(("Δ" + w.text, "\\Delta " + w.latex), layer, step,
                               lambda key: ids.change(self.sid, key), "change")
         eqs.append(self._change_line("w", layer, change, grad, product, pair))
-        eqs.append(self._eq("new.w", layer, "update", "update", f"new weights of layer {layer}",
-                            (new.text, new.latex), (f"{w.text} + {change.text}",
-                                                    f"{w.latex} + {change.latex}"),
-                            [_m(w), _op(" + ", "+"), _m(change)], new))
-        return eqs
+        return eqs + [self._new_line("w", layer, w, new, change=change)]
+
+    def _new_line(self, name: str, layer: int, old: Matrix, new: Matrix,
+                  grad: Matrix | None = None, change: Matrix | None = None) -> MatrixEquation:
+        """w⁺ = w − η·∂E/∂w (``grad``) or w⁺ = w + Δw (``change``)."""
+        if change is not None:
+            symbolic = (f"{old.text} + {change.text}", f"{old.latex} + {change.latex}")
+            numeric = [_m(old), _op(" + ", "+"), _m(change)]
+        else:
+            assert grad is not None
+            symbolic = (f"{old.text} − η·{grad.text}", f"{old.latex} - \\eta\\,{grad.latex}")
+            numeric = [_m(old), _op(f" − {self.eta}·", f"- {self.eta}\\cdot"), _m(grad)]
+        what = "weights" if name == "w" else "biases"
+        return self._eq(f"new.{name}", layer, "update", "update",
+                        f"new {what} of layer {layer}", (new.text, new.latex), symbolic,
+                        numeric, new)
 
     def _change_line(self, name: str, layer: int, change: Matrix, grad: Matrix,
                      product: tuple[str, str], pair: tuple[Matrix, Matrix]) -> MatrixEquation:
@@ -137,22 +143,13 @@ class Updates:
                          lambda key: ids.updated(self.sid, key), "update")
         new = Matrix(*_plus((b.text, b.latex)), new.rows)
         if not changes:
-            eqs.append(self._eq("new.b", layer, "update", "update", f"new biases of layer "
-                                f"{layer}", (new.text, new.latex),
-                                (f"{b.text} − η·{grad.text}", f"{b.latex} - \\eta\\,{grad.latex}"),
-                                [_m(b), _op(f" − {self.eta}·", f"- {self.eta}\\cdot"), _m(grad)],
-                                new))
-            return eqs
+            return eqs + [self._new_line("b", layer, b, new, grad)]
         conv = self._bias_values(after.biases[layer - 1]) - self._bias_values(
             before.biases[layer - 1])
         change = self._bias(layer, self._unshared(conv), lambda key: ids.change(self.sid, key),
                             "change", "Δ")
         eqs.append(self._change_line("b", layer, change, grad, ("", ""), (delta, delta)))
-        eqs.append(self._eq("new.b", layer, "update", "update", f"new biases of layer {layer}",
-                            (new.text, new.latex), (f"{b.text} + {change.text}",
-                                                    f"{b.latex} + {change.latex}"),
-                            [_m(b), _op(" + ", "+"), _m(change)], new))
-        return eqs
+        return eqs + [self._new_line("b", layer, b, new, change=change)]
 
     def _unshared(self, conv: np.ndarray) -> np.ndarray:
         """Convention numbers back to an engine-shaped vector for ``_bias`` (which converts)."""
