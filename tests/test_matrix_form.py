@@ -155,17 +155,18 @@ def sequential(seed=3):
     return model
 
 
-@pytest.mark.parametrize("layout", ["column", "row"])
-def test_a_mini_batch_step_is_what_fit_trains(layout):
+@pytest.mark.parametrize("layout,size,last_rows", [("column", 3, (4, 5, 6)),
+                                                   ("row", 4, (5, 6))])
+def test_a_mini_batch_step_is_what_fit_trains(layout, size, last_rows):
     model = sequential()
     rng = np.random.default_rng(5)
     x, t = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
-    solution = model.explain(x, t, learning_rate=0.2, loss="mse", form="matrix", batch_size=3,
-                             layout=layout)
+    solution = model.explain(x, t, learning_rate=0.2, loss="mse", form="matrix",
+                             batch_size=size, layout=layout)
     model.compile(loss="mse", optimizer=cr.optimizers.SGD(learning_rate=0.2))
-    model.fit(x, t, epochs=1, batch_size=3, shuffle=False, verbose=0)
+    model.fit(x, t, epochs=1, batch_size=size, shuffle=False, verbose=0)
     last = solution.matrix.steps[-1]
-    assert last.id == "b2" and last.examples == (4, 5, 6)
+    assert last.id == "b2" and last.examples == last_rows  # a last, shorter batch: its mean
     dense = [layer for layer in model.layers]
     for layer, trained in enumerate(dense, start=1):
         np.testing.assert_allclose(values(last, "new.w", layer, layout), trained.kernel.data,

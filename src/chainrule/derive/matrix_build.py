@@ -126,7 +126,9 @@ def _notes(c: Conventions, batch_size: int) -> tuple[str, ...]:
         across = "columns" if c.layout == "column" else "rows"
         notes.append(f"Mini-batches of {batch_size}: each example is one of the {across}; "
                      f"E and the gradients are means over the batch, as "
-                     f"fit(batch_size={batch_size}, shuffle=False) computes them.")
+                     f"fit(batch_size={batch_size}, shuffle=False) computes them. The scalar "
+                     "form beside it writes out the first example alone, from the same "
+                     "weights.")
     return tuple(notes)
 
 
