@@ -201,9 +201,19 @@ def test_momentum_threshold_and_the_plus_form_still_match_the_scalar_form():
 
 def test_a_wrong_number_raises_consistency_error(monkeypatch):
     layers, x, t, _ = network("tanh", seed=4)
-    real = matrix_numbers._fprime
-    monkeypatch.setattr(matrix_numbers, "_fprime", lambda *a: real(*a) * (1 + 1e-9))
-    with pytest.raises(ConsistencyError, match="delta"):
+    fprime, sgd = matrix_numbers._fprime, matrix_numbers._sgd
+    monkeypatch.setattr(matrix_numbers, "_fprime", lambda *a: fprime(*a) * (1 + 1e-9))
+    with pytest.raises(ConsistencyError, match="delta1"):
+        cr.explain(layers, x, t, learning_rate=ETA, form="matrix", batch_size=2)
+    monkeypatch.setattr(matrix_numbers, "_fprime", fprime)
+
+    def off(*args):
+        params = sgd(*args)
+        params.kernels[1] = params.kernels[1] + 1e-9
+        return params
+
+    monkeypatch.setattr(matrix_numbers, "_sgd", off)
+    with pytest.raises(ConsistencyError, match=r"W2\+"):
         cr.explain(layers, x, t, learning_rate=ETA, form="matrix")
 
 
@@ -272,6 +282,16 @@ def test_cli_form_matrix_in_every_format(capsys, fmt, marker):
     assert marker in out
     if fmt != "html":
         assert "0.7109" in out  # out_h1 = σ(0.9), the blog step's first hidden output
+
+
+def test_cli_row_layout_and_the_notebook_display(capsys):
+    assert main(["explain", "blog_xor", "--form", "matrix", "--layout", "row",
+                 "--batch-size", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "z⁽¹⁾ = xW⁽¹⁾ + b⁽¹⁾" in out and "row layout" in out
+    solution = bundled("blog_xor").solve(form="matrix")
+    assert "data-cr-matrix" in solution._repr_html_()
+    assert r"\begin{bmatrix}" in solution._repr_markdown_()
 
 
 @pytest.mark.parametrize("argv", [

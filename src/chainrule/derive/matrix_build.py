@@ -91,8 +91,7 @@ def build(solution: WorkedSolution, network: Network, c: Conventions, xs: np.nda
                            learning_rate, float(c.momentum), c.update_bias,
                            shared_bias=c.bias == "shared")
             sid = ids.step(number) if batch_size == 1 else ids.batch(number)
-            check_engine(values, network.activations, c.error, sid,
-                         shared_bias=c.bias == "shared")
+            check_engine(values, network.activations, c.error, sid)
             examples = tuple(range(start + 1, min(start + batch_size, len(xs)) + 1))
             steps.append((number, sid, epoch, examples, values, previous))
             previous, params = (sid, values), values.after

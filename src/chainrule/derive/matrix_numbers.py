@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chainrule.calculus import activations
+from chainrule.calculus import activations, optimizers
 from chainrule.calculus.compile import NUMPY, function, gradient
 from chainrule.calculus.losses import LOSSES, fuses
 from chainrule.derive.truth import TOLERANCE, ConsistencyError
@@ -29,7 +29,7 @@ from chainrule.engine import Tensor
 from chainrule.engine import functional as F
 from chainrule.engine import losses as engine_losses
 
-__all__ = ["Block", "Params", "block", "check_engine"]
+__all__ = ["Block", "Params", "Rule", "block", "check_engine"]
 
 
 @dataclass
@@ -43,6 +43,16 @@ class Params:
     bias_velocity: list[np.ndarray | None]
 
 
+@dataclass(frozen=True)
+class Rule:
+    """SGD's constants, and whether biases are trained and shared per layer."""
+
+    learning_rate: float
+    momentum: float
+    update_bias: bool
+    shared_bias: bool
+
+
 @dataclass
 class Block:
     """Every value of one step on a block of rows, in the engine's terms (rows = examples).
@@ -50,7 +60,7 @@ class Block:
     ``nets[l]``, ``outs[l]``, ``douts[l]`` (∂E_r/∂a), ``fprimes[l]`` (``None`` for a fused
     softmax), ``deltas[l]`` are (k, n_l); ``errors`` (k,) and ``error`` their mean;
     ``kernel_grads``/``bias_grads`` the mean gradients; ``before`` and ``after`` the
-    parameters around the update (``Params``)."""
+    parameters around the update (``Params``) by ``rule``."""
 
     x: np.ndarray
     t: np.ndarray
@@ -65,6 +75,7 @@ class Block:
     bias_grads: list[np.ndarray | None]
     before: Params
     after: Params
+    rule: Rule
 
 
 def _error_rows(loss: str, output: str, t: np.ndarray, z: np.ndarray,
@@ -135,7 +146,8 @@ def block(activation_names: tuple[str, ...], loss: str, x: np.ndarray, t: np.nda
         bias_grads = [None if g is None else np.full_like(g, np.sum(g)) for g in bias_grads]
     after = _sgd(params, kernel_grads, bias_grads, learning_rate, momentum, update_bias)
     return Block(x, t, nets, outs[1:], errors, float(np.mean(errors)), douts, fprimes, deltas,
-                 kernel_grads, bias_grads, params, after)
+                 kernel_grads, bias_grads, params, after,
+                 Rule(learning_rate, momentum, update_bias, shared_bias))
 
 
 def _sgd(params: Params, kernel_grads: list[np.ndarray], bias_grads: list[np.ndarray | None],
@@ -162,10 +174,23 @@ def _sgd(params: Params, kernel_grads: list[np.ndarray], bias_grads: list[np.nda
 
 
 def check_engine(step: Block, activation_names: tuple[str, ...], loss: str,
-                 where: str, shared_bias: bool = False) -> None:
-    """The same block on the engine (autodiff of the mean loss); ``ConsistencyError`` naming
-    ``where`` and the quantity if a value differs by more than ``TOLERANCE``."""
-    before, rows = step.before, step.x.shape[0]
+                 where: str) -> None:
+    """The same block on the engine (autodiff of the mean loss, f′ by autodiff of f, the
+    calculus floor's SGD rule); ``ConsistencyError`` naming ``where`` and the quantity if a
+    value differs by more than ``TOLERANCE``."""
+    pairs, kernels, biases = _engine_pairs(step, activation_names, loss)
+    pairs += _update_pairs(step, kernels, biases)
+    for name, engine, derived in pairs:
+        _compare(where, name, np.asarray(engine), np.asarray(derived))
+
+
+Pairs = list[tuple[str, np.ndarray, np.ndarray]]
+
+
+def _engine_pairs(step: Block, activation_names: tuple[str, ...], loss: str
+                  ) -> tuple[Pairs, list[Tensor], list[Tensor | None]]:
+    """(name, engine's value, the matrix form's) of the forward and backward pass."""
+    before, rows, shared = step.before, step.x.shape[0], step.rule.shared_bias
     kernels = [Tensor(k.copy(), requires_grad=True) for k in before.kernels]
     biases = [None if b is None else Tensor(b.copy(), requires_grad=True)
               for b in before.biases]
@@ -188,13 +213,34 @@ def check_engine(step: Block, activation_names: tuple[str, ...], loss: str,
                   (f"delta{layer}", z.grad * rows, step.deltas[layer - 1])]
         if step.douts[layer - 1] is not None and out.grad is not None:
             pairs.append((f"dE/da{layer}", out.grad * rows, step.douts[layer - 1]))
+        if step.fprimes[layer - 1] is not None:
+            again = Tensor(z.data.copy(), requires_grad=True)
+            F.activation(again, activation_names[layer - 1]).sum().backward()
+            pairs.append((f"f'(z{layer})", again.grad, step.fprimes[layer - 1]))
         pairs.append((f"dE/dW{layer}", kernels[layer - 1].grad, step.kernel_grads[layer - 1]))
         bias, grad = biases[layer - 1], step.bias_grads[layer - 1]
         if bias is not None and grad is not None:
-            engine = np.full_like(grad, np.sum(bias.grad)) if shared_bias else bias.grad
+            engine = np.full_like(grad, np.sum(bias.grad)) if shared else bias.grad
             pairs.append((f"dE/db{layer}", engine, grad))
-    for name, engine, derived in pairs:
-        _compare(where, name, np.asarray(engine), np.asarray(derived))
+    return pairs, kernels, biases
+
+
+def _update_pairs(step: Block, kernels: list[Tensor], biases: list[Tensor | None]) -> Pairs:
+    """The update by ``calculus.optimizers.sgd`` from the engine's gradients."""
+    rule, before, after = step.rule, step.before, step.after
+    pairs: Pairs = []
+    for layer, kernel in enumerate(kernels, start=1):
+        new, _ = optimizers.sgd(kernel.data, kernel.grad, before.kernel_velocity[layer - 1],
+                                rule.learning_rate, rule.momentum, False)
+        pairs.append((f"W{layer}+", new, after.kernels[layer - 1]))
+        bias, velocity = biases[layer - 1], before.bias_velocity[layer - 1]
+        if bias is None or velocity is None or not rule.update_bias:
+            continue
+        grad = np.full_like(bias.grad, np.sum(bias.grad)) if rule.shared_bias else bias.grad
+        new, _ = optimizers.sgd(bias.data, grad, velocity, rule.learning_rate, rule.momentum,
+                                False)
+        pairs.append((f"b{layer}+", new, after.biases[layer - 1]))
+    return pairs
 
 
 def _compare(where: str, name: str, engine: np.ndarray, derived: np.ndarray) -> None:
