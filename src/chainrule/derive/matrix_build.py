@@ -100,7 +100,8 @@ def build(solution: WorkedSolution, network: Network, c: Conventions, xs: np.nda
     for number, sid, epoch, examples, values, before in steps:
         if sid not in shown:
             continue
-        writer = Writer(c, network, learning_rate, sid, values, printer, before)
+        writer = Writer(c, network, learning_rate, sid, values, printer, before,
+                        online=batch_size == 1)
         eqs = writer.equations()
         if batch_size == 1:
             _check_scalar(solution, eqs)

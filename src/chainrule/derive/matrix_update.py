@@ -95,38 +95,43 @@ class Updates:
 
     def _change_line(self, name: str, layer: int, change: Matrix, grad: Matrix,
                      product: tuple[str, str], pair: tuple[Matrix, Matrix]) -> MatrixEquation:
-        mu = format_exact(float(self.c.momentum))
-        numeric: list[Part] = []
-        if self.sign < 0 and not self.c.momentum:
-            scale = ("η·", "\\eta\\,") if self.rows == 1 else (f"(η/{self.rows})·",
-                                                             f"\\tfrac{{\\eta}}{{{self.rows}}}\\,")
-            symbolic = (scale[0] + product[0], scale[1] + product[1])
-            factor = self.eta if self.rows == 1 else f"({self.eta}/{self.rows})"
-            if name == "w":
-                numeric = [_op(f"{factor}·", f"{factor}\\cdot"), _m(pair[0]), _m(pair[1])]
-            else:
-                symbolic = (f"−η·{grad.text}", f"-\\eta\\,{grad.latex}")
+        """ΔW = [μ·ΔW₍ₚᵣₑᵥ₎] − η·∂E/∂W (sign form minus, with momentum), or
+        [μ·ΔW₍ₚᵣₑᵥ₎ +] η·δaᵀ (sign form plus, from its δ); a bias's change by its gradient."""
+        k = self.rows
+        if name == "w" and self.sign < 0:
+            op, factor = ("+", "+"), (self.eta if k == 1 else f"({self.eta}/{k})")
+            rate = ("η·", "\\eta\\,") if k == 1 else (f"(η/{k})·", f"\\tfrac{{\\eta}}{{{k}}}\\,")
+            core = (rate[0] + product[0], rate[1] + product[1])
+            matrices = [_m(pair[0]), _m(pair[1])]
         else:
-            symbolic = (f"−η·{grad.text}", f"-\\eta\\,{grad.latex}")
-            if self.c.momentum:
-                symbolic = (f"μ·{change.text}₍ₚᵣₑᵥ₎ − η·{grad.text}",
-                            f"\\mu\\,{change.latex}_{{\\text{{prev}}}} - \\eta\\,{grad.latex}")
-            if self.sign > 0 and name == "w":
-                numeric = self._momentum_numbers(layer, change, grad, mu)
+            op, factor = ("−", "-"), self.eta
+            core = (f"η·{grad.text}", f"\\eta\\,{grad.latex}")
+            matrices = [_m(grad)] if name == "w" else []
+        lead = ("", "") if op[0] == "+" else op
+        symbolic = (lead[0] + core[0], lead[1] + core[1])
+        scaled = [_op(f"{factor}·", f"{factor}\\cdot")] + matrices
+        numeric = [_op(lead[0] + scaled[0].text, lead[1] + scaled[0].latex)] + matrices
+        if self.c.momentum:
+            symbolic = (f"μ·{change.text}₍ₚᵣₑᵥ₎ {op[0]} {core[0]}",
+                        f"\\mu\\,{change.latex}_{{\\text{{prev}}}} {op[1]} {core[1]}")
+            previous = self._previous_change(layer, change)
+            if previous is not None:
+                mu = format_exact(float(self.c.momentum))
+                numeric = [_op(f"{mu}·", f"{mu}\\cdot"), _m(previous),
+                           _op(f" {op[0]} ", op[1])] + scaled
+        what = "weights" if name == "w" else "biases"
         return self._eq(f"change.{name}", layer, "change", "update",
-                        f"change of layer {layer}'s {'weights' if name == 'w' else 'biases'}",
-                        (change.text, change.latex), symbolic, numeric, change)
+                        f"change of layer {layer}'s {what}", (change.text, change.latex),
+                        symbolic, numeric if matrices else [], change)
 
-    def _momentum_numbers(self, layer: int, change: Matrix, grad: Matrix,
-                          mu: str) -> list[Part]:
-        tail = [_op(f" − {self.eta}·", f"- {self.eta}\\cdot"), _m(grad)]
-        if self.previous is None or not self.c.momentum:
-            return [_op(f"−{self.eta}·", f"-{self.eta}\\cdot"), _m(grad)]
+    def _previous_change(self, layer: int, change: Matrix) -> Matrix | None:
+        """ΔW of the step before (SGD's velocity), or ``None`` in the first step."""
+        if self.previous is None:
+            return None
         previous = self.previous[0]
-        velocity = self._kernel((change.text + "₍ₚᵣₑᵥ₎", change.latex + "_{\\text{prev}}"), layer,
-                                self.v.before.kernel_velocity[layer - 1],
-                                lambda key: ids.change(previous, key), "change")
-        return [_op(f"{mu}·", f"{mu}\\cdot"), _m(velocity)] + tail
+        return self._kernel((change.text + "₍ₚᵣₑᵥ₎", change.latex + "_{\\text{prev}}"), layer,
+                            self.v.before.kernel_velocity[layer - 1],
+                            lambda key: ids.change(previous, key), "change")
 
     def _bias_update(self, layer: int, changes: bool) -> list[MatrixEquation]:
         before, after = self.v.before, self.v.after

@@ -58,12 +58,12 @@ class Writer(Updates):
     """Writes one step ``sid`` of the matrix form from its values."""
 
     def __init__(self, c: Conventions, network: Network, learning_rate: float, sid: str,
-                 values: Block, printer: Any, previous: tuple[str, Block] | None) -> None:
+                 values: Block, printer: Any, previous: tuple[str, Block] | None,
+                 online: bool) -> None:
         self.c, self.net, self.rate, self.sid, self.v = c, network, learning_rate, sid, values
-        self.printer, self.previous = printer, previous
+        self.printer, self.previous, self.online = printer, previous, online
         self.column = c.layout == "column"
         self.rows = values.x.shape[0]
-        self.online = self.rows == 1 and not sid.startswith("b")
         self.sign = 1.0 if c.sign == "minus" else -1.0
         self.eta = format_exact(learning_rate)
 
