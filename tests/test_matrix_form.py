@@ -259,6 +259,7 @@ def test_json_validates_and_latex_compiles(batch_solution, tmp_path):
     schema = json.loads((ROOT / "docs" / "worked-solution.schema.json").read_text("utf-8"))
     doc = json.loads(batch_solution.to_json())
     jsonschema.Draft202012Validator(schema).validate(doc)
+    assert "; mini-batches of 2 (the mean gradient of each)" in batch_solution.to_text()
     first = doc["matrix"]["steps"][0]["equations"]
     z = next(eq for eq in first if eq["id"] == "b1.M.net.1")["result"]
     assert z["shape"] == [4, 2] and z["ids"][0][1] == "b1.r2.net.1.1"

@@ -7,7 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from chainrule.render._matrix_text import PHASE_TITLES, hidden_line, network_line, step_title
+from chainrule.render._matrix_text import (
+    PHASE_TITLES,
+    conventions_line,
+    hidden_line,
+    network_line,
+    step_title,
+)
 from chainrule.render.latex_math import latex_text, number
 
 if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
@@ -60,7 +66,7 @@ def markdown(solution: WorkedSolution, escape: Callable[[str], str]) -> str:
     form = solution.matrix
     assert form is not None
     title = escape(solution.title) if solution.title else "Worked solution (matrix form)"
-    lines = [f"# {title}", "", "**Conventions:** " + escape(solution.conventions.describe()),
+    lines = [f"# {title}", "", "**Conventions:** " + escape(conventions_line(solution)),
              "", escape(network_line(solution)), ""]
     for step in form.steps:
         lines += [f"## {escape(step_title(step, form))}", ""]
@@ -80,7 +86,7 @@ def latex(solution: WorkedSolution) -> str:
     title = latex_text(solution.title) if solution.title else "Worked solution (matrix form)"
     lines = [_PREAMBLE.rstrip("\n"), r"\begin{document}", r"\raggedright",
              rf"\section*{{{title}}}",
-             r"\textbf{Conventions:} " + latex_text(solution.conventions.describe()), "",
+             r"\textbf{Conventions:} " + latex_text(conventions_line(solution)), "",
              latex_text(network_line(solution))]
     for step in form.steps:
         lines.append(rf"\subsection*{{{latex_text(step_title(step, form))}}}")

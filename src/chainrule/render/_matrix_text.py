@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
     from chainrule.derive.matrix import Matrix, MatrixEquation, MatrixForm, MatrixStep
     from chainrule.derive.solution import WorkedSolution
 
-__all__ = ["render", "step_title", "network_line", "hidden_line", "PHASE_TITLES"]
+__all__ = ["render", "step_title", "network_line", "hidden_line", "conventions_line",
+           "PHASE_TITLES"]
 
 PHASE_TITLES = (("given", "Given"), ("forward", "Forward pass"), ("error", "Error"),
                 ("backward", "Backward pass"), ("update", "Update"))
@@ -33,6 +34,20 @@ def step_title(step: MatrixStep, form: MatrixForm) -> str:
     first, last = step.examples[0], step.examples[-1]
     which = f"example {first}" if first == last else f"examples {first}–{last}"
     return f"Step {step.index} ({which}, epoch {step.epoch})"
+
+
+def conventions_line(solution: WorkedSolution) -> str:
+    """The conventions in force, as the matrix form follows them: its layout, and its
+    mini-batches in place of online updates."""
+    form = solution.matrix
+    assert form is not None
+    parts = []
+    for switch, text in solution.conventions.summary():
+        if switch == "updates" and form.batch_size > 1:
+            text = text.replace("online updates", f"mini-batches of {form.batch_size} "
+                                "(the mean gradient of each)", 1)
+        parts.append(text)
+    return "; ".join(parts) + f"; matrix form, {form.layout} layout"
 
 
 def network_line(solution: WorkedSolution) -> str:
@@ -116,7 +131,7 @@ def render(solution: WorkedSolution) -> str:
     form = solution.matrix
     assert form is not None
     lines = [solution.title, ""] if solution.title else []
-    lines += ["Conventions: " + solution.conventions.describe(), "", network_line(solution)]
+    lines += ["Conventions: " + conventions_line(solution), "", network_line(solution)]
     for step in form.steps:
         lines += [""] + _step(step, form)
     if hidden_line(form):
