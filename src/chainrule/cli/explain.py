@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         check_output(args.output, inputs)  # before the work, not after it
     problem = load(args.file)
-    solution = problem.solve(args.convention, decimals=args.decimals, carry=args.carry)
+    solution = problem.solve(args.convention, decimals=args.decimals, carry=args.carry,
+                             form=args.form, batch_size=args.batch_size, layout=args.layout)
     text = render(solution, args.format, practice)
     write_output(args.output, text, inputs=[args.file] if os.path.isfile(args.file) else [])
     return 0

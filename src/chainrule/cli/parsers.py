@@ -123,6 +123,15 @@ def explain(subparsers: Any) -> None:
                    help="full: compute exactly, print rounded; rounded: use each value as "
                    "printed, as by hand; calculator: f and exp rounded, arithmetic on printed "
                    "numbers written out exactly (default: the convention's)")
+    p.add_argument("--form", choices=("scalar", "matrix"), default="scalar",
+                   help="scalar: every number its own equation (default); matrix: each step "
+                   "as vectors and matrices, z = Wa + b … (html: both, with a switch)")
+    p.add_argument("--batch-size", type=int, metavar="K",
+                   help="with --form matrix: K examples per step, the gradient their mean "
+                   "(as fit(batch_size=K)); default: one example per step")
+    p.add_argument("--layout", choices=("column", "row"),
+                   help="with --form matrix: column vectors, z = Wa + b (default), or row "
+                   "vectors, z = aW + b with W (in, out) as Keras's x @ kernel")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write to OUT (atomically) instead of standard output")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.derivation import Builder
 from chainrule.derive.families import notation_for
 from chainrule.derive.general import general_derivation
+from chainrule.derive.matrix_build import build, check_request
 from chainrule.derive.network import Network, to_convention
 from chainrule.derive.solution import (
     LayerInfo,
@@ -33,7 +35,8 @@ __all__ = ["explain", "check_size", "equations_needed"]
 def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | None = None,
             convention: str | Conventions = "blog", decimals: Any = None,
             carry: str | None = None, epochs: int = 1, title: str = "",
-            notes: Sequence[str] = (), **switches: Any) -> WorkedSolution:
+            notes: Sequence[str] = (), form: str = "scalar", batch_size: int | None = None,
+            **switches: Any) -> WorkedSolution:
     """Explain online training steps of ``model`` as an exam-style worked solution.
 
     Args:
@@ -54,6 +57,12 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
         epochs: passes over the examples; with more than one, the loss per epoch and the
             first and last steps in full.
         title, notes: a heading and remarks to print with the solution.
+        form: ``"scalar"`` (every number its own equation) or ``"matrix"``: the same steps
+            also as vectors and matrices (``solution.matrix``, ``derive/matrix.py``), which
+            the renderers then write; the convention's ``layout`` says column or row vectors.
+        batch_size: matrix form only: k examples per step, the gradient their mean (as
+            ``fit(batch_size=k, shuffle=False)``); the scalar part then writes out the first
+            example alone. ``None``: online, one example per step.
         **switches: any other ``Conventions`` field, e.g. ``bias="threshold"``.
 
     Returns:
@@ -73,12 +82,19 @@ def explain(model: Any, x: Any, t: Any, *, learning_rate: float, loss: str | Non
     xs, ts = _examples(x, t, network)
     rate = _positive("learning_rate", learning_rate)
     epochs = _epochs(epochs)
+    size = check_request(form, batch_size, c, len(xs))
     check_size(network.sizes, len(xs) * epochs, c.optimizer == "adam")
     _check_pairs(network, c)
 
-    builder, per_epoch = _derive(network, c, xs, ts, rate, epochs)
-    evaluator, engine = _checked(builder, network, xs, ts, per_epoch, learning_rate)
-    return _solution(builder, evaluator, engine, per_epoch, title, notes)
+    # a mini-batch has no scalar steps: the scalar part writes its first example alone
+    sx, st, se = (xs, ts, epochs) if size == 1 else (xs[:1], ts[:1], 1)
+    builder, per_epoch = _derive(network, c, sx, st, rate, se)
+    evaluator, engine = _checked(builder, network, sx, st, per_epoch, learning_rate)
+    solution = _solution(builder, evaluator, engine, per_epoch, title, notes)
+    if form != "matrix":
+        return solution
+    matrix = build(solution, network, c, xs, ts, rate, epochs, size)
+    return dataclasses.replace(solution, matrix=matrix)
 
 
 def _derive(network: Network, c: Conventions, xs: np.ndarray, ts: np.ndarray, rate: float,

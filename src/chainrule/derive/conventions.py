@@ -61,6 +61,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "updates": ("online",),
     "optimizer": ("sgd", "adam"),
     "adam_epsilon": ("corrected", "uncorrected"),
+    "layout": ("column", "row"),
 }
 
 
@@ -138,6 +139,10 @@ class Conventions:
         input_first: write products in net inputs as x·w (Fausett) instead of w·x.
         bias_first: write the bias term first in net inputs (Fausett's v_0j + Σ x_i v_ij).
         learning_rate_symbol: η (blog, Mazur), α (Fausett), l (Han & Kamber).
+        layout: how the matrix form (``explain(..., form="matrix")``) writes vectors:
+            ``column`` — z = W a + b, W of shape (out, in), the textbooks' ``W x``;
+            ``row`` — z = a W + b, W of shape (in, out), the engine's kernel (Keras's
+            ``x @ kernel``). The scalar form does not depend on it.
     """
 
     name: str = "blog"
@@ -166,6 +171,7 @@ class Conventions:
     input_first: bool = False
     bias_first: bool = False
     learning_rate_symbol: str = "η"
+    layout: str = "column"
 
     def __post_init__(self) -> None:
         for switch, valid in _CHOICES.items():

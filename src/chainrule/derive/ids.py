@@ -16,6 +16,12 @@ quantity, then layer and unit numbers counted from 1 (layer 0 is the input)::
     w.2.1.1         a given parameter  eta, mu         the learning rate, the momentum
     beta1, beta2, eps                  Adam's β₁, β₂ and ε
 
+The matrix form (``derive/matrix.py``) names each whole matrix ``<step>.M.<name>.<layer>``
+(``s1.M.net.1``: z⁽¹⁾ of step 1). Online, its entries are the scalar ids above. A mini-batch
+step ``b1`` (``batch``) has no scalar equations: row r of it is the step ``b1.r2``
+(``batch_row``), so its entries read ``b1.r2.net.1.2``, and the batch's mean error,
+gradients and updates ``b1.E``, ``b1.grad.w.1.2.1``, ``b1.new.w.1.2.1``.
+
 A parameter's key is ``("w", l, i, j)`` (from unit i of layer l − 1 to unit j of layer l),
 ``("b", l, j)`` or ``("b", l)`` (a bias shared by layer l).
 
@@ -31,7 +37,7 @@ __all__ = [
     "Id", "ETA", "MU", "step", "step_number", "param", "param_key", "x", "t", "net", "out",
     "error", "error_term", "signal", "dout", "dout_term", "fprime", "delta", "weight",
     "gradient", "change", "updated", "moment", "loss", "parse", "unparse", "with_step",
-    "BETA1", "BETA2", "EPS", "GIVEN_RATES",
+    "BETA1", "BETA2", "EPS", "GIVEN_RATES", "batch", "batch_row", "matrix",
 ]
 
 ETA, MU = "eta", "mu"
@@ -59,6 +65,21 @@ class Id(NamedTuple):
 def step(n: int) -> str:
     """The id of step ``n`` (from 1)."""
     return f"s{n}"
+
+
+def batch(n: int) -> str:
+    """The id of mini-batch step ``n`` (from 1) of the matrix form."""
+    return f"b{n}"
+
+
+def batch_row(batch_id: str, row: int) -> str:
+    """Row ``row`` (from 1) of a mini-batch step, used as a step id: ``b1.r2``."""
+    return f"{batch_id}.r{row}"
+
+
+def matrix(step_id: str, name: str, layer: int | None = None) -> str:
+    """A whole matrix of the matrix form: ``matrix("s1", "net", 1)`` → ``s1.M.net.1``."""
+    return f"{step_id}.M.{name}" + ("" if layer is None else f".{layer}")
 
 
 def step_number(step_id: str) -> int | None:

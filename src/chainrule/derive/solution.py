@@ -25,6 +25,7 @@ from chainrule.derive.symbol import Partial, Symbol
 
 if TYPE_CHECKING:  # pragma: no cover
     from chainrule.derive.conventions import Conventions
+    from chainrule.derive.matrix import MatrixForm
 
 __all__ = [
     "KINDS", "SECTIONS", "Equation", "Section", "Step", "DerivationLine", "LayerInfo",
@@ -208,6 +209,8 @@ class WorkedSolution:
         title: a heading ("" for none).
         meta: data a producer attaches (a problem file's name and source, example labels);
             ``explain`` leaves it empty.
+        matrix: the matrix form (``chainrule.derive.matrix.MatrixForm``) when asked for
+            (``explain(..., form="matrix")``); the renderers then write it.
     """
 
     conventions: Conventions
@@ -221,6 +224,7 @@ class WorkedSolution:
     notes: tuple[str, ...] = ()
     title: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
+    matrix: MatrixForm | None = None
 
     # --- lookups --------------------------------------------------------------------------
     @cached_property

@@ -34,6 +34,7 @@ from typing import Any
 from chainrule._util.text import text_number
 from chainrule.calculus.formula import Node
 from chainrule.derive import ids
+from chainrule.render import _matrix_html
 from chainrule.render._graph_html import graph_views, toggle
 from chainrule.render._svg import diagram
 from chainrule.render.printing import equation_parts, to_mathml
@@ -319,16 +320,19 @@ def _body(solution: Any) -> str:
     equations = (_general(solution) + "".join(_step_section(s, solution, names) for s in steps)
                  + more + _weight_table(solution))
     return ('<div class="cr-walkthrough" data-cr-walkthrough>' + _header(solution)
-            + _controls() + '<div class="cr-layout">' + _figure(solution)
-            + f'<div class="cr-equations">{equations}</div></div>'
+            + _controls() + _matrix_html.switch(solution) + '<div class="cr-layout">'
+            + _figure(solution) + f'<div class="cr-equations">{equations}</div>'
+            + _matrix_html.section(solution) + "</div>"
             + json_script(data, "cr-data") + "</div>")
 
 
 def render_fragment(solution: Any) -> str:
     """The walk-through as an HTML fragment (its own ``<style>`` and ``<script>``), for a
     notebook's ``_repr_html_``; without the script every equation is still shown."""
-    return (f"<style>{asset('walkthrough.css')}{asset('graph.css')}</style>{_body(solution)}"
-            f"<script>{asset('walkthrough.js')}</script><script>{asset('graph.js')}</script>")
+    return (f"<style>{asset('walkthrough.css')}{asset('graph.css')}"
+            f"{''.join(_matrix_assets(solution, 1))}</style>{_body(solution)}"
+            f"<script>{asset('walkthrough.js')}</script><script>{asset('graph.js')}</script>"
+            + "".join(f"<script>{s}</script>" for s in _matrix_assets(solution, 0)))
 
 
 def render_html(solution: Any) -> str:
@@ -336,5 +340,15 @@ def render_html(solution: Any) -> str:
     ``chainrule explain --format html`` writes)."""
     sizes = "-".join(str(n) for n in solution.network.sizes)
     title = solution.title or f"Worked solution: network {sizes}"
-    return page(title, _body(solution), scripts=(asset("walkthrough.js"), asset("graph.js")),
-                css=asset("walkthrough.css") + asset("graph.css"))
+    return page(title, _body(solution),
+                scripts=(asset("walkthrough.js"), asset("graph.js"),
+                         *_matrix_assets(solution, 0)),
+                css=asset("walkthrough.css") + asset("graph.css")
+                + "".join(_matrix_assets(solution, 1)))
+
+
+def _matrix_assets(solution: Any, kind: int) -> tuple[str, ...]:
+    """The matrix form's script (``kind`` 0) or style (1), if the solution has one."""
+    if solution.matrix is None:
+        return ()
+    return (asset((_matrix_html.SCRIPT, _matrix_html.STYLE)[kind]),)

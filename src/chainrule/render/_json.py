@@ -22,6 +22,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from chainrule.calculus import formula as f
+from chainrule.render import _matrix_json
 from chainrule.render._text import equation_line
 from chainrule.render.latex_math import formula_latex, latex_text, symbol_latex
 from chainrule.render.printing import to_text
@@ -139,7 +140,7 @@ def _conventions(solution: WorkedSolution) -> dict[str, Any]:
         "beta_2": _float(c.beta_2), "epsilon": _float(c.epsilon),
         "adam_epsilon": c.adam_epsilon, "updates": c.updates, "show": sorted(c.show),
         "input_first": c.input_first, "bias_first": c.bias_first,
-        "learning_rate_symbol": c.learning_rate_symbol,
+        "learning_rate_symbol": c.learning_rate_symbol, "layout": c.layout,
         "description": {"text": c.describe(), "latex": latex_text(c.describe())},
         "summary": [{"switch": switch, "text": text} for switch, text in c.summary()],
     }
@@ -181,8 +182,9 @@ def _weight_table(solution: WorkedSolution) -> dict[str, Any]:
 
 
 def document(solution: WorkedSolution) -> dict[str, Any]:
-    """The solution as plain JSON-ready data (what ``render`` serialises)."""
-    return {
+    """The solution as plain JSON-ready data (what ``render`` serialises); a solution with
+    a matrix form has it as ``"matrix"``."""
+    doc = {
         "format": FORMAT,
         "version": VERSION,
         "title": solution.title,
@@ -196,6 +198,9 @@ def document(solution: WorkedSolution) -> dict[str, Any]:
         "losses": [equation(eq, solution) for eq in solution.losses],
         "notes": list(solution.notes),
     }
+    if solution.matrix is not None:
+        doc["matrix"] = _matrix_json.document(solution.matrix)
+    return doc
 
 
 def render(solution: WorkedSolution) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chainrule.render import _matrix_tex
 from chainrule.render._text import hidden_steps, layer_rows
 from chainrule.render.latex_math import (
     Entry,
@@ -134,7 +135,10 @@ def _weight_table(solution: WorkedSolution) -> list[str]:
 
 
 def render(solution: WorkedSolution) -> str:
-    """The whole solution as a LaTeX document, ending with a newline."""
+    """The whole solution as a LaTeX document, ending with a newline (its matrix form if it
+    has one)."""
+    if solution.matrix is not None:
+        return _matrix_tex.latex(solution)
     title = latex_text(solution.title) if solution.title else "Worked solution"
     lines = [PREAMBLE.rstrip("\n"), r"\begin{document}", r"\raggedright", rf"\section*{{{title}}}",
              r"\textbf{Conventions:} " + latex_text(solution.conventions.describe()),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from chainrule.render import _matrix_tex
 from chainrule.render._text import hidden_steps, layer_rows
 from chainrule.render.latex_math import (
     Entry,
@@ -107,7 +108,9 @@ def _weight_table(solution: WorkedSolution) -> list[str]:
 
 
 def render(solution: WorkedSolution) -> str:
-    """The whole solution as Markdown, ending with a newline."""
+    """The whole solution as Markdown, ending with a newline (its matrix form if it has one)."""
+    if solution.matrix is not None:
+        return _matrix_tex.markdown(solution, escape)
     title = escape(solution.title) if solution.title else "Worked solution"
     lines = [f"# {title}", "", "**Conventions:** " + escape(solution.conventions.describe()),
              "", "## Network and given values", ""]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from chainrule._util.text import counted, text_number
+from chainrule.render import _matrix_text
 from chainrule.render.printing import equation_parts, to_text
 
 if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
@@ -103,7 +104,9 @@ def _network(solution: WorkedSolution) -> str:
 
 
 def render(solution: WorkedSolution) -> str:
-    """The whole solution as text, ending with a newline."""
+    """The whole solution as text, ending with a newline (its matrix form if it has one)."""
+    if solution.matrix is not None:
+        return _matrix_text.render(solution)
     lines = []
     if solution.title:
         lines += [solution.title, ""]

@@ -99,9 +99,10 @@ class Problem:
         return (self.layers[0][0].shape[0],) + tuple(k.shape[1] for k, _, _ in self.layers)
 
     def conventions(self, convention: str | None = None, *, decimals: Any = None,
-                    carry: str | None = None) -> Conventions:
+                    carry: str | None = None, layout: str | None = None) -> Conventions:
         """The conventions to solve in: the file's, or profile ``convention`` (keeping the
-        switches that change the problem's numbers), with ``decimals``/``carry`` on top."""
+        switches that change the problem's numbers), with ``decimals``/``carry``/``layout``
+        on top."""
         try:
             c = _file_conventions(self)
             if convention is not None and convention != self.convention:
@@ -109,18 +110,21 @@ class Problem:
                 if c.bias in ("shared", "none"):  # the parameters themselves differ
                     kept["bias"] = c.bias
                 c = get(convention, error=c.error, momentum=c.momentum, **kept)
-            return get(c, decimals=decimals, carry=carry)
+            return get(c, decimals=decimals, carry=carry, layout=layout)
         except ValueError as exc:
             raise ValueError(f"{self.name}: {exc}") from None
 
     def solve(self, convention: str | None = None, *, decimals: Any = None,
-              carry: str | None = None) -> WorkedSolution:
+              carry: str | None = None, form: str = "scalar", batch_size: int | None = None,
+              layout: str | None = None) -> WorkedSolution:
         """The worked solution, with the source's notes and a note on every published
-        number that does not follow from the source's own rules (``replay``)."""
+        number that does not follow from the source's own rules (``replay``); ``form``,
+        ``batch_size`` and ``layout`` as ``chainrule.derive.explain`` takes them."""
 
-        c = self.conventions(convention, decimals=decimals, carry=carry)
-        solution = self.explain(c)
-        comparisons = replay.compare(self, solution if c == _file_conventions(self) else None)
+        c = self.conventions(convention, decimals=decimals, carry=carry, layout=layout)
+        solution = self.explain(c, form=form, batch_size=batch_size)
+        same = c == _file_conventions(self) and batch_size in (None, 1)
+        comparisons = replay.compare(self, solution if same else None)
         notes = (*self.source.notes, *replay.notes(comparisons))
         if self.source.citation:
             notes = (f"Source: {self.source.citation}", *notes)
@@ -128,12 +132,13 @@ class Problem:
                 "published": [dataclasses.asdict(c) for c in comparisons]}
         return dataclasses.replace(solution, notes=(*solution.notes, *notes), meta=meta)
 
-    def explain(self, conventions: Conventions, epochs: int | None = None) -> WorkedSolution:
+    def explain(self, conventions: Conventions, epochs: int | None = None, *,
+                form: str = "scalar", batch_size: int | None = None) -> WorkedSolution:
         """``chainrule.derive.explain`` on this problem, without notes or replay."""
         try:
             return explain(list(self.layers), self.x, self.t, learning_rate=self.learning_rate,
                            convention=conventions, epochs=epochs or self.epochs,
-                           title=self.title)
+                           title=self.title, form=form, batch_size=batch_size)
         except ValueError as exc:
             raise ValueError(f"{self.name}: {exc}") from None
 
