@@ -233,7 +233,8 @@ def _header(solution: Any) -> str:
 def _controls() -> str:
     phases = "".join(f'<button type="button" data-action="phase" data-phase="{name}">'
                      f"{title}</button>" for name, title in PHASES)
-    return ('<nav class="cr-controls" aria-label="Step through the solution">'
+    # hidden until the script shows it: where no script runs, no button that does nothing
+    return ('<nav class="cr-controls" hidden aria-label="Step through the solution">'
             '<button type="button" data-action="back" title="previous equation (←)">'
             "◀ Back</button>"
             '<button type="button" data-action="forward" title="next equation (→)">'
@@ -323,9 +324,12 @@ def _body(solution: Any) -> str:
 
 def render_fragment(solution: Any) -> str:
     """The walk-through as an HTML fragment (its own ``<style>`` and ``<script>``), for a
-    notebook's ``_repr_html_``; without the script every equation is still shown."""
-    return (f"<style>{asset('walkthrough.css')}</style>{_body(solution)}"
-            f"<script>{asset('walkthrough.js')}</script>")
+    notebook's ``_repr_html_``. Where the notebook runs no script, or strips scripts and
+    styles, it is a static solution: every equation and value shown, no controls. The
+    arrow keys step it only while the focus is inside it."""
+    return (f'<div class="cr-notebook" data-cr-fragment><style>{asset("walkthrough.css")}'
+            f'{asset("notebook.css")}</style>{_body(solution)}'
+            f"<script>{asset('walkthrough.js')}</script></div>")
 
 
 def render_html(solution: Any) -> str:

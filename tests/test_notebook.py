@@ -1,0 +1,208 @@
+"""The notebook display: ``examples/notebook.ipynb`` executed in a real IPython kernel.
+
+:func:`run_notebook` executes a notebook with nbclient in a kernel that runs this very
+interpreter, and returns each code cell's outputs by the cell's id. The tests read the
+outputs a student would see: the worked solution's ``text/html`` (its numbers checked
+against the blog's step computed here in plain Python), the diagram's ``image/svg+xml``, the
+model's summary and the training run's History. To test a new display, add a cell with an
+``id`` to the notebook and a test that reads ``executed[that id]``.
+
+Why the kernel is ours: a ``python3`` kernelspec is looked for in the user's Jupyter folders
+before the environment's, and one there may run another Python (without chainrule, or
+another chainrule). The fixture writes a kernelspec of its own, whose ``argv`` is
+``sys.executable -m ipykernel_launcher`` (``ipykernel.kernelspec.write_kernel_spec``), into
+a temporary folder and starts exactly that one; nothing is installed anywhere, and the test
+checks that the kernel reports this interpreter and this chainrule.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import chainrule
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "notebook.ipynb"
+CELL_TIMEOUT = 60  # seconds a cell may take before nbclient stops the run
+
+
+def run_notebook(path: Path, tmp: Path, *, extra_cells: dict[str, str] | None = None
+                 ) -> dict[str, list[dict]]:
+    """Execute the notebook at ``path`` (cells in order, working directory its folder) and
+    return ``{cell id: outputs}`` for its code cells, in order; ``extra_cells`` (id →
+    source) run after them. A cell that raises fails the run (``CellExecutionError``)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    kernelspec = pytest.importorskip("ipykernel.kernelspec")
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    nb = nbformat.read(path, as_version=4)
+    for cell_id, source in (extra_cells or {}).items():
+        nb.cells.append(nbformat.v4.new_code_cell(source, id=cell_id))
+    kernelspec.write_kernel_spec(tmp / "kernels" / "chainrule-test")
+    km = AsyncKernelManager(
+        kernel_name="chainrule-test", connection_file=str(tmp / "kernel.json"),
+        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp / "kernels")]))
+    client = nbclient.NotebookClient(nb, km=km, timeout=CELL_TIMEOUT,
+                                     resources={"metadata": {"path": str(path.parent)}})
+    client.execute(env={**os.environ, "IPYTHONDIR": str(tmp / "ipython")})
+    return {cell.id: cell.outputs for cell in nb.cells if cell.cell_type == "code"}
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    check = "import sys, chainrule\nprint(sys.executable)\nprint(chainrule.__file__)"
+    return run_notebook(NOTEBOOK, tmp_path_factory.mktemp("notebook"),
+                        extra_cells={"kernel-check": check})
+
+
+def data(outputs: list[dict], mime: str) -> str:
+    """The one ``mime`` representation among a cell's display outputs."""
+    found = [o["data"][mime] for o in outputs
+             if o["output_type"] in ("execute_result", "display_data") and mime in o["data"]]
+    assert len(found) == 1, (mime, [o.get("data", o).keys() for o in outputs])
+    return found[0]
+
+
+# --- the blog's step in plain Python: the oracle ----------------------------------------------
+# The notebook's network: w_ij from input i to hidden j (row 0: the bias input 1), v_j from
+# hidden j to the output (v_0: the bias), sigmoid everywhere, E = ½(t − y)², η = 0.3.
+W = [[0.2, 0.5], [0.7, 0.9], [0.8, 1.0]]
+V = [-0.1, -0.9, 0.7]
+ETA = 0.3
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def blog_step(w: list[list[float]], v: list[float], x: tuple[float, float], t: float) -> dict:
+    """One online SGD step, by hand: every quantity by the worked solution's id."""
+    xs = (1.0, *x)  # the bias input first
+    net_h = [sum(xs[i] * w[i][j] for i in range(3)) for j in range(2)]
+    out_h = [sigmoid(n) for n in net_h]
+    hs = (1.0, *out_h)
+    net_o = sum(hs[j] * v[j] for j in range(3))
+    y = sigmoid(net_o)
+    delta_o = -(t - y) * y * (1 - y)
+    delta_h = [delta_o * v[j + 1] * out_h[j] * (1 - out_h[j]) for j in range(2)]
+    new_v = [v[j] - ETA * delta_o * hs[j] for j in range(3)]
+    new_w = [[w[i][j] - ETA * delta_h[j] * xs[i] for j in range(2)] for i in range(3)]
+    values = {"s1.net.1.1": net_h[0], "s1.net.1.2": net_h[1], "s1.out.1.1": out_h[0],
+              "s1.out.1.2": out_h[1], "s1.net.2.1": net_o, "s1.out.2.1": y,
+              "s1.E": 0.5 * (t - y) ** 2, "s1.delta.2.1": delta_o,
+              "s1.delta.1.1": delta_h[0], "s1.delta.1.2": delta_h[1],
+              "s1.dout.2.1": -(t - y), "s1.fp.2.1": y * (1 - y), "s1.grad.b.2.1": delta_o,
+              "s1.new.b.2.1": new_v[0]}
+    for j in range(2):
+        values[f"s1.dout.1.{j + 1}"] = delta_o * v[j + 1]
+        values[f"s1.fp.1.{j + 1}"] = out_h[j] * (1 - out_h[j])
+        values[f"s1.grad.b.1.{j + 1}"] = delta_h[j]
+        values[f"s1.new.b.1.{j + 1}"] = new_w[0][j]
+        values[f"s1.grad.w.2.{j + 1}.1"] = delta_o * out_h[j]
+        values[f"s1.new.w.2.{j + 1}.1"] = new_v[j + 1]
+        for i in range(2):
+            values[f"s1.grad.w.1.{i + 1}.{j + 1}"] = delta_h[j] * x[i]
+            values[f"s1.new.w.1.{i + 1}.{j + 1}"] = new_w[i + 1][j]
+    return {"values": values, "w": new_w, "v": new_v}
+
+
+def printed_value(html: str, eq_id: str) -> float:
+    """The value an equation of the walk-through ends with (``… = value``)."""
+    item = re.search(rf'<li class="cr-eq" data-eq-id="{re.escape(eq_id)}"[^>]*>(.*?)</li>',
+                     html)
+    assert item, eq_id
+    last = re.search(r"<mo>=</mo><mrow>(<mo>−</mo>)?<mn>([0-9.]+)</mn></mrow></mrow></math>",
+                     item.group(1))
+    assert last, (eq_id, item.group(1)[-200:])
+    return -float(last.group(2)) if last.group(1) else float(last.group(2))
+
+
+# --- the kernel and the cells --------------------------------------------------------------
+def test_the_kernel_runs_this_interpreter_and_this_chainrule(executed):
+    text = "".join(o["text"] for o in executed["kernel-check"] if o["output_type"] == "stream")
+    assert text.split("\n")[:2] == [sys.executable, chainrule.__file__]
+
+
+def test_no_cell_fails_or_writes_to_stderr(executed):
+    for cell_id, outputs in executed.items():
+        for o in outputs:
+            assert o["output_type"] != "error", (cell_id, o.get("evalue"))
+            assert o.get("name") != "stderr", (cell_id, o["text"][:500])
+
+
+def test_the_solution_cell_shows_the_blog_step_with_its_numbers(executed):
+    html = data(executed["solution"], "text/html")
+    expected = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
+    assert len(expected) == 34  # every line of the step but the given values
+    for eq_id, value in expected.items():
+        # 4 decimals, rounded half away from zero: at most half a unit of the 4th off
+        assert abs(printed_value(html, eq_id) - value) <= 0.5e-4 + 1e-12, (eq_id, value)
+    assert "Conventions:" in html and "<script>" in html
+    markdown = data(executed["solution"], "text/markdown")
+    assert f"{expected['s1.out.2.1']:.4f}" in markdown  # where HTML is not shown
+
+
+def test_the_solution_is_a_fragment_that_needs_no_page(executed):
+    html = data(executed["solution"], "text/html")
+    assert not re.search(r"<(html|head|body|meta|link|iframe)\b", html)
+    assert not re.search(r"\b(src|href)=", html)  # nothing fetched: scripts and styles inline
+    assert html.startswith('<div class="cr-notebook" data-cr-fragment>')
+    # what stays when a notebook strips scripts and styles: the controls hidden (they would
+    # do nothing), every equation and value shown, nothing hidden but the empty panel
+    static = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
+    hidden = re.findall(r"<(\w+) class=\"([^\"]*)\"[^>]*\bhidden\b", static)
+    assert hidden == [("nav", "cr-controls"), ("aside", "cr-derivation")], hidden
+
+
+def test_the_diagram_cell_shows_the_network_as_svg(executed):
+    svg = data(executed["diagram"], "image/svg+xml")
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    texts = " ".join("".join(e.itertext()) for e in root.iter("{http://www.w3.org/2000/svg}text"))
+    step = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
+    for eq_id in ("s1.out.2.1", "s1.new.w.2.1.1", "s1.delta.1.1"):
+        assert f"{abs(step[eq_id]):.4f}" in texts, (eq_id, texts[:400])
+
+
+def test_the_model_cell_shows_its_summary_table(executed):
+    html = data(executed["model"], "text/html")
+    counts = [int(c) for c in re.findall(r"<td>(\d+)</td></tr>", html)]
+    assert counts == [(2 + 1) * 2, (2 + 1) * 1]  # (inputs + bias) × units per layer
+    assert "Total params: 9" in html and html.startswith("<table>")
+
+
+def test_the_training_cell_shows_its_history(executed):
+    html = data(executed["train"], "text/html")
+    caption = re.search(r"<caption>History: (\d+) epochs of 20000</caption>", html)
+    assert caption, html[:300]
+    # epoch 1's loss, by hand: four online steps in order, the mean of the errors
+    # each example had before its step
+    w, v, errors = W, V, []
+    for x, t in (((0.0, 0.0), 0.0), ((0.0, 1.0), 1.0), ((1.0, 0.0), 1.0), ((1.0, 1.0), 0.0)):
+        step = blog_step(w, v, x, t)
+        errors.append(step["values"]["s1.E"])
+        w, v = step["w"], step["v"]
+    first = re.search(r"<td>loss</td><td>([^<]+)</td>", html).group(1)
+    assert float(first) == pytest.approx(sum(errors) / 4, rel=1e-5), (first, errors)
+    # the run stopped when every output was within 0.1 of its target (printed to 3 decimals)
+    shown = data(executed["predict"], "text/plain")
+    outputs = [float(n) for n in re.findall(r"-?\d+\.\d*(?:e-?\d+)?", shown)]
+    assert len(outputs) == 4, shown
+    assert all(abs(y - t) <= 0.1 + 0.5e-3 for y, t in zip(outputs, (0, 1, 1, 0))), outputs
+    assert int(caption.group(1)) < 20000
+
+
+def test_the_notebook_is_committed_without_outputs():
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+    assert len({c["id"] for c in nb["cells"]}) == len(nb["cells"])
