@@ -206,3 +206,112 @@ def test_the_notebook_is_committed_without_outputs():
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code and all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     assert len({c["id"] for c in nb["cells"]}) == len(nb["cells"])
+
+
+# --- the fragment in a browser, as notebooks show it ---------------------------------------
+@pytest.fixture(scope="module")
+def chromium():
+    from test_viz_html import CHROMIUM, FLAGS, _browser_or_skip
+
+    sync_playwright = _browser_or_skip()
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def _visit(chromium, path: Path, html: str):
+    from test_viz_html import Visit
+
+    path.write_text(html, encoding="utf-8")
+    return Visit(chromium, path, width=1200)
+
+
+def _static_host(fragment: str, how: str) -> str:
+    """A host page that runs none of the fragment's scripts: one whose policy forbids
+    scripts, or one that strips scripts and styles as an HTML sanitizer does."""
+    if how == "stripped":
+        fragment = re.sub(r"<(script|style)\b.*?</\1>", "", fragment, flags=re.S)
+        head = ""
+    else:
+        head = "<meta http-equiv='Content-Security-Policy' content=\"script-src 'none'\">"
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}</head><body>"
+            f"<h1>notebook</h1>{fragment}</body></html>")
+
+
+@pytest.mark.parametrize("how", ["scripts forbidden", "stripped"])
+def test_without_scripts_the_fragment_is_the_whole_solution_static(executed, chromium,
+                                                                     tmp_path, how):
+    html = data(executed["solution"], "text/html")
+    visit = _visit(chromium, tmp_path / "static.html", _static_host(html, how))
+    page = visit.page
+    assert not page.locator(".cr-controls").is_visible()
+    assert not page.locator(".cr-derivation").is_visible()
+    assert page.locator(".cr-js").count() == 0  # the script did not run
+    expected = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
+    for eq_id in expected:
+        item = page.locator(f".cr-eq[data-eq-id='{eq_id}']")
+        assert item.is_visible(), (how, eq_id)
+        assert item.evaluate("e => getComputedStyle(e).opacity") == "1", (how, eq_id)
+    # every value in the diagram shown, none waiting for a step that cannot come
+    values = page.eval_on_selector_all(
+        ".cr-diagram .cr-val, .cr-diagram [data-reveal]",
+        "els => els.map(e => [getComputedStyle(e).opacity, getComputedStyle(e).visibility])")
+    assert values and set(map(tuple, values)) == {("1", "visible")}, (how, values)
+    assert visit.blocked == [] and visit.requests == [visit.url]
+
+
+# How JupyterLab shows a trusted output: the HTML set as the innerHTML of a node not yet in
+# the page, each <script> replaced by a copy, attributes and text (which runs when the node
+# is attached: rendermime's evalInnerHTMLScriptTags).
+SHOW_LIKE_JUPYTERLAB = """html => {
+  const output = document.createElement("div");
+  output.innerHTML = html;
+  output.querySelectorAll("script").forEach(old => {
+    const script = document.createElement("script");
+    for (const {name, value} of old.attributes) script.setAttribute(name, value);
+    script.textContent = old.textContent;
+    old.replaceWith(script);
+  });
+  document.querySelector(".jp-OutputArea").appendChild(output);
+  window.prevented = [];
+  document.addEventListener("keydown", e => window.prevented.push(e.defaultPrevented));
+}"""
+
+NOTEBOOK_HOST = ("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                 "<div class='jp-Cell'><div class='jp-Editor' contenteditable='true'>"
+                 "solution</div><div class='jp-OutputArea'></div></div></body></html>")
+
+
+def test_in_a_notebook_the_walkthrough_steps_and_leaves_the_editors_keys_alone(
+        executed, chromium, tmp_path):
+    visit = _visit(chromium, tmp_path / "lab.html", NOTEBOOK_HOST)
+    page = visit.page
+    page.evaluate(SHOW_LIKE_JUPYTERLAB, data(executed["solution"], "text/html"))
+    root = page.locator("[data-cr-walkthrough]")
+    assert page.locator(".cr-controls").is_visible()
+
+    def current():
+        return root.get_attribute("data-current")
+
+    page.locator(".jp-Editor").click()
+    page.keyboard.press("ArrowRight")   # moves the caret in the cell being edited
+    page.locator("h1").click()
+    page.keyboard.press("ArrowRight")   # the notebook's own key (focus outside)
+    assert current() == ""
+    assert page.evaluate("window.prevented") == [False, False]
+    root.locator("button[data-action='forward']").click()
+    assert current() == "s1.net.1.1"
+    page.keyboard.press("ArrowRight")   # the focus is in the walk-through: it steps
+    assert current() == "s1.net.1.2"
+    assert page.evaluate("window.prevented") == [False, False, True]
+    shot = (Path(__file__).resolve().parents[1] / "docs" / "images" / "notebook.png"
+            if os.environ.get("CHAINRULE_SCREENSHOTS") == "1" else tmp_path / "notebook.png")
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.locator(".jp-Cell").bounding_box()
+    page.screenshot(path=str(shot), clip={"x": box["x"], "y": box["y"],
+                                          "width": box["width"], "height": 760})
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
+    visit.assert_clean()
