@@ -315,3 +315,56 @@ def test_in_a_notebook_the_walkthrough_steps_and_leaves_the_editors_keys_alone(
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000
     visit.assert_clean()
+
+
+# --- what other objects show in a notebook (no kernel needed) -----------------------------
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def test_a_built_model_displays_its_summary_and_an_unbuilt_one_its_repr():
+    from chainrule.layers import Dense
+
+    model = chainrule.Sequential([Dense(3, activation="tanh", name=XSS),
+                                  Dense(2, activation="sigmoid")], name=XSS)
+    assert model._repr_html_() is None and not model.built  # displaying never builds
+    model.build(4)
+    html = model._repr_html_()
+    assert "<img" not in html and html.count("&lt;img src=x onerror=alert(1)&gt;") == 2
+    counts = [int(c) for c in re.findall(r"<td>(\d+)</td></tr>", html)]
+    assert counts == [(4 + 1) * 3, (3 + 1) * 2] == [w.size + b.size for w, b in zip(
+        model.get_weights()[::2], model.get_weights()[1::2])]
+    assert f"Total params: {sum(counts)}" in html
+    assert [t.strip() for t in re.findall(r"<th>([^<]*)</th>", html)] == [
+        "Layer (type)", "Output Shape", "Activation", "Param #"]
+
+
+def test_a_history_displays_first_last_and_best_of_every_value():
+    from chainrule.callbacks import History
+
+    history = History()
+    history.set_params({"epochs": 10})
+    history.on_train_begin()
+    losses, accuracies = [0.9, 0.4, float("nan"), 0.5], [0.25, 0.75, 0.5, 0.5]
+    for epoch, (loss, acc) in enumerate(zip(losses, accuracies)):
+        history.on_epoch_end(epoch, {"loss": loss, XSS: acc, "accuracy": acc})
+    html = history._repr_html_()
+    rows = dict((r[0], r[1:]) for r in re.findall(
+        r"<tr><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", html))
+    # best: the smallest loss (NaN never), the largest accuracy; epochs counted from 1
+    assert rows["loss"] == ("0.9", "0.5", "0.4 (epoch 2)")
+    assert rows["accuracy"] == ("0.25", "0.5", "0.75 (epoch 2)")
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in rows
+    assert "History: 4 epochs of 10" in html
+    assert repr(history).startswith("History(4 epochs of 10: loss 0.9 → 0.5, ")
+    assert repr(History()) == "History(0 epochs)" and "<tbody></tbody>" in History()._repr_html_()
+
+
+def test_a_diagram_is_text_that_a_notebook_shows_as_a_picture():
+    from chainrule.layers import Dense
+
+    model = chainrule.Sequential([Dense(1, activation="sigmoid", input_dim=2)], seed=0)
+    model.build(2)
+    solution = model.explain([1, 0], [1], learning_rate=0.5)
+    for svg in (model.diagram(), solution.diagram(), solution.diagram(show_updates=True)):
+        assert isinstance(svg, str) and svg._repr_svg_() == str(svg)
+        assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
