@@ -23,6 +23,8 @@ import os
 import re
 import sys
 import xml.etree.ElementTree as ET
+from html import escape, unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -156,11 +158,10 @@ def test_the_solution_is_a_fragment_that_needs_no_page(executed):
     assert not re.search(r"<(html|head|body|meta|link|iframe)\b", html)
     assert not re.search(r"\b(src|href)=", html)  # nothing fetched: scripts and styles inline
     assert html.startswith('<div class="cr-notebook" data-cr-fragment>')
-    # what stays when a notebook strips scripts and styles: the controls hidden (they would
-    # do nothing), every equation and value shown, nothing hidden but the empty panel
-    static = re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S)
-    hidden = re.findall(r"<(\w+) class=\"([^\"]*)\"[^>]*\bhidden\b", static)
-    assert hidden == [("nav", "cr-controls"), ("aside", "cr-derivation")], hidden
+    # hidden until a script or the stylesheet shows them: the walk-through (the plain text
+    # stands in for it), its controls (they would do nothing) and its empty panel
+    hidden = re.findall(r"<(\w+) class=\"([^\"]*)\"[^>]*\bhidden\b", html)
+    assert hidden == [("div", "cr-rich"), ("nav", "cr-controls"), ("aside", "cr-derivation")]
 
 
 def test_the_diagram_cell_shows_the_network_as_svg(executed):
@@ -227,37 +228,102 @@ def _visit(chromium, path: Path, html: str):
     return Visit(chromium, path, width=1200)
 
 
+class Sanitizer(HTMLParser):
+    """What JupyterLab's sanitizer does to an output it does not trust, in short: scripts
+    and styles dropped with their content; any other element outside its list of allowed
+    tags (MathML and SVG among them) dropped, its text kept; only some attributes kept
+    (``class``, ``hidden``, ``title`` …)."""
+
+    TAGS = set("a b br button caption div em figure figcaption h1 h2 h3 h4 h5 h6 header i li "
+               "nav ol p pre section span strong sub sup table tbody td tfoot th thead tr ul "
+               "aside details summary wbr".split())
+    KEPT = {"class", "hidden", "title", "lang", "dir", "colspan", "open"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.dropping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.dropping += 1
+        elif tag in self.TAGS:
+            kept = "".join(f' {k}="{escape(v)}"' if v is not None else f" {k}"
+                           for k, v in attrs if k in self.KEPT)
+            self.out.append(f"<{tag}{kept}>")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.dropping -= 1
+        elif tag in self.TAGS:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, text):
+        if not self.dropping:
+            self.out.append(escape(text))
+
+    def handle_entityref(self, name):
+        self.handle_data(unescape(f"&{name};"))
+
+    def handle_charref(self, name):
+        self.handle_data(unescape(f"&#{name};"))
+
+
 def _static_host(fragment: str, how: str) -> str:
     """A host page that runs none of the fragment's scripts: one whose policy forbids
-    scripts, or one that strips scripts and styles as an HTML sanitizer does."""
-    if how == "stripped":
-        fragment = re.sub(r"<(script|style)\b.*?</\1>", "", fragment, flags=re.S)
-        head = ""
-    else:
+    scripts, one that strips scripts and styles, or one that sanitizes the fragment."""
+    head = ""
+    if how == "scripts forbidden":
         head = "<meta http-equiv='Content-Security-Policy' content=\"script-src 'none'\">"
+    elif how == "stripped":
+        fragment = re.sub(r"<(script|style)\b.*?</\1>", "", fragment, flags=re.S)
+    else:
+        sanitizer = Sanitizer()
+        sanitizer.feed(fragment)
+        fragment = "".join(sanitizer.out)
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}</head><body>"
             f"<h1>notebook</h1>{fragment}</body></html>")
 
 
-@pytest.mark.parametrize("how", ["scripts forbidden", "stripped"])
 def test_without_scripts_the_fragment_is_the_whole_solution_static(executed, chromium,
-                                                                     tmp_path, how):
+                                                                     tmp_path):
     html = data(executed["solution"], "text/html")
-    visit = _visit(chromium, tmp_path / "static.html", _static_host(html, how))
+    visit = _visit(chromium, tmp_path / "static.html", _static_host(html, "scripts forbidden"))
     page = visit.page
     assert not page.locator(".cr-controls").is_visible()
     assert not page.locator(".cr-derivation").is_visible()
+    assert not page.locator(".cr-plain").is_visible()
     assert page.locator(".cr-js").count() == 0  # the script did not run
     expected = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
     for eq_id in expected:
         item = page.locator(f".cr-eq[data-eq-id='{eq_id}']")
-        assert item.is_visible(), (how, eq_id)
-        assert item.evaluate("e => getComputedStyle(e).opacity") == "1", (how, eq_id)
+        assert item.is_visible(), eq_id
+        assert item.evaluate("e => getComputedStyle(e).opacity") == "1", eq_id
     # every value in the diagram shown, none waiting for a step that cannot come
     values = page.eval_on_selector_all(
         ".cr-diagram .cr-val, .cr-diagram [data-reveal]",
         "els => els.map(e => [getComputedStyle(e).opacity, getComputedStyle(e).visibility])")
-    assert values and set(map(tuple, values)) == {("1", "visible")}, (how, values)
+    assert values and set(map(tuple, values)) == {("1", "visible")}, values
+    assert visit.blocked == [] and visit.requests == [visit.url]
+
+
+@pytest.mark.parametrize("how", ["stripped", "sanitized"])
+def test_without_its_stylesheet_the_fragment_is_the_solution_as_text(executed, chromium,
+                                                                      tmp_path, how):
+    html = data(executed["solution"], "text/html")
+    visit = _visit(chromium, tmp_path / "text.html", _static_host(html, how))
+    page = visit.page
+    assert not page.locator(".cr-rich").is_visible()  # run-together MathML never shown
+    shown = page.locator(".cr-plain").inner_text()
+    heading, rest = page.locator("body").inner_text().split("\n", 1)
+    assert (heading, rest.strip()) == ("notebook", shown.strip())  # nothing else shown
+    expected = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
+    lines = {line.split(" = ")[0].strip(): line for line in shown.splitlines() if " = " in line}
+    for eq_id, symbol in (("s1.out.2.1", "out_o"), ("s1.delta.1.2", "δ_h2"),
+                          ("s1.new.w.2.1.1", "v_1⁺"), ("s1.grad.w.1.1.1", "∂E/∂w_11")):
+        value = f"{expected[eq_id]:.4f}".replace("-", "−")
+        assert lines[symbol].endswith(" = " + value), (how, symbol, lines.get(symbol), value)
+    assert "1/(1 + e^(−net_h1))" in shown
     assert visit.blocked == [] and visit.requests == [visit.url]
 
 

@@ -35,6 +35,7 @@ from chainrule._util.text import text_number
 from chainrule.calculus.formula import Node
 from chainrule.derive import ids
 from chainrule.render._svg import diagram
+from chainrule.render._text import render as render_text
 from chainrule.render.printing import equation_parts, to_mathml
 
 __all__ = ["render_html", "render_fragment", "equation_mathml", "wrapping_math", "page",
@@ -324,11 +325,18 @@ def _body(solution: Any) -> str:
 
 def render_fragment(solution: Any) -> str:
     """The walk-through as an HTML fragment (its own ``<style>`` and ``<script>``), for a
-    notebook's ``_repr_html_``. Where the notebook runs no script, or strips scripts and
-    styles, it is a static solution: every equation and value shown, no controls. The
-    arrow keys step it only while the focus is inside it."""
+    notebook's ``_repr_html_``. Where the notebook runs no script it is a static solution:
+    every equation and value shown, no controls. The arrow keys step it only while the
+    focus is inside it.
+
+    A notebook that sanitizes an output it does not trust (JupyterLab) drops the styles and
+    the MathML and SVG elements, keeping their text run together, and keeps ``hidden``: so
+    the walk-through is ``hidden`` unless the stylesheet shows it, and the solution as plain
+    text (``render.text``) is shown unless the stylesheet hides it."""
     return (f'<div class="cr-notebook" data-cr-fragment><style>{asset("walkthrough.css")}'
-            f'{asset("notebook.css")}</style>{_body(solution)}'
+            f'{asset("notebook.css")}</style>'
+            f'<pre class="cr-plain">{escape(render_text(solution))}</pre>'
+            f'<div class="cr-rich" hidden>{_body(solution)}</div>'
             f"<script>{asset('walkthrough.js')}</script></div>")
 
 
