@@ -11,8 +11,9 @@ Why the kernel is ours: a ``python3`` kernelspec is looked for in the user's Jup
 before the environment's, and one there may run another Python (without chainrule, or
 another chainrule). The fixture writes a kernelspec of its own, whose ``argv`` is
 ``sys.executable -m ipykernel_launcher`` (``ipykernel.kernelspec.write_kernel_spec``), into
-a temporary folder and starts exactly that one; nothing is installed anywhere, and the test
-checks that the kernel reports this interpreter and this chainrule.
+a temporary folder put first on ``JUPYTER_PATH``, and starts that one by its own name;
+nothing is installed anywhere, and a test checks that the kernel reports this interpreter
+and this chainrule.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from pathlib import Path
 import pytest
 
 import chainrule
+import test_viz_html
+from test_viz_html import Visit
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "notebook.ipynb"
 CELL_TIMEOUT = 60  # seconds a cell may take before nbclient stops the run
@@ -43,19 +46,21 @@ def run_notebook(path: Path, tmp: Path, *, extra_cells: dict[str, str] | None = 
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     kernelspec = pytest.importorskip("ipykernel.kernelspec")
-    from jupyter_client import AsyncKernelManager
-    from jupyter_client.kernelspec import KernelSpecManager
 
     nb = nbformat.read(path, as_version=4)
     for cell_id, source in (extra_cells or {}).items():
         nb.cells.append(nbformat.v4.new_code_cell(source, id=cell_id))
     kernelspec.write_kernel_spec(tmp / "kernels" / "chainrule-test")
-    km = AsyncKernelManager(
-        kernel_name="chainrule-test", connection_file=str(tmp / "kernel.json"),
-        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(tmp / "kernels")]))
-    client = nbclient.NotebookClient(nb, km=km, timeout=CELL_TIMEOUT,
+    # JUPYTER_PATH's folders are searched first; nbclient then owns the kernel and shuts it
+    # down, its channels closed, when the run ends
+    jupyter = {"JUPYTER_PATH": str(tmp), "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+               "IPYTHONDIR": str(tmp / "ipython")}
+    client = nbclient.NotebookClient(nb, kernel_name="chainrule-test", timeout=CELL_TIMEOUT,
                                      resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env={**os.environ, "IPYTHONDIR": str(tmp / "ipython")})
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in jupyter.items():
+            env.setenv(name, value)
+        client.execute(env={**os.environ})
     return {cell.id: cell.outputs for cell in nb.cells if cell.cell_type == "code"}
 
 
@@ -210,20 +215,10 @@ def test_the_notebook_is_committed_without_outputs():
 
 
 # --- the fragment in a browser, as notebooks show it ---------------------------------------
-@pytest.fixture(scope="module")
-def chromium():
-    from test_viz_html import CHROMIUM, FLAGS, _browser_or_skip
-
-    sync_playwright = _browser_or_skip()
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield launched
-        launched.close()
+chromium = test_viz_html.browser  # the browser tests' fixture: Chromium, once for this module
 
 
 def _visit(chromium, path: Path, html: str):
-    from test_viz_html import Visit
-
     path.write_text(html, encoding="utf-8")
     return Visit(chromium, path, width=1200)
 
