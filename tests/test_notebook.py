@@ -224,15 +224,16 @@ def _visit(chromium, path: Path, html: str):
 
 
 class Sanitizer(HTMLParser):
-    """What JupyterLab's sanitizer does to an output it does not trust, in short: scripts
-    and styles dropped with their content; any other element outside its list of allowed
-    tags (MathML and SVG among them) dropped, its text kept; only some attributes kept
-    (``class``, ``hidden``, ``title`` …)."""
+    """What JupyterLab's sanitizer does to an output it does not trust, in short (as seen
+    in JupyterLab 4.6): scripts and styles dropped with their content; any other element
+    outside its list of allowed tags (MathML and SVG among them) dropped, its text kept;
+    only some attributes kept (``class``, ``style``, ``title`` …; not ``data-*``, nor a
+    ``hidden`` without a value)."""
 
     TAGS = set("a b br button caption div em figure figcaption h1 h2 h3 h4 h5 h6 header i li "
                "nav ol p pre section span strong sub sup table tbody td tfoot th thead tr ul "
                "aside details summary wbr".split())
-    KEPT = {"class", "hidden", "title", "lang", "dir", "colspan", "open"}
+    KEPT = {"class", "style", "title", "lang", "dir", "colspan", "open"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)

@@ -329,14 +329,15 @@ def render_fragment(solution: Any) -> str:
     every equation and value shown, no controls. The arrow keys step it only while the
     focus is inside it.
 
-    A notebook that sanitizes an output it does not trust (JupyterLab) drops the styles and
-    the MathML and SVG elements, keeping their text run together, and keeps ``hidden``: so
-    the walk-through is ``hidden`` unless the stylesheet shows it, and the solution as plain
-    text (``render.text``) is shown unless the stylesheet hides it."""
+    A notebook that sanitizes an output it does not trust (JupyterLab) drops the stylesheet
+    and the MathML and SVG elements, keeping their text run together, but keeps an inline
+    ``display``: so the walk-through is hidden (inline style and ``hidden``) unless the
+    stylesheet shows it, and the solution as plain text (``render.text``) is shown unless
+    the stylesheet hides it."""
     return (f'<div class="cr-notebook" data-cr-fragment><style>{asset("walkthrough.css")}'
             f'{asset("notebook.css")}</style>'
             f'<pre class="cr-plain">{escape(render_text(solution))}</pre>'
-            f'<div class="cr-rich" hidden>{_body(solution)}</div>'
+            f'<div class="cr-rich" hidden style="display: none">{_body(solution)}</div>'
             f"<script>{asset('walkthrough.js')}</script></div>")
 
 
