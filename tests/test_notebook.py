@@ -177,6 +177,9 @@ def test_the_diagram_cell_shows_the_network_as_svg(executed):
     step = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
     for eq_id in ("s1.out.2.1", "s1.new.w.2.1.1", "s1.delta.1.1"):
         assert f"{abs(step[eq_id]):.4f}" in texts, (eq_id, texts[:400])
+    # where the picture is not shown, a line instead of pages of markup
+    assert data(executed["diagram"], "text/plain") == (
+        f"<SVG image, {len(svg):,} characters: print() it for its text>")
 
 
 def test_the_model_cell_shows_its_summary_table(executed):
@@ -429,4 +432,5 @@ def test_a_diagram_is_text_that_a_notebook_shows_as_a_picture():
     solution = model.explain([1, 0], [1], learning_rate=0.5)
     for svg in (model.diagram(), solution.diagram(), solution.diagram(show_updates=True)):
         assert isinstance(svg, str) and svg._repr_svg_() == str(svg)
+        assert repr(svg) == repr(str(svg)) and f"{svg}" == str(svg)  # text as before
         assert ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"

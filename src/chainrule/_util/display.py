@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from html import escape
+from typing import Any
 
 __all__ = ["SvgImage", "html_table"]
 
@@ -30,6 +31,11 @@ class SvgImage(str):
 
     def _repr_svg_(self) -> str:
         return str(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # where the picture is not shown (an untrusted notebook, a terminal), a line that
+        # says what it is rather than pages of markup; print() still gives the text
+        printer.text(f"<SVG image, {len(self):,} characters: print() it for its text>")
 
 
 def html_table(head: Sequence[str], rows: Iterable[Sequence[str]], *, caption: str = "",
