@@ -86,8 +86,10 @@ class History(Callback):
             if not values:
                 continue
             best = _best(name, values)
+            # a value recorded every epoch names its epoch; one recorded on some, its place
+            epoch = self.epoch[best] + 1 if len(values) == len(self.epoch) else best + 1
             rows.append((name, _number(values[0]), _number(values[-1]),
-                         f"{_number(values[best])} (epoch {self.epoch[best] + 1})"))
+                         f"{_number(values[best])} (epoch {epoch})"))
         return html_table(("", "first epoch", "last epoch", "best"), rows,
                           caption=f"History: {self._span()}")
 
