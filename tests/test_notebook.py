@@ -182,6 +182,25 @@ def test_the_diagram_cell_shows_the_network_as_svg(executed):
         f"<SVG image, {len(svg):,} characters: print() it for its text>")
 
 
+def test_the_check_cell_shows_the_marked_hand_calculation(executed):
+    html = data(executed["check"], "text/html")
+    assert html.startswith('<pre class="cr-report">') and "&lt;answers&gt;" in html
+    text = unescape(html)
+    rows = {m.group(1): m.groups()[1:] for m in re.finditer(
+        r"^  (\S+)\s+(\S+)\s+(\S+)\s+(right|wrong|follow-through)\b", text, re.M)}
+    step = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
+    minus = str.maketrans("−", "-")
+    solution = {name: float(row[1].translate(minus)) for name, row in rows.items()}
+    assert solution["out_o"] == pytest.approx(step["s1.out.2.1"], abs=0.5e-4)
+    assert solution["∂E/∂v_1"] == pytest.approx(step["s1.grad.w.2.1.1"], abs=0.5e-4)
+    # the answers: out_o and δ_o as the step gives them, ∂E/∂v_1 with its sign flipped, and
+    # v_1⁺ = v_1 − η·(that wrong value), right from the student's own number
+    assert rows["out_o"][2] == rows["δ_o"][2] == "right"
+    assert rows["∂E/∂v_1"][2] == "wrong" and step["s1.grad.w.2.1.1"] < 0
+    assert rows["v_1⁺"][2] == "follow-through"
+    assert float(rows["v_1⁺"][0].translate(minus)) == pytest.approx(V[1] - ETA * 0.0960)
+
+
 def test_the_model_cell_shows_its_summary_table(executed):
     html = data(executed["model"], "text/html")
     counts = [int(c) for c in re.findall(r"<td>(\d+)</td></tr>", html)]
