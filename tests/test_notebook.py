@@ -4,8 +4,10 @@
 interpreter, and returns each code cell's outputs by the cell's id. The tests read the
 outputs a student would see: the worked solution's ``text/html`` (its numbers checked
 against the blog's step computed here in plain Python), the diagram's ``image/svg+xml``, the
-model's summary and the training run's History. To test a new display, add a cell with an
-``id`` to the notebook and a test that reads ``executed[that id]``.
+model's summary, a marked hand calculation and the training run's History. To test a new
+display, add a cell to the notebook with a readable ``id`` (the cell's ``"id"`` in the
+``.ipynb``, which Jupyter keeps; outputs cleared) and a test that reads
+``data(executed["that-id"], "text/html")``.
 
 Why the kernel is ours: a ``python3`` kernelspec is looked for in the user's Jupyter folders
 before the environment's, and one there may run another Python (without chainrule, or
