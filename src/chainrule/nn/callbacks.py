@@ -29,6 +29,8 @@ import warnings
 
 import numpy as np
 
+from chainrule._util.display import html_table
+from chainrule._util.text import counted
 from chainrule.nn.hooks import Callback, CallbackList
 from chainrule.nn.progress import ProgressBar
 
@@ -65,6 +67,44 @@ class History(Callback):
         self.epoch.extend(epochs)
         for name, values in logs.items():
             self.history.setdefault(name, []).extend(values.tolist())
+
+    # --- display: one line as text, a small table in a notebook -------------------------
+    def _span(self) -> str:
+        asked = self.params.get("epochs")
+        ran = counted(len(self.epoch), "epoch")
+        return f"{ran} of {asked}" if asked and asked != len(self.epoch) else ran
+
+    def __repr__(self) -> str:
+        ends = ", ".join(f"{name} {_number(v[0])} → {_number(v[-1])}"
+                         for name, v in self.history.items() if v)
+        return f"History({self._span()}{': ' + ends if ends else ''})"
+
+    def _repr_html_(self) -> str:
+        """Each recorded value's first, last and best epoch, as an escaped HTML table."""
+        rows = []
+        for name, values in self.history.items():
+            if not values:
+                continue
+            best = _best(name, values)
+            # a value recorded every epoch names its epoch; one recorded on some, its place
+            epoch = self.epoch[best] + 1 if len(values) == len(self.epoch) else best + 1
+            rows.append((name, _number(values[0]), _number(values[-1]),
+                         f"{_number(values[best])} (epoch {epoch})"))
+        return html_table(("", "first epoch", "last epoch", "best"), rows,
+                          caption=f"History: {self._span()}")
+
+
+def _number(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _best(name: str, values: list[float]) -> int:
+    """The index of the best value: the largest for an accuracy, else the smallest; NaN
+    never best."""
+    finite = [(v, i) for i, v in enumerate(values) if not math.isnan(v)]
+    if not finite:
+        return len(values) - 1
+    return (max if "acc" in name else min)(finite, key=lambda p: p[0])[1]
 
 
 class EarlyStopping(Callback):

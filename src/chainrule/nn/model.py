@@ -30,7 +30,7 @@ from chainrule.nn.fused import select
 from chainrule.nn.layers import Layer
 from chainrule.nn.layers import from_config as layer_from_config
 from chainrule.nn.progress import format_logs, resolve_verbose
-from chainrule.nn.summary import summary_table
+from chainrule.nn.summary import summary_html, summary_table
 
 __all__ = ["Sequential"]
 
@@ -383,3 +383,8 @@ class Sequential(Delegations):
 
     def __repr__(self) -> str:
         return f"Sequential([{', '.join(map(repr, self.layers))}])"
+
+    def _repr_html_(self) -> str | None:
+        """In a notebook, a built model shows its summary as a table; an unbuilt one its
+        ``repr`` (displaying a model never builds it)."""
+        return summary_html(self) if self.built else None

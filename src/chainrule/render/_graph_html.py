@@ -75,8 +75,9 @@ def backward_steps(g: Graph) -> list[dict[str, Any]]:
 
 
 def toggle() -> str:
-    """The two buttons that switch the figure between the network and the graph."""
-    return ('<div class="cr-view-toggle" role="group" aria-label="View">'
+    """The two buttons that switch the figure between the network and the graph; hidden
+    until ``graph.js`` runs, so a page shown without scripts offers no dead control."""
+    return ('<div class="cr-view-toggle" role="group" aria-label="View" hidden>'
             '<button type="button" data-graph-action="network" aria-pressed="true" '
             'title="the network diagram (g toggles)">Network</button>'
             '<button type="button" data-graph-action="graph" aria-pressed="false" '

@@ -37,6 +37,7 @@ from chainrule.derive import ids
 from chainrule.render import _matrix_html
 from chainrule.render._graph_html import graph_views, toggle
 from chainrule.render._svg import diagram
+from chainrule.render._text import render as render_text
 from chainrule.render.printing import equation_parts, to_mathml
 
 __all__ = ["render_html", "render_fragment", "equation_mathml", "wrapping_math", "page",
@@ -235,7 +236,8 @@ def _header(solution: Any) -> str:
 def _controls() -> str:
     phases = "".join(f'<button type="button" data-action="phase" data-phase="{name}">'
                      f"{title}</button>" for name, title in PHASES)
-    return ('<nav class="cr-controls" aria-label="Step through the solution">'
+    # hidden until the script shows it: where no script runs, no button that does nothing
+    return ('<nav class="cr-controls" hidden aria-label="Step through the solution">'
             '<button type="button" data-action="back" title="previous equation (←)">'
             "◀ Back</button>"
             '<button type="button" data-action="forward" title="next equation (→)">'
@@ -328,11 +330,23 @@ def _body(solution: Any) -> str:
 
 def render_fragment(solution: Any) -> str:
     """The walk-through as an HTML fragment (its own ``<style>`` and ``<script>``), for a
-    notebook's ``_repr_html_``; without the script every equation is still shown."""
-    return (f"<style>{asset('walkthrough.css')}{asset('graph.css')}"
-            f"{''.join(_matrix_assets(solution, 1))}</style>{_body(solution)}"
+    notebook's ``_repr_html_``. Where the notebook runs no script it is a static solution:
+    every equation and value shown, no controls. The arrow keys step it only while the
+    focus is inside it.
+
+    A notebook that sanitizes an output it does not trust (JupyterLab) drops the stylesheet
+    and the MathML and SVG elements, keeping their text run together, but keeps an inline
+    ``display``: so the walk-through is hidden (inline style and ``hidden``) unless the
+    stylesheet shows it, and the solution as plain text (``render.text``) is shown unless
+    the stylesheet hides it."""
+    return (f'<div class="cr-notebook" data-cr-fragment><style>{asset("walkthrough.css")}'
+            f'{asset("notebook.css")}{asset("graph.css")}{"".join(_matrix_assets(solution, 1))}'
+            f'</style>'
+            f'<pre class="cr-plain">{escape(render_text(solution))}</pre>'
+            f'<div class="cr-rich" hidden style="display: none">{_body(solution)}</div>'
             f"<script>{asset('walkthrough.js')}</script><script>{asset('graph.js')}</script>"
-            + "".join(f"<script>{s}</script>" for s in _matrix_assets(solution, 0)))
+            + "".join(f"<script>{s}</script>" for s in _matrix_assets(solution, 0))
+            + "</div>")
 
 
 def render_html(solution: Any) -> str:

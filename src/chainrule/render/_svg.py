@@ -28,6 +28,7 @@ import math
 from html import escape
 from typing import Any
 
+from chainrule._util.display import SvgImage
 from chainrule.render._netview import Edge, Unit, Value, View, view_of
 from chainrule.render._svg_text import (
     STYLE,
@@ -71,9 +72,10 @@ def diagram(solution_or_model: Any, *, show_updates: bool = False,
         step: the step to show, e.g. ``"s2"``; default the first step shown in full.
 
     Returns:
-        Valid XML; byte-identical for the same input.
+        Valid XML; byte-identical for the same input. A ``str`` that a notebook displays as
+        the picture (``_repr_svg_``).
     """
-    return _Drawing(view_of(solution_or_model, step=step), bool(show_updates)).svg()
+    return SvgImage(_Drawing(view_of(solution_or_model, step=step), bool(show_updates)).svg())
 
 
 def render_svg(solution: Any, *, show_updates: bool = True, step: str | None = None) -> str:

@@ -16,6 +16,8 @@
     this.step = null;
     this.pos = -1;
     var self = this;
+    var toggle = root.querySelector(".cr-view-toggle");
+    if (toggle) { toggle.hidden = false; }
     root.addEventListener("click", function (event) {
       active = self;
       var button = event.target.closest("button[data-graph-action]");

@@ -23,6 +23,8 @@
       return map;
     });
     root.classList.add("cr-js");
+    var controls = root.querySelector(".cr-controls");
+    if (controls) { controls.hidden = false; }
     root.addEventListener("click", function (event) { self.click(event); });
     this.render();
   }
@@ -188,8 +190,13 @@
 
   function key(event) {
     if (!active || event.altKey || event.ctrlKey || event.metaKey) { return; }
-    var tag = (event.target && event.target.tagName) || "";
-    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
+    var target = event.target || {};
+    var tag = target.tagName || "";
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable) {
+      return;
+    }
+    // in a notebook the keys belong to the notebook unless the focus is in the walk-through
+    if (active.root.closest("[data-cr-fragment]") && !active.root.contains(target)) { return; }
     if (event.key === "ArrowRight") { active.forward(); event.preventDefault(); }
     else if (event.key === "ArrowLeft") { active.back(); event.preventDefault(); }
   }

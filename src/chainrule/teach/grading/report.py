@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from html import escape
 from typing import Any
 
 from chainrule._util.text import counted, text_number
@@ -164,6 +165,11 @@ class CheckReport:
         parts.append(f"total {num(self.marks)}/{num(self.out_of)}")
         lines += ["", "Marks: " + " · ".join(parts)]
         return "\n".join(lines) + "\n"
+
+    def _repr_html_(self) -> str:
+        """In a notebook, the report as :meth:`to_text` writes it (escaped), not as the
+        dataclass's fields."""
+        return f'<pre class="cr-report">{escape(self.to_text())}</pre>'
 
     def _diagnosis(self) -> list[str]:
         lines = []
