@@ -173,6 +173,33 @@ def test_the_solution_is_a_fragment_that_needs_no_page(executed):
                       ("div", "cr-graphs"), ("aside", "cr-derivation")]
 
 
+def test_the_matrix_cell_shows_the_step_as_matrices_with_the_same_numbers(executed):
+    html = data(executed["matrix"], "text/html")
+    assert 'class="cr-matrix"' in html and 'class="cr-form-switch"' in html
+    expected = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
+    # each matrix entry names the scalar line of its number: z, a, δ, ∂E/∂W and W⁺ entries
+    entries = dict(re.findall(r'<a class="cr-entry" href="#" data-eq-id="([^"]+)"[^>]*>'
+                              r'(−?[0-9.]+)</a>', html))
+    for eq_id in ("s1.net.1.1", "s1.out.1.2", "s1.out.2.1", "s1.delta.2.1", "s1.delta.1.1",
+                  "s1.grad.w.1.1.1", "s1.grad.w.2.2.1", "s1.new.w.1.2.2", "s1.new.w.2.1.1"):
+        shown = float(entries[eq_id].replace("−", "-"))
+        assert abs(shown - expected[eq_id]) <= 0.5e-4 + 1e-12, (eq_id, shown)
+
+
+def test_the_graph_cell_shows_each_weights_gradient(executed):
+    svg = data(executed["graph"], "image/svg+xml")
+    texts = [unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
+    expected = blog_step(W, V, (1.0, 0.0), 1.0)["values"]
+    leaves = {"w_11": "s1.grad.w.1.1.1", "w_12": "s1.grad.w.1.1.2", "v_1": "s1.grad.w.2.1.1",
+              "v_2": "s1.grad.w.2.2.1", "v_0": "s1.grad.b.2.1"}
+    for name, eq_id in leaves.items():
+        at = texts.index(name)  # a leaf's box: its name, value, gradient
+        assert texts[at + 2].startswith("grad "), texts[at:at + 3]
+        grad = float(texts[at + 2][5:].replace("−", "-"))
+        # four significant figures
+        assert math.isclose(grad, expected[eq_id], rel_tol=5e-4, abs_tol=1e-12), (name, grad)
+
+
 def test_the_diagram_cell_shows_the_network_as_svg(executed):
     svg = data(executed["diagram"], "image/svg+xml")
     root = ET.fromstring(svg)
