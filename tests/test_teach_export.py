@@ -12,8 +12,12 @@ import importlib.util
 import io
 import json
 import math
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -383,9 +387,11 @@ def variant_data(server, folder: Path, name: str) -> dict:
 
 def test_the_question_folder(question, hand):
     files = sorted(str(p.relative_to(question)) for p in question.rglob("*") if p.is_file())
-    assert files == ["info.json", "problems/hagan_ch11.toml", "problems/han_kamber.toml",
-                     "problems/index.json", "problems/xor-two.toml", "question.html",
-                     "server.py"]
+    assert files == [".chainrule-files.json", "info.json", "problems/hagan_ch11.toml",
+                     "problems/han_kamber.toml", "problems/index.json", "problems/xor-two.toml",
+                     "question.html", "server.py"]
+    manifest = json.loads((question / ".chainrule-files.json").read_text(encoding="utf-8"))
+    assert manifest == {"files": ["info.json", "problems", "question.html", "server.py"]}
     info = json.loads((question / "info.json").read_text(encoding="utf-8"))
     assert {"uuid", "type", "title", "topic"} <= set(info) and info["type"] == "v3"
     assert uuid.UUID(info["uuid"]) == uuid.UUID(pl.question_uuid(hand))
@@ -568,6 +574,41 @@ def test_a_failed_folder_write_leaves_the_earlier_export(hand, tmp_path, monkeyp
     assert [p.name for p in tmp_path.iterdir()] == ["question"]
 
 
+KILLED_EXPORT = """
+import sys, time
+from pathlib import Path
+from chainrule.teach.export import export, read_exam, write_export
+
+def stalled(self, data):
+    print("writing", flush=True)
+    time.sleep(120)
+
+exam = read_exam(sys.argv[1])
+Path.write_bytes = stalled
+write_export(export(exam, "prairielearn"), sys.argv[2])
+"""
+
+
+def test_a_killed_folder_write_is_cleaned_up_by_the_next(hand_dir, tmp_path):
+    target = tmp_path / "question"
+    write_export(export(read_exam(hand_dir), "prairielearn"), target)
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    src = str(Path(importlib.util.find_spec("chainrule").origin).parents[1])
+    child = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(hand_dir), str(target)],
+                             env={**os.environ, "PYTHONPATH": src}, stdout=subprocess.PIPE)
+    try:
+        assert child.stdout.readline() == b"writing\n"
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+        child.stdout.close()
+    assert {p.relative_to(target): p.read_bytes()
+            for p in target.rglob("*") if p.is_file()} == before
+    write_export(export(read_exam(hand_dir), "prairielearn"), target)
+    assert [p.name for p in tmp_path.iterdir()] == ["question"]
+
+
 def run(capsys, *argv):
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
@@ -597,6 +638,8 @@ def test_cli_bad_input_is_one_line_and_exit_code_2(exam_dir, tmp_path, capsys):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
     (tmp_path / "file.xml").write_text("x", encoding="utf-8")
+    write_export(export(read_exam(exam_dir), "prairielearn"), tmp_path / "earlier")
+    (tmp_path / "earlier" / "notes.txt").write_text("mine", encoding="utf-8")
     cases = [
         (["nowhere", "--to", "moodle", "-o", tmp_path / "a.xml"], "nowhere: no such exam"),
         ([tmp_path / "empty", "--to", "moodle", "-o", tmp_path / "a.xml"], "no problem files"),
@@ -604,13 +647,15 @@ def test_cli_bad_input_is_one_line_and_exit_code_2(exam_dir, tmp_path, capsys):
         ([exam_dir, "--to", "moodle", "-o", tmp_path], "is a folder; give a file name"),
         ([exam_dir, "--to", "prairielearn", "-o", tmp_path / "file.xml"], "is a file"),
         ([exam_dir, "--to", "prairielearn", "-o", tmp_path / "other"], "not an earlier"),
+        ([exam_dir, "--to", "prairielearn", "-o", tmp_path / "earlier"], "did not write"),
         ([exam_dir, "--to", "qti", "-o", tmp_path / "no" / "a.zip"], "does not exist"),
     ]
     for argv, message in cases:
         code, out, err = run(capsys, "export", *argv)
         assert code == 2 and out == "" and err.count("\n") == 1, argv
         assert err.startswith("chainrule export: error: ") and message in err, (argv, err)
-    assert (tmp_path / "other" / "notes.txt").read_text(encoding="utf-8") == "mine"
+    for folder in ("other", "earlier"):
+        assert (tmp_path / folder / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_the_cli_formats_are_the_exporters():
