@@ -39,7 +39,7 @@ from pathlib import Path
 from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.grading.answers import AnswerSheet, read_answers
 from chainrule.teach.grading.grade import check, key_world
-from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
+from chainrule.teach.grading.marks import MarkScheme, problem_scheme
 from chainrule.teach.grading.report import SECTION_TITLES
 from chainrule.teach.problems.files import Problem, load_problem
 from chainrule.teach.slips.world import World, agrees
@@ -192,12 +192,7 @@ def read_variant(path: Path, number: int, key: Path | None = None) -> Variant:
     problem = load_problem(path)
     solution = problem.explain(problem.conventions())
     sheet = read_answers(key) if key is not None else None
-    scheme = MarkScheme().merged(sheet.marks if sheet else None)
-    if problem.marks:
-        try:
-            scheme = marks_from_mapping(problem.marks, scheme)
-        except ValueError as exc:
-            raise ValueError(f"{path}: [marks]: {exc}") from None
+    scheme = problem_scheme(problem.marks, sheet.marks if sheet else None, path)
     if sheet is not None:
         _check_key(key, sheet, solution, scheme, path)
     parts = _parts(solution, scheme, path)
