@@ -42,7 +42,7 @@ from chainrule.teach.grading.grade import check, key_world
 from chainrule.teach.grading.marks import MarkScheme, problem_scheme
 from chainrule.teach.grading.report import SECTION_TITLES
 from chainrule.teach.problems.files import Problem, load_problem
-from chainrule.teach.slips.world import World, agrees
+from chainrule.teach.slips.world import World
 
 __all__ = ["Field", "Part", "Variant", "Exam", "read_exam", "read_variant", "variant_files",
            "mark_scale"]
@@ -254,7 +254,7 @@ def _range(eq: Equation, decimals: int, world: World) -> tuple[str, str]:
     unit = Decimal(1).scaleb(-decimals)
 
     def right(d: Decimal) -> bool:
-        return agrees(float(d), decimals, (lo, hi))
+        return world.right(eq.id, float(d), decimals)
 
     low = min(key, Decimal(math.ceil(lo / float(unit))) * unit)
     high = max(key, Decimal(math.floor(hi / float(unit))) * unit)

@@ -38,7 +38,7 @@ from chainrule.teach.grading.grade import check, key_world
 from chainrule.teach.grading.marks import problem_scheme
 from chainrule.teach.grading.report import SECTION_TITLES, CheckReport
 from chainrule.teach.problems.files import Problem, load_problem
-from chainrule.teach.slips.world import Interval, agrees
+from chainrule.teach.slips.world import World
 
 __all__ = ["Entry", "Graded", "load_exam", "exam_for", "class_entries", "grade_class",
            "MATCH_WORSE"]
@@ -154,7 +154,7 @@ def exam_for(exam_folder: str | os.PathLike[str]) -> Mapping[int, WorkedSolution
 
 _EXAM: dict[int, WorkedSolution] = {}  # each process's exam, loaded once by _start
 _MARKS: dict[int, Mapping[str, Any]] = {}  # each variant's [marks], as its problem file has it
-_KEYS: dict[int, dict[str, Interval]] = {}  # each process's keys: id → interval
+_KEYS: dict[int, World] = {}  # each process's keys, held: check keeps only the latest few
 _LOADED: list[object] = [None]  # what _EXAM was loaded from: the folder and its files
 
 
@@ -223,11 +223,8 @@ def _mismatch(sheet: AnswerSheet, variant: int, report: CheckReport) -> str:
 def _right_in(variant: int, written: list[tuple[str, float, int]]) -> int:
     """How many of the sheet's values (id, value, decimals written) variant ``variant``'s key
     grades right: check's test of a right value, without its search for slips."""
-    intervals = _KEYS.get(variant)
-    if intervals is None:
-        key = key_world(_EXAM[variant])
-        intervals = _KEYS[variant] = {qid: key.interval(qid) for qid in key.equations}
-    return sum(qid in intervals and agrees(value, decimals, intervals[qid])
+    key = _KEYS.get(variant) or _KEYS.setdefault(variant, key_world(_EXAM[variant]))
+    return sum(qid in key.equations and key.right(qid, value, decimals)
                for qid, value, decimals in written)
 
 

@@ -184,7 +184,7 @@ def _resolve(sheet: AnswerSheet, table: NameTable) -> tuple[dict[str, Pin], dict
 def _grade(key: World, student: World, line: tuple[Answer, str, Equation],
            default_step: str) -> ValueResult:
     answer, where, eq = line
-    if agrees(answer.value, answer.decimals, key.interval(eq.id)):
+    if key.right(eq.id, answer.value, answer.decimals):
         status = "right"
     elif agrees(answer.value, answer.decimals, student.derived_interval(eq.id)):
         status = "follow-through"
