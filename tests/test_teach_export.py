@@ -523,7 +523,11 @@ def test_grade_names_the_slip(question, hand):
     graded = submitted(data, raw)
     server.grade(graded)
     assert graded["partial_scores"]["s1_delta_2_1"]["score"] == 0.0
-    assert "derivative factor f′ missing" in graded["feedback"]["slip"]
+    feedback = graded["feedback"]["slip"]
+    assert feedback.startswith("First wrong value: δ. Most likely slip: derivative factor f′ "
+                               "missing"), feedback
+    key = next(f.value for f in variant.fields if f.id == "s1.delta.2.1")
+    assert key.lstrip("-") not in feedback and "line" not in feedback  # the key stays hidden
     assert graded["partial_scores"]["s2_net_1_1"]["feedback"] == "Not answered."
 
 
