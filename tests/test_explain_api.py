@@ -235,3 +235,17 @@ def test_a_books_sgd_rule_never_describes_an_adam_step():
     adam = dict(get("hagan", optimizer="adam").summary())
     assert "w(k+1) = w(k) − α·s·a" not in adam["sign"] and "Adam" in adam["updates"]
     assert "w(k+1) = w(k) − α·s·a" in dict(get("hagan").summary())["sign"]
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_hagans_update_is_one_product_of_alpha_s_and_a(momentum):
+    # Hagan (2nd ed., eq. 11.46): W^m(k+1) = W^m(k) − α s^m (a^(m−1))^T; with momentum the
+    # change is −α·s·a (eq. 12.41 before its (1 − γ)), never −α·(s·a)
+    solution = explain(BLOG_221, [1, 0], [1], learning_rate=0.5, convention="hagan",
+                       momentum=momentum)
+    text = solution.to_text()
+    assert "α·s²·a¹_1 = " in text and "α·(s" not in text, text
+    eq = solution.equation("s1.change.w.2.1.1" if momentum else "s1.new.w.2.1.1")
+    s, a = solution.equation("s1.delta.2.1").exact, solution.equation("s1.out.1.1").exact
+    w = solution.equation("s1.w.2.1.1").exact if not momentum else 0.0
+    assert eq.exact == pytest.approx(w - 0.5 * s * a, abs=1e-15)
