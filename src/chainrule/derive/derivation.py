@@ -32,7 +32,6 @@ from chainrule.calculus.formula import (
     Sub,
     Sym,
     bind,
-    factors,
     simplify,
     transform,
     walk,
@@ -357,10 +356,7 @@ class Builder:
             self._change(s, key, "update")
         w = Ref(ids.weight(s, key), self.n.current(key))
         if self.c.sign == "minus" and not self.c.shows("change"):  # never with Adam
-            gradient: tuple[Node, ...] = (Ref(ids.gradient(s, key)),)
-            if not self.c.shows("gradient"):  # Hagan: w(k+1) = w(k) − α·s·a, no ∂F/∂w line
-                gradient = factors(self.quantities[ids.gradient(s, key)].formula)
-            formula: Node = Sub(w, Mul((Ref(ids.ETA), *gradient)))
+            formula: Node = Sub(w, Mul((Ref(ids.ETA), Ref(ids.gradient(s, key)))))
         else:
             formula = Add((w, Ref(ids.change(s, key))))
         self.q(s, ids.updated(s, key), ("new",) + key, "update", self.n.updated(key), formula,
