@@ -48,7 +48,7 @@ from chainrule.teach.slips.catalogue import (
 )
 from chainrule.teach.slips.world import Pin, World, agrees
 
-__all__ = ["check", "key_world", "CheckReport", "ValueResult", "SlipFinding"]
+__all__ = ["check", "key_world", "name_table", "CheckReport", "ValueResult", "SlipFinding"]
 
 AnswersLike = AnswerSheet | Mapping[str, Any] | str | os.PathLike
 
@@ -76,9 +76,8 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
     """
     sheet = _sheet(answers)
     prepared = _prepare(solution)
-    frozen = prepared.frozen
-    key_extra = frozen[1] if frozen else {}
-    table = NameTable(_nameable(solution, key_extra), _default_step(solution), key_extra)
+    key_extra = prepared.frozen[1] if prepared.frozen else {}
+    table = name_table(solution)
     pins, lines = _resolve(sheet, table)
     scheme = (marks or MarkScheme()).merged(None if marks else sheet.marks)
     symbol_marks = scheme.resolved(table.resolve)
@@ -141,6 +140,14 @@ def key_world(solution: WorkedSolution) -> World:
     """The world ``check`` grades "right" in: the solution's values, and where the convention
     keeps biases fixed, the key's view of their update (Δb = 0, b⁺ = b)."""
     return _prepare(solution).key
+
+
+def name_table(solution: WorkedSolution) -> NameTable:
+    """The names ``check`` reads a sheet's (and a scheme's) values by: the solution's, and
+    where the convention keeps biases fixed, their updates a student may still write."""
+    frozen = _prepare(solution).frozen
+    extra = frozen[1] if frozen else {}
+    return NameTable(_nameable(solution, extra), _default_step(solution), extra)
 
 
 def _sheet(answers: AnswersLike) -> AnswerSheet:

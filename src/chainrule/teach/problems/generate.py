@@ -38,8 +38,8 @@ from chainrule.calculus import activations, losses
 from chainrule.derive import ConsistencyError, explain, ids
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import Equation, WorkedSolution
+from chainrule.teach.grading.grade import name_table
 from chainrule.teach.grading.marks import MarkScheme
-from chainrule.teach.grading.names import NameTable
 from chainrule.teach.problems.posed import applicable, asked_decimals, ill_posed, judge
 
 __all__ = ["GeneratedProblem", "generate_problem", "generate_problems", "ill_posed",
@@ -125,12 +125,7 @@ def _asked(solution: WorkedSolution, marks: MarkScheme) -> list[str]:
 def symbol_marks(solution: WorkedSolution, marks: MarkScheme) -> dict[str, float]:
     """The scheme's marks per symbol (``[marks.symbols]``), resolved to equation ids as
     ``chainrule check`` resolves them; an unknown name raises ``ValueError``."""
-    if not marks.symbols:
-        return {}
-    table = NameTable([eq for eq in solution.equations.values()
-                       if eq.step is not None or eq.kind == "loss"],
-                      solution.shown[0] if solution.shown else solution.steps[0].id)
-    return marks.resolved(table.resolve)
+    return marks.resolved(name_table(solution).resolve) if marks.symbols else {}
 
 
 def parse_arch(arch: str) -> tuple[int, ...]:
