@@ -249,3 +249,32 @@ def test_hagans_update_is_one_product_of_alpha_s_and_a(momentum):
     s, a = solution.equation("s1.delta.2.1").exact, solution.equation("s1.out.1.1").exact
     w = solution.equation("s1.w.2.1.1").exact if not momentum else 0.0
     assert eq.exact == pytest.approx(w - 0.5 * s * a, abs=1e-15)
+
+
+def _significant_digits(printed):
+    digits = printed.lstrip("-−").replace(".", "").lstrip("0")
+    return len(digits)
+
+
+@pytest.mark.parametrize("convention", ["blog", "layered", "hagan"])
+def test_adams_moments_and_steps_keep_four_significant_figures(convention):
+    # v ≈ (1 − β₂)·(∂E/∂w)² ≈ 1e-7 here: at a profile's 3 or 4 decimals it would print 0.000
+    solution = explain(BLOG_221, [1, 0], [1], learning_rate=0.01, optimizer="adam",
+                       convention=convention, epochs=2)
+    changes = [eq for eq in solution.equations.values() if eq.kind == "change"]
+    assert {eq.id.split(".")[1] for eq in changes} == {"m", "v", "change"}
+    for eq in changes:
+        if eq.exact != 0:
+            assert _significant_digits(eq.printed) >= 4, (eq.id, eq.printed)
+            assert abs(float(eq.printed.replace("−", "-")) - eq.value) <= 0.5 * 10.0 ** -(
+                eq.decimals), (eq.id, eq.printed, eq.value)
+
+
+def test_adam_in_rounded_carry_steps_as_in_full_precision():
+    # each value used as printed: a v printed 0.0000 made Δw = −η·m̂/ε, thousands
+    full = explain(BLOG_221, [1, 0], [1], learning_rate=0.01, optimizer="adam")
+    rounded = explain(BLOG_221, [1, 0], [1], learning_rate=0.01, optimizer="adam",
+                      carry="rounded")
+    for qid, eq in full.equations.items():
+        if eq.kind == "change" and ".change." in qid:
+            assert rounded.equation(qid).value == pytest.approx(eq.exact, rel=1e-2, abs=1e-9)

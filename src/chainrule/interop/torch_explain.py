@@ -83,9 +83,6 @@ def explain_torch(module: Any, x: Any, t: Any, *, loss: Any, optimizer: Any,
     spec = _loss(loss, stack, t, torch)
     rate, hyper, switches = _optimizer(optimizer, module, torch)
     bias = _bias_form(stack, kwargs.pop("bias", None) or get(convention).bias)
-    if switches.get("optimizer") == "adam" and kwargs.get("decimals") is None:
-        # Adam's moments are small (v ≈ 0.001·g²): print them, and Δw, with 8 decimals
-        kwargs["decimals"] = {**dict(get(convention).decimals), "change": 8}
     solution = api.explain(list(spec.stack.layers), xs, spec.targets, learning_rate=rate,
                            loss=spec.name, convention=convention, bias=bias,
                            **switches, **kwargs)
