@@ -117,7 +117,7 @@ class Builder:
         self.step_ids.append(s)
         self._given(s, previous, x, t)
         self._forward(s)
-        self._error(s, t)
+        self._error(s)
         for layer in range(self.depth, 0, -1):
             for j in range(1, self.sizes[layer] + 1):
                 self._delta(s, layer, j, t)
@@ -201,7 +201,7 @@ class Builder:
             node = Mul((HALF, node))
         return Neg(node) if self.loss.negated else node
 
-    def _error(self, s: str, t: list[float]) -> None:
+    def _error(self, s: str) -> None:
         outputs = self.sizes[-1]
         terms = [self._term(s, k) for k in range(1, outputs + 1)]
         if outputs > 1 and self.c.shows("error_term"):

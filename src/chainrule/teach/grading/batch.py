@@ -33,7 +33,7 @@ from typing import Any
 
 from chainrule._util.files import check_input_file, read_text
 from chainrule.derive.solution import WorkedSolution
-from chainrule.teach.grading.answers import AnswerSheet, parse_number, read_answers
+from chainrule.teach.grading.answers import parse_number, read_answers
 from chainrule.teach.grading.grade import check, key_world
 from chainrule.teach.grading.marks import problem_scheme
 from chainrule.teach.grading.report import SECTION_TITLES, CheckReport
@@ -199,10 +199,10 @@ def _grade(entry: Entry) -> Graded:
         report = check(_EXAM[variant], sheet, marks=marks)
     except ValueError as exc:
         return Graded(student, variant, entry.sheet, error=_one_line(exc))
-    return Graded(student, variant, entry.sheet, report, _mismatch(sheet, variant, report))
+    return Graded(student, variant, entry.sheet, report, _mismatch(variant, report))
 
 
-def _mismatch(sheet: AnswerSheet, variant: int, report: CheckReport) -> str:
+def _mismatch(variant: int, report: CheckReport) -> str:
     """"" or the flag of a sheet that fits its variant badly: most values not right, and
     another variant's key fitting it, or next to nothing right or following through."""
     answered = len(report.results)
