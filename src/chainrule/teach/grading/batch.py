@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from chainrule._util.files import check_input_file, read_text
+from chainrule._util.text import one_line
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.grading.answers import parse_number, read_answers
 from chainrule.teach.grading.grade import check, key_world
@@ -186,7 +187,7 @@ def _grade(entry: Entry) -> Graded:
         sheet = read_answers(entry.sheet)
     except (ValueError, OSError) as exc:
         return Graded(entry.student or name, entry.variant, entry.sheet,
-                      error=_one_line(exc))
+                      error=one_line(exc))
     student = entry.student or sheet.student or name
     variant = entry.variant or sheet.variant or _variant_in_name(name)
     if variant is None:
@@ -198,7 +199,7 @@ def _grade(entry: Entry) -> Graded:
         marks = problem_scheme(_MARKS[variant], sheet.marks, f"problem-{variant}.toml")
         report = check(_EXAM[variant], sheet, marks=marks)
     except ValueError as exc:
-        return Graded(student, variant, entry.sheet, error=_one_line(exc))
+        return Graded(student, variant, entry.sheet, error=one_line(exc))
     return Graded(student, variant, entry.sheet, report, _mismatch(variant, report))
 
 
@@ -236,12 +237,6 @@ def _variant_in_name(name: str) -> int | None:
 def _variants() -> str:
     numbers = sorted(_EXAM)
     return f"variants {numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else f"variant {numbers[0]}"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.filename \
-        else str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 SECTIONS = tuple(name for name in SECTION_TITLES if name not in ("given", "other"))
