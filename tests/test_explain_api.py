@@ -239,8 +239,8 @@ def test_a_books_sgd_rule_never_describes_an_adam_step():
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 def test_hagans_update_is_one_product_of_alpha_s_and_a(momentum):
-    # Hagan (2nd ed., eq. 11.46): W^m(k+1) = W^m(k) − α s^m (a^(m−1))^T; with momentum the
-    # change is −α·s·a (eq. 12.41 before its (1 − γ)), never −α·(s·a)
+    # Hagan's rule W^m(k+1) = W^m(k) − α s^m (a^(m−1))^T: one product, also in the change
+    # that momentum carries on, never −α·(s·a); the value checked in plain Python below
     solution = explain(BLOG_221, [1, 0], [1], learning_rate=0.5, convention="hagan",
                        momentum=momentum)
     text = solution.to_text()
