@@ -235,3 +235,47 @@ def test_a_books_sgd_rule_never_describes_an_adam_step():
     adam = dict(get("hagan", optimizer="adam").summary())
     assert "w(k+1) = w(k) − α·s·a" not in adam["sign"] and "Adam" in adam["updates"]
     assert "w(k+1) = w(k) − α·s·a" in dict(get("hagan").summary())["sign"]
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_hagans_update_is_one_product_of_alpha_s_and_a(momentum):
+    # Hagan's rule W^m(k+1) = W^m(k) − α s^m (a^(m−1))^T: one product, also in the change
+    # that momentum carries on, never −α·(s·a); the value checked in plain Python below
+    solution = explain(BLOG_221, [1, 0], [1], learning_rate=0.5, convention="hagan",
+                       momentum=momentum)
+    text = solution.to_text()
+    assert "α·s²·a¹_1 = " in text and "α·(s" not in text, text
+    eq = solution.equation("s1.change.w.2.1.1" if momentum else "s1.new.w.2.1.1")
+    s, a = solution.equation("s1.delta.2.1").exact, solution.equation("s1.out.1.1").exact
+    w = solution.equation("s1.w.2.1.1").exact if not momentum else 0.0
+    assert eq.exact == pytest.approx(w - 0.5 * s * a, abs=1e-15)
+
+
+def _significant_digits(printed):
+    digits = printed.lstrip("-−").replace(".", "").lstrip("0")
+    return len(digits)
+
+
+@pytest.mark.parametrize("convention", ["blog", "layered", "hagan"])
+def test_adams_moments_and_steps_keep_four_significant_figures(convention):
+    # v ≈ (1 − β₂)·(∂E/∂w)² ≈ 1e-7 here: at a profile's 3 or 4 decimals it would print 0.000
+    solution = explain(BLOG_221, [1, 0], [1], learning_rate=0.01, optimizer="adam",
+                       convention=convention, epochs=2)
+    changes = [eq for eq in solution.equations.values() if eq.kind == "change"]
+    assert {eq.id.split(".")[1] for eq in changes} == {"m", "v", "change"}
+    for eq in changes:
+        if eq.exact != 0:
+            assert _significant_digits(eq.printed) >= 4, (eq.id, eq.printed)
+            half_unit = 0.5 * 10.0 ** -eq.decimals
+            assert abs(float(eq.printed) - eq.value) <= half_unit * (1 + 1e-9), (
+                eq.id, eq.printed, eq.value)
+
+
+def test_adam_in_rounded_carry_steps_as_in_full_precision():
+    # each value used as printed: a v printed 0.0000 made Δw = −η·m̂/ε, thousands
+    full = explain(BLOG_221, [1, 0], [1], learning_rate=0.01, optimizer="adam")
+    rounded = explain(BLOG_221, [1, 0], [1], learning_rate=0.01, optimizer="adam",
+                      carry="rounded")
+    for qid, eq in full.equations.items():
+        if eq.kind == "change" and ".change." in qid:
+            assert rounded.equation(qid).value == pytest.approx(eq.exact, rel=1e-2, abs=1e-9)

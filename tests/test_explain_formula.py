@@ -23,6 +23,7 @@ from chainrule.calculus.formula import (
     Sigma,
     Sub,
     Sym,
+    flatten,
     refs,
     substitute,
 )
@@ -73,6 +74,22 @@ def test_refs_in_order_of_first_appearance_and_substitute():
     replaced = substitute(node, lambda r: Const(2.0) if r.id == "x" else None)
     assert refs(replaced) == ("w", "y")
     assert evaluate(replaced, VALUES.__getitem__) == pytest.approx(2 * -0.3 + 2 - 0.474)
+
+
+def test_flatten_merges_nested_products_and_sums_at_any_depth():
+    w, x, y, net = (Ref(n) for n in ("w", "x", "y", "net"))
+    cases = [  # Hagan's update once its hidden gradient is inlined: w − α·(s·a)
+        (Sub(w, Mul((x, Mul((y, net))))), Sub(w, Mul((x, y, net)))),
+        (Neg(Add((w, Add((x, y))))), Neg(Add((w, x, y)))),
+        (Div(Mul((Mul((w, x)), y)), Add((Add((w, x)), Mul((y, Mul((x, net))))))),
+         Div(Mul((w, x, y)), Add((w, x, Mul((y, x, net)))))),
+        (Call("tanh", (Exp(Mul((w, Mul((x, y))))),)), Call("tanh", (Exp(Mul((w, x, y))),))),
+        (Mul((Add((w, Add((x, y)))), net)), Mul((Add((w, x, y)), net))),
+    ]
+    for node, flat in cases:
+        assert flatten(node) == flat, node
+        assert evaluate(flatten(node), VALUES.__getitem__) == pytest.approx(
+            evaluate(node, VALUES.__getitem__), rel=1e-15)
 
 
 @pytest.mark.parametrize("node", [

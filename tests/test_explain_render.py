@@ -22,7 +22,7 @@ import pytest
 from chainrule.derive import explain
 from chainrule.derive.conventions import _CHOICES, DECIMAL_KINDS, SHOWABLE
 from chainrule.derive.solution import KINDS, SECTIONS, LayerInfo
-from chainrule.derive.symbol import Symbol
+from chainrule.derive.symbol import Applied, Partial, Symbol
 from chainrule.render._latex import PREAMBLE
 from chainrule.render._markdown import escape
 from chainrule.render.latex_math import latex_text, math_text, number, split_sum, symbol_latex
@@ -337,14 +337,27 @@ def test_hostile_text_and_symbols_compile(tmp_path):
                 + "".join(chr(c) for c in range(0xA0, 0x180)))
     symbols = [Symbol("a_b%#", ("1", Symbol("h{", ("2",)))), Symbol("^", (), "(2)", "+"),
                Symbol("", ("x",)), Symbol("z_in", ("1",)), Symbol("f", (), "", "′"),
-               Symbol("\\", ("%",), "}", "~")]
+               Symbol("\\", ("%",), "}", "~"), Symbol("z_in", ("1",), "", "%"),
+               Symbol("δ_in", (Symbol("h&", ("1",)),))]
     math = " ,\\quad ".join(symbol_latex(s) for s in symbols)
     body = [latex_text(specials), f"$x {math_text(specials)}$", f"\\[{math}\\]",
             rf"\section*{{{latex_text(HOSTILE)}}}"]
     _pdflatex(tmp_path, PREAMBLE + "\\begin{document}\n" + "\n\n".join(body)
               + "\n\\end{document}\n", "hostile")
     latex = _solution("hostile_names").to_latex()
-    assert latex_text(HOSTILE) in latex and r"\_\text{b}\%\#}_{11}" in latex
+    # a letter's inner underscore starts an upright subscript, as Fausett's z_in: z_{\mathrm{in},1}
+    assert latex_text(HOSTILE) in latex and r"a_{{\text{b}\%\#},1,1}" in latex
+
+
+def test_an_escaped_symbol_keeps_the_layout_of_a_plain_one():
+    # once a double subscript (z_{\mathrm{in}}_{1}), which LaTeX refuses
+    assert symbol_latex(Symbol("z_in", ("1",), "", "%")) == r"z_{\mathrm{in},1}{\%}"
+    assert symbol_latex(Symbol("δ_in", (Symbol("h&", ("1",)),))) == \
+        r"\delta_{\mathrm{in},{\text{h}\&}_{1}}"
+    for plain in (Symbol("z_in", ("1",)), Symbol("w", ("1", "12"), "(2)", "+"),
+                  Partial(Symbol("E"), Symbol("net", (Symbol("h", ("1",)),))),
+                  Applied("f′", Symbol("z_in", ("2",))), Symbol("Δw", ("1",), "", "(t−1)")):
+        assert symbol_latex(plain) == plain.latex, plain
 
 
 def test_long_sums_are_split_with_balanced_delimiters():

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 
 from chainrule.derive import explain
-from chainrule.render._text import equation_forms
+from chainrule.render.printing import equation_parts as equation_forms
 
 # our own weight set for the blog's 2-2-1 step (the post's weights were images and are lost)
 NET = [

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import chainrule
+from chainrule.teach.export import export, read_exam, write_export
 
 SRC = str(Path(chainrule.__file__).resolve().parents[1])
 ENV = {**os.environ, "PYTHONPATH": SRC}
@@ -67,8 +68,14 @@ WRITER = textwrap.dedent("""
 def test_sigkill_mid_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     target = tmp_path / "out.txt"
     target.write_text("old")
-    child = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], env=ENV,
-                             stdout=subprocess.PIPE, cwd=tmp_path)
+    killed_mid_write([sys.executable, "-c", WRITER, str(target)], tmp_path)
+    assert os.listdir(tmp_path) == ["out.txt"]
+    assert target.read_text() == "old"
+
+
+def killed_mid_write(argv, cwd):
+    """Run ``argv``, and SIGKILL it once it prints ``writing``."""
+    child = subprocess.Popen(argv, env=ENV, stdout=subprocess.PIPE, cwd=cwd)
     try:
         assert child.stdout.readline() == b"writing\n"
         child.send_signal(signal.SIGKILL)
@@ -76,8 +83,37 @@ def test_sigkill_mid_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     finally:
         child.kill()
         child.stdout.close()
-    assert os.listdir(tmp_path) == ["out.txt"]
-    assert target.read_text() == "old"
+
+
+FOLDER_WRITER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from chainrule.teach.export import export, read_exam, write_export
+
+    def stalled(self, data):
+        print("writing", flush=True)
+        time.sleep(120)
+
+    exam = read_exam(sys.argv[1])
+    Path.write_bytes = stalled
+    write_export(export(exam, "prairielearn"), sys.argv[2])
+""")
+
+
+def test_sigkill_mid_folder_export_keeps_the_old_one_and_the_next_run_cleans_up(tmp_path):
+    exam = tmp_path / "exam"
+    exam.mkdir()
+    (exam / "han_kamber.toml").write_bytes(
+        (Path(chainrule.__file__).parent / "examples" / "han_kamber.toml").read_bytes())
+    target = tmp_path / "question"
+    write_export(export(read_exam(exam), "prairielearn"), target)
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    killed_mid_write([sys.executable, "-c", FOLDER_WRITER, str(exam), str(target)], tmp_path)
+    assert {p.relative_to(target): p.read_bytes()
+            for p in target.rglob("*") if p.is_file()} == before
+    assert len(os.listdir(tmp_path)) == 3  # the killed run's building folder is left
+    write_export(export(read_exam(exam), "prairielearn"), target)
+    assert sorted(os.listdir(tmp_path)) == ["exam", "question"]
 
 
 def test_sigterm_mid_problem_set_keeps_the_old_set_and_leaves_nothing(tmp_path):

@@ -275,3 +275,22 @@ def test_adam_over_two_epochs_writes_the_moments_pytorch_keeps():
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(
         json.loads(solution.to_json())))
     assert not errors, errors[0].message
+
+
+def test_adam_prints_the_same_numbers_by_pytorch_and_by_the_derive_api():
+    # one rule for Adam's printed precision, whichever route wrote the solution
+    net = module(torch.nn.Tanh(), torch.nn.Sigmoid(), outputs=1)
+    t = np.array([[1.0], [0.0]])
+    make = OPTIMIZERS["adam"]
+    by_torch = cr.explain(net, X, t, loss=torch.nn.BCELoss(), optimizer=make(net.parameters()))
+    layers = [(linear.weight.detach().numpy().T, linear.bias.detach().numpy(), act)
+              for linear, act in ((net[0], "tanh"), (net[2], "sigmoid"))]
+    by_api = cr.derive.explain(layers, X, t, learning_rate=0.05, loss="binary_crossentropy",
+                               convention="layered", optimizer="adam", beta_1=0.8,
+                               beta_2=0.99, epsilon=1e-6)
+    moments = [eq for eq in by_api.equations.values() if eq.kind == "change"]
+    assert len(moments) == 3 * 2 * (4 * 3 + 4 + 4 + 1)  # m, v, Δw; 2 steps; 21 parameters
+    for eq in moments:
+        assert by_torch.equation(eq.id).printed == eq.printed, eq.id
+        if abs(eq.exact) > 1e-300:  # v ≈ (1 − β₂)·(∂E/∂w)² keeps 4 significant figures
+            assert len(eq.printed.lstrip("-").replace(".", "").lstrip("0")) >= 4, eq.printed

@@ -383,9 +383,11 @@ def variant_data(server, folder: Path, name: str) -> dict:
 
 def test_the_question_folder(question, hand):
     files = sorted(str(p.relative_to(question)) for p in question.rglob("*") if p.is_file())
-    assert files == ["info.json", "problems/hagan_ch11.toml", "problems/han_kamber.toml",
-                     "problems/index.json", "problems/xor-two.toml", "question.html",
-                     "server.py"]
+    assert files == [".chainrule-files.json", "info.json", "problems/hagan_ch11.toml",
+                     "problems/han_kamber.toml", "problems/index.json", "problems/xor-two.toml",
+                     "question.html", "server.py"]
+    manifest = json.loads((question / ".chainrule-files.json").read_text(encoding="utf-8"))
+    assert manifest == {"files": ["info.json", "problems", "question.html", "server.py"]}
     info = json.loads((question / "info.json").read_text(encoding="utf-8"))
     assert {"uuid", "type", "title", "topic"} <= set(info) and info["type"] == "v3"
     assert uuid.UUID(info["uuid"]) == uuid.UUID(pl.question_uuid(hand))
@@ -517,7 +519,11 @@ def test_grade_names_the_slip(question, hand):
     graded = submitted(data, raw)
     server.grade(graded)
     assert graded["partial_scores"]["s1_delta_2_1"]["score"] == 0.0
-    assert "derivative factor f′ missing" in graded["feedback"]["slip"]
+    feedback = graded["feedback"]["slip"]
+    assert feedback.startswith("First wrong value: δ. Most likely slip: derivative factor f′ "
+                               "missing"), feedback
+    key = next(f.value for f in variant.fields if f.id == "s1.delta.2.1")
+    assert key.lstrip("-") not in feedback and "line" not in feedback  # the key stays hidden
     assert graded["partial_scores"]["s2_net_1_1"]["feedback"] == "Not answered."
 
 
@@ -597,6 +603,8 @@ def test_cli_bad_input_is_one_line_and_exit_code_2(exam_dir, tmp_path, capsys):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine", encoding="utf-8")
     (tmp_path / "file.xml").write_text("x", encoding="utf-8")
+    write_export(export(read_exam(exam_dir), "prairielearn"), tmp_path / "earlier")
+    (tmp_path / "earlier" / "notes.txt").write_text("mine", encoding="utf-8")
     cases = [
         (["nowhere", "--to", "moodle", "-o", tmp_path / "a.xml"], "nowhere: no such exam"),
         ([tmp_path / "empty", "--to", "moodle", "-o", tmp_path / "a.xml"], "no problem files"),
@@ -604,13 +612,15 @@ def test_cli_bad_input_is_one_line_and_exit_code_2(exam_dir, tmp_path, capsys):
         ([exam_dir, "--to", "moodle", "-o", tmp_path], "is a folder; give a file name"),
         ([exam_dir, "--to", "prairielearn", "-o", tmp_path / "file.xml"], "is a file"),
         ([exam_dir, "--to", "prairielearn", "-o", tmp_path / "other"], "not an earlier"),
+        ([exam_dir, "--to", "prairielearn", "-o", tmp_path / "earlier"], "did not write"),
         ([exam_dir, "--to", "qti", "-o", tmp_path / "no" / "a.zip"], "does not exist"),
     ]
     for argv, message in cases:
         code, out, err = run(capsys, "export", *argv)
         assert code == 2 and out == "" and err.count("\n") == 1, argv
         assert err.startswith("chainrule export: error: ") and message in err, (argv, err)
-    assert (tmp_path / "other" / "notes.txt").read_text(encoding="utf-8") == "mine"
+    for folder in ("other", "earlier"):
+        assert (tmp_path / folder / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_the_cli_formats_are_the_exporters():

@@ -8,13 +8,15 @@ import subprocess
 import pytest
 
 from chainrule._util.files import MANIFEST
-from chainrule.teach import check, parse_answers
+from chainrule.derive.conventions import get
+from chainrule.teach import MarkScheme, check, parse_answers
 from chainrule.teach.problems.files import load_problem
 from chainrule.teach.problems.generate import (
     ACTIVATIONS,
     generate_problem,
     generate_problems,
     ill_posed,
+    symbol_marks,
 )
 from chainrule.teach.problems.posed import hidden_slip
 from chainrule.teach.problems.sheets import key_toml, problem_toml, write_problem_set
@@ -221,3 +223,16 @@ def test_every_option_keeps_each_slip_visible_and_two_significant_figures(kwargs
             assert len(digits) >= 2, (kwargs, seed, qid, p.solution.equation(qid).printed)
         if kwargs.get("answer_decimals") == 1:  # one decimal is too few for most values
             assert p.raised and all(n > 1 for n in p.raised.values()), p.raised
+
+
+def test_the_problems_symbol_marks_name_what_check_names():
+    # Mazur's fixed biases: check reads the update a student may still write (v_01(new)),
+    # so a scheme naming it is one check takes, and the generator takes it too
+    problem = generate_problem("2-2-1", convention=get("fausett", update_bias=False), seed=3,
+                               marks=MarkScheme(symbols={"v_01(new)": 3, "δ_1": 4}))
+    scheme = problem.marks
+    by_id = symbol_marks(problem.solution, scheme)
+    assert by_id == {"s1.new.b.1.1": 3.0, "s1.delta.1.1": 4.0}
+    report = check(problem.solution, problem.key(), marks=scheme)
+    assert report.full_marks and report.result("δ_1").out_of == 4
+    assert problem.marks_of(problem.solution.equation("s1.delta.1.1")) == 4

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 
 import pytest
@@ -231,3 +232,25 @@ def test_the_exam_is_loaded_again_only_when_its_files_change(exam, tmp_path):
     again = exam_for(folder)[1]
     assert again is not first
     assert again.equation("eta").value == 0.5 != first.equation("eta").value
+
+
+def test_the_problem_files_marks_are_the_class_gradebooks(tmp_path, capsys):
+    (tmp_path / "marks.toml").write_text("[marks]\ndelta = 5\nfprime = 0\n", encoding="utf-8")
+    exam = tmp_path / "exam"
+    assert main(["problem", "--arch", "2-2-1", "--seed", "11", "--marks",
+                 str(tmp_path / "marks.toml"), "-o", str(exam)]) == 0
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    write_sheet(sheets, "ada-1.toml", key_lines(exam, 1))  # the key's values, not its [marks]
+    book = tmp_path / "g.csv"
+    assert main(["grade", str(sheets), "--problems", str(exam), "-o", str(book)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(exam / "problem-1.toml"), str(sheets / "ada-1.toml"),
+                 "--json"]) == 0
+    alone = json.loads(capsys.readouterr().out)
+    # the default scheme: 1 a value, 2 a δ; this one: 5 a δ, f′ not asked
+    out_of = {r["id"]: r["out_of"] for r in alone["results"] + alone["missing"]}
+    deltas = [i for i in out_of if ".delta." in i]
+    assert len(deltas) == 3 and {out_of[i] for i in deltas} == {5}
+    assert not any(".fp." in i for i in out_of)
+    assert float(rows_of(book)[0]["out_of"]) == alone["out_of"] == sum(out_of.values())

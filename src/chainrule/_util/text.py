@@ -6,7 +6,7 @@ import re
 
 from chainrule._util import limits
 
-__all__ = ["counted", "text_number", "check_text"]
+__all__ = ["counted", "text_number", "check_text", "one_line"]
 
 # C0 controls but tab, line feed and carriage return; DEL; C1 controls
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -40,3 +40,15 @@ def check_text(value: str, where: str) -> str:
         raise ValueError(f"{where}: contains the control character "
                          f"U+{ord(found.group()):04X}; remove it")
     return value
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an error's message, naming the file of an ``OSError``."""
+    if isinstance(exc, MemoryError):
+        return "not enough memory for this network and data; use fewer or smaller layers"
+    if isinstance(exc, RecursionError):
+        return "the input is nested too deeply"
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__

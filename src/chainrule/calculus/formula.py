@@ -260,20 +260,18 @@ def plain(node: Node) -> Node:
 
 
 def flatten(node: Node) -> Node:
-    """Merge products inside products and sums inside sums (after inlining)."""
-    if isinstance(node, Mul):
-        out: list[Node] = []
-        for f in node.factors:
-            f = flatten(f)
-            out.extend(f.factors if isinstance(f, Mul) else (f,))
-        return Mul(tuple(out))
-    if isinstance(node, Add):
-        terms: list[Node] = []
-        for t in node.terms:
-            t = flatten(t)
-            terms.extend(t.terms if isinstance(t, Add) else (t,))
-        return Add(tuple(terms))
-    return node
+    """Merge products inside products and sums inside sums, at any depth (after inlining)."""
+    def merge(n: Node) -> Node | None:  # bottom-up, so the children are flat already
+        if isinstance(n, Mul):
+            return Mul(tuple(g for f in n.factors for g in factors_of(f)))
+        if isinstance(n, Add):
+            return Add(tuple(u for t in n.terms for u in (t.terms if isinstance(t, Add) else (t,))))
+        return None
+
+    def factors_of(f: Node) -> tuple[Node, ...]:
+        return f.factors if isinstance(f, Mul) else (f,)
+
+    return transform(node, merge)
 
 
 def simplify(node: Node) -> Node:

@@ -8,10 +8,9 @@ import os
 import sys
 from typing import Any
 
-from chainrule._util import toml
-from chainrule._util.files import read_text
 from chainrule.teach import check, parse_answers, read_answers
-from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
+from chainrule.teach.grading.answers import read_marks
+from chainrule.teach.grading.marks import MarkScheme, problem_scheme
 from chainrule.teach.grading.names import split_step
 from chainrule.teach.problems import files as problems
 
@@ -25,7 +24,7 @@ def run(args: Any) -> int:
     else:
         sheet = read_answers(args.answers)
     solution = problem.explain(problem.conventions(), _epochs(problem, sheet))
-    marks = _marks(args.marks, problem, args.problem, sheet)
+    marks = _marks(args.marks, problem, sheet)
     report = check(solution, sheet, marks=marks, only_answered=args.published)
     if args.json:
         json.dump(report.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
@@ -72,26 +71,7 @@ def _published_sheet(problem: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _marks(marks_file: str | None, problem: Any, problem_file: str, sheet: Any) -> Any:
+def _marks(marks_file: str | None, problem: Any, sheet: Any) -> MarkScheme:
     """The mark scheme: --marks over the problem file's [marks] over the sheet's own."""
-    scheme = MarkScheme().merged(sheet.marks)
-    table = problem.marks if hasattr(problem, "marks") else _problem_marks(problem_file)
-    if table:
-        try:
-            scheme = marks_from_mapping(table, scheme)
-        except ValueError as exc:
-            raise ValueError(f"{problem.name}: [marks]: {exc}") from None
-    if marks_file:
-        extra = parse_answers(read_text(marks_file), source=os.path.basename(marks_file))
-        if extra.answers:
-            raise ValueError(f"{marks_file}: a marks file holds only [marks] tables; found "
-                             f"{extra.answers[0].name!r} on line {extra.answers[0].line}")
-        scheme = scheme.merged(extra.marks)
-    return scheme
-
-
-def _problem_marks(path: str) -> dict[str, Any] | None:
-    if not os.path.exists(path):
-        return None
-    table = toml.parse(read_text(path), path).get("marks")
-    return table if isinstance(table, dict) else None  # a reader that does not keep [marks]
+    scheme = problem_scheme(problem.marks, sheet.marks, problem.name)
+    return scheme.merged(read_marks(marks_file)) if marks_file else scheme

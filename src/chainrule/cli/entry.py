@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from chainrule._util.text import check_text
+from chainrule._util.text import check_text, one_line
 from chainrule._util.version import __version__
 from chainrule.cli import parsers
 
@@ -45,18 +45,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(exc: BaseException) -> str:
-    """The first line of an error's message, naming the file of an ``OSError``."""
-    if isinstance(exc, MemoryError):
-        return "not enough memory for this network and data; use fewer or smaller layers"
-    if isinstance(exc, RecursionError):
-        return "the input is nested too deeply"
-    if isinstance(exc, OSError) and exc.strerror and exc.filename:
-        return f"{exc.filename}: {exc.strerror}"
-    text = str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()
@@ -78,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _pipe_closed()
     except (ValueError, OSError, MemoryError, RecursionError) as exc:
-        print(f"chainrule {args.command}: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"chainrule {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"chainrule {args.command}: interrupted", file=sys.stderr)

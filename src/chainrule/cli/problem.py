@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from chainrule._util.files import check_folder, read_text
-from chainrule.teach.grading.answers import parse_answers
+from chainrule._util.files import check_folder
+from chainrule.teach.grading.answers import read_marks
 from chainrule.teach.grading.marks import MarkScheme
 from chainrule.teach.problems.generate import generate_problems
 from chainrule.teach.problems.sheets import SET_FILES, write_problem_set
@@ -26,10 +25,4 @@ def run(args: Any) -> int:
 
 def _marks(path: str | None) -> MarkScheme | None:
     """The scheme of a marks file (``[marks]`` tables only), over the default."""
-    if path is None:
-        return None
-    sheet = parse_answers(read_text(path), source=os.path.basename(path))
-    if sheet.answers:
-        raise ValueError(f"{path}: a marks file holds only [marks] tables; found "
-                         f"{sheet.answers[0].name!r} on line {sheet.answers[0].line}")
-    return MarkScheme().merged(sheet.marks)
+    return None if path is None else MarkScheme().merged(read_marks(path))

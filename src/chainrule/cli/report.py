@@ -12,7 +12,7 @@ from typing import Any
 import chainrule as cr
 from chainrule import data
 from chainrule._util.files import check_output, write_text_atomic
-from chainrule.cli.train import history_path
+from chainrule.cli.train import history_path, load_data
 from chainrule.viz.report import read_history, report_html
 
 
@@ -37,17 +37,14 @@ def _data(args: argparse.Namespace, spec: dict[str, Any] | None,
         return None, None, None
     name = str(name)
     seed = args.seed if args.seed is not None else int(spec.get("seed", 0))
-    if name.lower() in data.DATASETS:
-        x, y = data.load(name.lower(), seed=seed)
-        return x, y, [f"x{i + 1}" for i in range(x.shape[1])]
-    found = _data_file(name, None if args.data else history_file)
+    found = name if name.lower() in data.DATASETS else _data_file(
+        name, None if args.data else history_file)
     if found is None:
         where = "" if args.data or not history_file else (
             f" (looked in {str(Path(history_file).parent) or '.'!r} and the current folder)")
         raise FileNotFoundError(f"data: no dataset or file named {name!r}{where}; datasets "
                                 "are " + ", ".join(sorted(data.DATASETS)))
-    x, y, info = data.load_file(found, args.target or spec.get("target"))
-    return x, y, list(info.features)
+    return load_data(found, args.target or spec.get("target"), seed)
 
 
 def _existing(path: str, option: str = "") -> str:

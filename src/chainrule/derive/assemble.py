@@ -66,10 +66,11 @@ class Evaluator:
         if self.c.carry == "calculator" and calculator.linear(self.formula(qid)):
             return calculator.places(self.calculated_value(qid))  # written out exactly
         places = self.c.decimals_for(q.kind)
-        if self.c.significant:
+        significant = self.c.significant_for(q.kind)
+        if significant:
             value = abs(self.value(qid))
             if value > 0:  # at least `significant` figures: −0.0495 at 3 decimals
-                places = max(places, self.c.significant - 1 - math.floor(math.log10(value)))
+                places = max(places, significant - 1 - math.floor(math.log10(value)))
         return min(places, 15)
 
     def given_decimals(self, qid: str) -> int | None:

@@ -33,6 +33,10 @@ DECIMAL_KINDS = (
     "update", "loss",
 )
 
+#: The significant figures Adam's m, v and Δw keep at least, whatever the decimals: v is
+#: about (1 − β₂)·(∂E/∂w)², often below 1e-4, and would print 0.0000 at four decimals.
+ADAM_SIGNIFICANT = 4
+
 #: Intermediate quantities a convention may write as their own equation (they are printed,
 #: rounded and — with ``carry="rounded"`` — used as printed) or leave inside the formula
 #: that uses them (computed in one go, as on a calculator):
@@ -227,6 +231,14 @@ class Conventions:
     def decimals_for(self, kind: str) -> int:
         """Printed decimals of quantities of ``kind`` (a ``DECIMAL_KINDS`` entry)."""
         return dict(self.decimals)[kind]
+
+    def significant_for(self, kind: str) -> int:
+        """The significant figures a computed value of ``kind`` keeps at least (0: its
+        decimals alone): ``significant``, and with Adam ``ADAM_SIGNIFICANT`` for its moments
+        and steps (kind ``change``)."""
+        if self.optimizer == "adam" and kind == "change":
+            return max(self.significant, ADAM_SIGNIFICANT)
+        return self.significant
 
     def shows(self, quantity: str) -> bool:
         """Whether ``quantity`` (a ``SHOWABLE`` entry) gets its own equation."""

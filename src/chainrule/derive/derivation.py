@@ -32,7 +32,6 @@ from chainrule.calculus.formula import (
     Sub,
     Sym,
     bind,
-    factors,
     simplify,
     transform,
     walk,
@@ -118,7 +117,7 @@ class Builder:
         self.step_ids.append(s)
         self._given(s, previous, x, t)
         self._forward(s)
-        self._error(s, t)
+        self._error(s)
         for layer in range(self.depth, 0, -1):
             for j in range(1, self.sizes[layer] + 1):
                 self._delta(s, layer, j, t)
@@ -202,7 +201,7 @@ class Builder:
             node = Mul((HALF, node))
         return Neg(node) if self.loss.negated else node
 
-    def _error(self, s: str, t: list[float]) -> None:
+    def _error(self, s: str) -> None:
         outputs = self.sizes[-1]
         terms = [self._term(s, k) for k in range(1, outputs + 1)]
         if outputs > 1 and self.c.shows("error_term"):
@@ -357,10 +356,7 @@ class Builder:
             self._change(s, key, "update")
         w = Ref(ids.weight(s, key), self.n.current(key))
         if self.c.sign == "minus" and not self.c.shows("change"):  # never with Adam
-            gradient: tuple[Node, ...] = (Ref(ids.gradient(s, key)),)
-            if not self.c.shows("gradient"):  # Hagan: w(k+1) = w(k) − α·s·a, no ∂F/∂w line
-                gradient = factors(self.quantities[ids.gradient(s, key)].formula)
-            formula: Node = Sub(w, Mul((Ref(ids.ETA), *gradient)))
+            formula: Node = Sub(w, Mul((Ref(ids.ETA), Ref(ids.gradient(s, key)))))
         else:
             formula = Add((w, Ref(ids.change(s, key))))
         self.q(s, ids.updated(s, key), ("new",) + key, "update", self.n.updated(key), formula,

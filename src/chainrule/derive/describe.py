@@ -110,4 +110,7 @@ def _decimals_text(c: Conventions) -> str:
         text = f"{counted(common, 'decimal')} ({special})"
     if c.significant:
         text += f", at least {counted(c.significant, 'significant figure')}"
+    if c.significant_for("change") != c.significant:
+        text += (f"; Adam's m, v and Δw at least "
+                 f"{counted(c.significant_for('change'), 'significant figure')}")
     return text

@@ -36,7 +36,7 @@ from typing import NamedTuple
 __all__ = [
     "Id", "ETA", "MU", "step", "step_number", "param", "param_key", "x", "t", "net", "out",
     "error", "error_term", "signal", "dout", "dout_term", "fprime", "delta", "weight",
-    "gradient", "change", "updated", "moment", "loss", "parse", "unparse", "with_step",
+    "gradient", "change", "updated", "moment", "loss", "parse", "unparse",
     "BETA1", "BETA2", "EPS", "GIVEN_RATES", "batch", "batch_row", "matrix",
 ]
 
@@ -206,11 +206,3 @@ def unparse(parsed: Id) -> str:
     if name in _BY_PARAM:
         return _join(step_id, name, param(index))
     return _join(step_id, name, *index)
-
-
-def with_step(qid: str, step_id: str) -> str:
-    """The same quantity in step ``step_id``: ``with_step("s1.net.1.2", "s3")`` → s3.net.1.2."""
-    parsed = parse(qid)
-    if parsed.step is None:
-        raise ValueError(f"{qid!r} belongs to no step")
-    return step_id + qid[len(parsed.step):]

@@ -15,6 +15,7 @@ joined with commas (``w_1,12``): the same symbol is then never read two ways.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -26,6 +27,9 @@ GREEK_LATEX = {
     "θ": r"\theta", "μ": r"\mu", "σ": r"\sigma", "Σ": r"\Sigma", "ε": r"\varepsilon",
     "Ē": r"\bar{E}", "ḟ": r"\dot{f}",
 }
+
+#: Writes a piece of a symbol that LaTeX cannot take as it is; ``None``: it can.
+Escape = Callable[[str], "str | None"]
 
 _SUPERSCRIPT = str.maketrans("0123456789()+-−n=", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾⁺⁻⁻ⁿ⁼")
 
@@ -96,20 +100,28 @@ class Symbol:
     @property
     def latex(self) -> str:
         """LaTeX math: ``w_{11}^{+}``, ``\\mathrm{net}_{h_{1}}``, ``a^{(2)}_{1}``."""
+        return self.latex_escaped(_as_is)
+
+    def latex_escaped(self, escape: Escape) -> str:
+        """:attr:`latex`'s layout with each piece (a word of the base, a subscript part, the
+        superscript, the mark) for which ``escape`` returns LaTeX written so (the renderers
+        escape the characters LaTeX reserves; ``None``: the piece as :attr:`latex` writes it)."""
         head, _, tail = self.base.partition("_")  # Fausett's z_in_1: z_{\mathrm{in},1}
-        out = _latex_name(head)
-        parts = [p.latex if isinstance(p, Symbol) else _latex_name(p) for p in self.sub]
+        out = _piece(head, escape, _latex_name)
+        parts = [p.latex_escaped(escape) if isinstance(p, Symbol)
+                 else _piece(p, escape, _latex_name) for p in self.sub]
         plain = [p for p in self.sub if not isinstance(p, Symbol)]
         sep = "," if len(parts) > 1 and any(len(p) > 1 for p in plain) else ""
         if tail:
-            parts, sep = [rf"\mathrm{{{tail}}}", *parts], ","
+            parts, sep = [_piece(tail, escape, lambda t: rf"\mathrm{{{t}}}"), *parts], ","
         sup = self.sup + ("+" if self.mark == "+" else "")
         if sup:
-            out += "^{" + sup + "}"
+            out += "^{" + _piece(sup, escape, str) + "}"
         if parts:
             out += "_{" + sep.join(parts) + "}"
         if self.mark and self.mark != "+":  # w_{1}(k+1), \Delta w_{1}(t-1)
-            out += "'" if self.mark == "′" else self.mark.replace("−", "-")
+            out += "'" if self.mark == "′" else _piece(self.mark, escape,
+                                                       lambda m: m.replace("−", "-"))
         return out
 
     # --- MathML -------------------------------------------------------------------------
@@ -144,6 +156,15 @@ class Symbol:
         return Symbol(self.base, self.sub, self.sup, "+")
 
 
+def _as_is(text: str) -> None:
+    return None
+
+
+def _piece(text: str, escape: Escape, own: Callable[[str], str]) -> str:
+    written = escape(text)
+    return own(text) if written is None else written
+
+
 def _mathml_token(text: str) -> str:
     if text.isdigit():
         return f"<mn>{text}</mn>"
@@ -165,7 +186,11 @@ class Partial:
 
     @property
     def latex(self) -> str:
-        return rf"\frac{{\partial {self.num.latex}}}{{\partial {self.den.latex}}}"
+        return self.latex_escaped(_as_is)
+
+    def latex_escaped(self, escape: Escape) -> str:
+        num, den = self.num.latex_escaped(escape), self.den.latex_escaped(escape)
+        return rf"\frac{{\partial {num}}}{{\partial {den}}}"
 
     @property
     def mathml(self) -> str:
@@ -191,8 +216,15 @@ class Applied:
 
     @property
     def latex(self) -> str:
-        fn = self.fn.latex if isinstance(self.fn, Symbol) else self.fn.replace('′', chr(39))
-        return f"{fn}\\left({self.arg.latex}\\right)"
+        return self.latex_escaped(_as_is)
+
+    def latex_escaped(self, escape: Escape) -> str:
+        if isinstance(self.fn, Symbol):
+            fn = self.fn.latex_escaped(escape)
+        else:  # f′: the name, then its primes
+            name = self.fn.rstrip("′")
+            fn = _piece(name, escape, _latex_name) + "'" * (len(self.fn) - len(name))
+        return f"{fn}\\left({self.arg.latex_escaped(escape)}\\right)"
 
     @property
     def mathml(self) -> str:

@@ -1,11 +1,11 @@
 """The worked solution of the steps PyTorch takes, checked against PyTorch itself.
 
-``explain_torch(module, x, t, loss=..., optimizer=...)`` reads the module's layers
-(``torch_nets.read``), maps the loss and the optimizer to chainrule's derivation, derives the
-solution, then lets PyTorch take the same steps on a float64 copy (``torch_oracle``) and
-compares every net input, output, error, ∂E/∂out, f′, δ, gradient, change, updated
-parameter (and Adam's moments m and v) to 1e-10. Each example is one step, a batch of one, as
-PyTorch takes it with ``DataLoader(batch_size=1)``.
+``explain_torch(module, x, t, loss=..., optimizer=...)`` reads the module's layers once
+(``torch_nets.layer_modules``), maps the loss and the optimizer to chainrule's derivation,
+derives the solution, then lets PyTorch take the same steps on a float64 copy of the module
+and those layers (``torch_oracle``) and compares every net input, output, error, ∂E/∂out,
+f′, δ, gradient, change, updated parameter (and Adam's moments m and v) to 1e-10. Each
+example is one step, a batch of one, as PyTorch takes it with ``DataLoader(batch_size=1)``.
 
 How PyTorch's names map (one example per step):
 
@@ -33,7 +33,7 @@ from chainrule.derive.solution import WorkedSolution
 from chainrule.derive.truth import ConsistencyError
 from chainrule.interop._optional import require
 from chainrule.interop.stack import Stack
-from chainrule.interop.torch_nets import read
+from chainrule.interop.torch_nets import layer_modules, stack_of
 from chainrule.interop.torch_oracle import Oracle
 
 __all__ = ["explain_torch", "TOLERANCE", "CHECKED_KINDS"]
@@ -77,20 +77,18 @@ def explain_torch(module: Any, x: Any, t: Any, *, loss: Any, optimizer: Any,
     if taken:
         raise ValueError(f"{taken[0]} is the PyTorch optimizer's: set it there. Received: "
                          f"{taken[0]}={kwargs[taken[0]]!r}")
-    stack = read(module, "explain")
+    layers = layer_modules(module, "explain")
+    stack = stack_of(layers)
     xs = _rows(_numpy(x), "x")
     spec = _loss(loss, stack, t, torch)
     rate, hyper, switches = _optimizer(optimizer, module, torch)
     bias = _bias_form(stack, kwargs.pop("bias", None) or get(convention).bias)
-    if switches.get("optimizer") == "adam" and kwargs.get("decimals") is None:
-        # Adam's moments are small (v ≈ 0.001·g²): print them, and Δw, with 8 decimals
-        kwargs["decimals"] = {**dict(get(convention).decimals), "change": 8}
     solution = api.explain(list(spec.stack.layers), xs, spec.targets, learning_rate=rate,
                            loss=spec.name, convention=convention, bias=bias,
                            **switches, **kwargs)
     c = solution.conventions
-    oracle = Oracle(module, optimizer, hyper, spec.fn, spec.output, stack.sizes, c.sign,
-                    c.bias)
+    oracle = Oracle(module, layers, optimizer, hyper, spec.fn, spec.output, stack.sizes,
+                    c.sign, c.bias)
     per_epoch = _epochs(solution)
     for s, example in zip((s for epoch in per_epoch for s in epoch),
                           [i for _ in per_epoch for i in range(len(xs))]):

@@ -20,7 +20,8 @@ from chainrule.calculus.activations import LEAKY_RELU_ALPHA
 from chainrule.interop._optional import require
 from chainrule.interop.stack import Stack, from_model
 
-__all__ = ["read", "build", "is_torch_module", "activation_modules", "TORCH_ACTIVATIONS"]
+__all__ = ["read", "layer_modules", "stack_of", "build", "is_torch_module", "activation_modules",
+           "TORCH_ACTIVATIONS"]
 
 #: PyTorch module class name → chainrule activation
 TORCH_ACTIVATIONS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu",
@@ -35,21 +36,39 @@ def is_torch_module(value: Any) -> bool:
 
 def read(module: Any, feature: str = "from_torch") -> Stack:
     """The stack of ``module``: an ``nn.Sequential`` of ``Linear`` layers and activations."""
+    return stack_of(layer_modules(module, feature))
+
+
+def stack_of(modules: list[tuple[Any, Any, str]]) -> Stack:
+    """The stack of a module's ``layer_modules``."""
+    layers = []
+    for linear, _, act in modules:
+        weight = linear.weight.detach().cpu().numpy()
+        bias = None if linear.bias is None else linear.bias.detach().cpu().numpy().copy()
+        layers.append((weight.T.copy(), bias, act))
+    for kernel, _, act in layers[:-1]:
+        if act == "softmax":
+            raise ValueError("Softmax is read at the output only. Received: a Softmax after "
+                             f"a hidden Linear of {kernel.shape[1]} units")
+    return Stack(tuple(layers))
+
+
+def layer_modules(module: Any, feature: str = "from_torch") -> list[tuple[Any, Any, str]]:
+    """Per layer of ``module`` (an ``nn.Sequential``): its ``Linear``, the activation
+    module after it (``None`` for none) and that activation's chainrule name."""
     torch = require("torch", feature)
     if not isinstance(module, torch.nn.Sequential):
         raise ValueError(f"{feature} reads a torch.nn.Sequential of Linear layers and "
                          f"activations. Received: {type(module).__name__}")
-    layers: list[list[Any]] = []
+    layers: list[tuple[Any, Any, str]] = []
     for name, child in module.named_children():
         kind = type(child).__name__
         if isinstance(child, torch.nn.Linear):
-            weight = child.weight.detach().cpu().numpy()
-            bias = None if child.bias is None else child.bias.detach().cpu().numpy().copy()
-            layers.append([weight.T.copy(), bias, "linear"])
+            layers.append((child, None, "linear"))
         elif isinstance(child, torch.nn.Identity):
             continue
-        elif kind in TORCH_ACTIVATIONS and layers and layers[-1][2] == "linear":
-            layers[-1][2] = _activation(child, name, kind)
+        elif kind in TORCH_ACTIVATIONS and layers and layers[-1][1] is None:
+            layers[-1] = (layers[-1][0], child, _activation(child, name, kind))
         elif kind in TORCH_ACTIVATIONS:
             raise ValueError(f"layer {name} ({kind}) must follow a Linear layer. Received: "
                              f"{_listing(module)}")
@@ -58,11 +77,7 @@ def read(module: Any, feature: str = "from_torch") -> Stack:
                              f"activation ({', '.join(TORCH_ACTIVATIONS)}, Identity)")
     if not layers:
         raise ValueError(f"the module has no Linear layer. Received: {_listing(module)}")
-    for kernel, _, act in layers[:-1]:
-        if act == "softmax":
-            raise ValueError("Softmax is read at the output only. Received: a Softmax after "
-                             f"a hidden Linear of {kernel.shape[1]} units")
-    return Stack(tuple((k, b, a) for k, b, a in layers))
+    return layers
 
 
 def _activation(child: Any, name: str, kind: str) -> str:

@@ -20,37 +20,27 @@ import numpy as np
 from chainrule.derive import ids
 from chainrule.derive.network import param_keys
 from chainrule.interop._optional import require
-from chainrule.interop.torch_nets import TORCH_ACTIVATIONS
 
-__all__ = ["Oracle", "groups"]
-
-
-def groups(module: Any) -> list[tuple[Any, list[Any]]]:
-    """(Linear, the activation modules after it) per layer of ``module``."""
-    torch = require("torch", "explain")
-    out: list[tuple[Any, list[Any]]] = []
-    for child in module.children():
-        if isinstance(child, torch.nn.Linear):
-            out.append((child, []))
-        elif type(child).__name__ in TORCH_ACTIVATIONS:
-            out[-1][1].append(child)
-    return out
+__all__ = ["Oracle"]
 
 
 class Oracle:
-    """Runs steps on a float64 copy of ``module`` with a fresh twin of ``optimizer``.
+    """Runs steps on a float64 copy of ``module`` with a fresh twin of ``optimizer``;
+    ``layers`` are the module's ``torch_nets.layer_modules``.
 
     ``loss(output, target)`` is the PyTorch loss; ``output_activation(net)`` maps the last
     net input to the solution's output when the loss holds the activation (a sigmoid for
     ``BCEWithLogitsLoss``, a softmax for ``CrossEntropyLoss``), else ``None``."""
 
-    def __init__(self, module: Any, optimizer: Any, hyper: dict[str, Any],
-                 loss: Callable[[Any, Any], Any], output_activation: Callable | None,
-                 sizes: tuple[int, ...], sign: str, bias: str) -> None:
+    def __init__(self, module: Any, layers: list[tuple[Any, Any, str]], optimizer: Any,
+                 hyper: dict[str, Any], loss: Callable[[Any, Any], Any],
+                 output_activation: Callable | None, sizes: tuple[int, ...], sign: str,
+                 bias: str) -> None:
         self.torch = require("torch", "explain")
-        self.module = copy.deepcopy(module).double()
+        # one deep copy of both, so that the copied layers are the copied module's
+        self.module, self.layers = copy.deepcopy((module, layers))
+        self.module.double()
         self.optimizer = type(optimizer)(self.module.parameters(), **hyper)
-        self.groups = groups(self.module)
         self.loss, self.output_activation = loss, output_activation
         self.keys = param_keys(sizes, bias)
         self.sign = 1.0 if sign == "minus" else -1.0
@@ -60,7 +50,7 @@ class Oracle:
     def _where(self, key: tuple) -> tuple[Any, tuple[int, ...], float]:
         """The tensor holding parameter ``key``, its index there, and the sign that turns
         its value into the convention's (−1 for a threshold)."""
-        linear = self.groups[key[1] - 1][0]
+        linear = self.layers[key[1] - 1][0]
         if key[0] == "w":
             return linear.weight, (key[3] - 1, key[2] - 1), 1.0
         return linear.bias, (key[2] - 1,), -1.0 if self.threshold else 1.0
@@ -80,12 +70,10 @@ class Oracle:
         self._params(s, ids.weight, lambda p: p.detach())
         a = torch.tensor(np.asarray(x, np.float64)[None, :])
         nets, outs = [], []
-        for linear, acts in self.groups:
+        for linear, act, _ in self.layers:
             net = linear(a)
             net.retain_grad()
-            out = net
-            for act in acts:
-                out = act(out)
+            out = net if act is None else act(net)
             if out is not net:
                 out.retain_grad()
             nets.append(net)
@@ -107,19 +95,17 @@ class Oracle:
     def _units(self, s: str, nets: list[Any], outs: list[Any]) -> None:
         torch = self.torch
         last = len(nets)
-        for layer, (net, out, (_, acts)) in enumerate(zip(nets, outs, self.groups), start=1):
+        for layer, (net, out, (_, act, name)) in enumerate(zip(nets, outs, self.layers),
+                                                            start=1):
             shown = out.detach()
             if layer == last and self.output_activation is not None:
                 shown = self.output_activation(net.detach())
             fprime = None
-            if acts and type(acts[-1]).__name__ != "Softmax":
+            if act is not None and name != "softmax":
                 z = net.detach().clone().requires_grad_(True)
-                value = z
-                for act in acts:
-                    value = act(value)
-                value.sum().backward()
+                act(z).sum().backward()
                 fprime = z.grad
-            elif not acts and not (layer == last and self.output_activation is not None):
+            elif act is None and not (layer == last and self.output_activation is not None):
                 fprime = torch.ones_like(net)
             for j in range(net.shape[1]):
                 self.values[ids.net(s, layer, j + 1)] = float(net.detach()[0, j])

@@ -16,20 +16,14 @@ if TYPE_CHECKING:  # pragma: no cover - the data model, for annotations only
     from chainrule.derive.solution import Equation, Section, Step, WorkedSolution
     from chainrule.derive.symbol import Symbol
 
-__all__ = ["render", "equation_line", "equation_forms", "hidden_steps"]
+__all__ = ["render", "equation_line", "hidden_steps"]
 
 _INDENT = "  "
 
 
-def equation_forms(eq: Equation, solution: WorkedSolution) -> list[str]:
-    """The parts of an equation line in text, without repeats (``printing.equation_parts``):
-    symbol, chain-rule expansion, symbolic formula, substituted numbers, value."""
-    return equation_parts(eq, solution)
-
-
 def equation_line(eq: Equation, solution: WorkedSolution) -> str:
     """``symbol = formula = numbers = value`` for one equation."""
-    return " = ".join(equation_forms(eq, solution))
+    return " = ".join(equation_parts(eq, solution))
 
 
 def hidden_steps(solution: WorkedSolution) -> str:

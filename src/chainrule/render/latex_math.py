@@ -123,46 +123,24 @@ _TAME = re.compile(r"[A-Za-z0-9(),.+\-−]*\Z")  # Symbol.latex writes − as -
 
 
 def _tame(name: str) -> bool:
-    """Whether ``Symbol.latex`` writes ``name`` as valid LaTeX (letters, digits, Greek,
-    and at most one inner underscore, as in Fausett's ``z_in``)."""
+    """Whether ``Symbol.latex`` writes the piece ``name`` as valid LaTeX (letters, digits,
+    Greek, signs, and at most one inner underscore)."""
     core = "".join("a" if c in GREEK_LATEX else c for c in name)
     if core.count("_") == 1 and not core.startswith("_") and not core.endswith("_"):
         core = core.replace("_", "")
     return bool(_TAME.match(core))
 
 
-def _name(name: str) -> str:
-    return Symbol(name).latex if name and _tame(name) else "{" + math_text(name) + "}"
+def _escaped(piece: str) -> str | None:
+    """A piece of a symbol (a name, a superscript, a mark) with characters LaTeX reserves,
+    escaped (``a%#`` → ``{a\\%\\#}``); ``None`` for one ``Symbol.latex`` writes as it is."""
+    return None if piece and _tame(piece) else "{" + math_text(piece) + "}"
 
 
 @lru_cache(maxsize=4096)
 def symbol_latex(symbol: Symbol | Partial | Applied) -> str:
-    """``symbol.latex``, or for a name with characters LaTeX reserves, the same layout with
-    the name escaped (``a_b%#`` → ``{a\\_b\\%\\#}``)."""
-    if isinstance(symbol, Partial):
-        num, den = symbol_latex(symbol.num), symbol_latex(symbol.den)
-        return rf"\frac{{\partial {num}}}{{\partial {den}}}"
-    if isinstance(symbol, Applied) and isinstance(symbol.fn, Symbol):  # Hagan's ḟ¹(n¹_1)
-        return rf"{symbol_latex(symbol.fn)}\left({symbol_latex(symbol.arg)}\right)"
-    if isinstance(symbol, Applied):
-        base = symbol.fn.rstrip("′")
-        fn = _name(base) + "'" * (len(symbol.fn) - len(base))
-        return rf"{fn}\left({symbol_latex(symbol.arg)}\right)"
-    plain = [p for p in symbol.sub if isinstance(p, str)]
-    if all(_tame(p) for p in [symbol.base, symbol.sup, symbol.mark, *plain]) and symbol.base:
-        if all(symbol_latex(p) == p.latex for p in symbol.sub if isinstance(p, Symbol)):
-            return symbol.latex
-    parts = [symbol_latex(p) if isinstance(p, Symbol) else _name(p) for p in symbol.sub]
-    sep = "," if len(parts) > 1 and any(len(p) > 1 for p in plain) else ""
-    out = _name(symbol.base)
-    sup = symbol.sup + ("+" if symbol.mark == "+" else "")
-    if sup:
-        out += "^{" + (sup if _tame(sup) else math_text(sup)) + "}"
-    if parts:
-        out += "_{" + sep.join(parts) + "}"
-    if symbol.mark and symbol.mark != "+":
-        out += "'" if symbol.mark == "′" else "{" + math_text(symbol.mark) + "}"
-    return out
+    """``symbol.latex``, with the pieces that hold characters LaTeX reserves escaped."""
+    return symbol.latex_escaped(_escaped)
 
 
 @dataclass(frozen=True)

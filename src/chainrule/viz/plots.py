@@ -28,7 +28,7 @@ from chainrule.nn.callbacks import Callback
 __all__ = [
     "plot_history", "decision_grid", "predicted_classes", "target_classes",
     "plot_decision_boundary", "GradientNorms", "layer_gradient_norms", "plot_gradient_norms",
-    "save_figure", "figure_svg", "figure_png", "write_training_plots",
+    "save_figure", "figure_svg", "write_training_plots",
 ]
 
 BIPOLAR = ("tanh", "bipolar_sigmoid")
@@ -289,13 +289,6 @@ def figure_svg(fig: Any) -> str:
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     text = buffer.getvalue()
     return text[text.index("<svg"):]
-
-
-def figure_png(fig: Any) -> bytes:
-    """``fig`` as PNG bytes."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    return buffer.getvalue()
 
 
 def write_training_plots(model: Any, history: Any, x: Any, y: Any, directory: Any, *,

@@ -39,10 +39,10 @@ from pathlib import Path
 from chainrule.derive.solution import Equation, WorkedSolution
 from chainrule.teach.grading.answers import AnswerSheet, read_answers
 from chainrule.teach.grading.grade import check, key_world
-from chainrule.teach.grading.marks import MarkScheme, marks_from_mapping
+from chainrule.teach.grading.marks import MarkScheme, problem_scheme
 from chainrule.teach.grading.report import SECTION_TITLES
 from chainrule.teach.problems.files import Problem, load_problem
-from chainrule.teach.slips.world import World, agrees
+from chainrule.teach.slips.world import World
 
 __all__ = ["Field", "Part", "Variant", "Exam", "read_exam", "read_variant", "variant_files",
            "mark_scale"]
@@ -192,12 +192,7 @@ def read_variant(path: Path, number: int, key: Path | None = None) -> Variant:
     problem = load_problem(path)
     solution = problem.explain(problem.conventions())
     sheet = read_answers(key) if key is not None else None
-    scheme = MarkScheme().merged(sheet.marks if sheet else None)
-    if problem.marks:
-        try:
-            scheme = marks_from_mapping(problem.marks, scheme)
-        except ValueError as exc:
-            raise ValueError(f"{path}: [marks]: {exc}") from None
+    scheme = problem_scheme(problem.marks, sheet.marks if sheet else None, path)
     if sheet is not None:
         _check_key(key, sheet, solution, scheme, path)
     parts = _parts(solution, scheme, path)
@@ -259,7 +254,7 @@ def _range(eq: Equation, decimals: int, world: World) -> tuple[str, str]:
     unit = Decimal(1).scaleb(-decimals)
 
     def right(d: Decimal) -> bool:
-        return agrees(float(d), decimals, (lo, hi))
+        return world.right(eq.id, float(d), decimals)
 
     low = min(key, Decimal(math.ceil(lo / float(unit))) * unit)
     high = max(key, Decimal(math.floor(hi / float(unit))) * unit)

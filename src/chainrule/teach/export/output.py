@@ -4,22 +4,20 @@
 one file (Moodle XML, the QTI zip) or the files of a folder (the PrairieLearn question), and
 the notes a lecturer must read before importing (marks scaled to whole weights, values an LMS
 cannot take). ``write_export`` writes a file with ``chainrule._util.files`` (a temporary
-sibling, renamed over the target) and a folder the same way: built as a temporary sibling,
-then renamed into place; a folder is replaced only when it holds an earlier export of this
-kind, never a folder of something else.
+sibling, renamed over the target) and a folder with its ``atomic_folder`` (built as a
+temporary sibling, swapped in whole, with a manifest of its files); a folder is replaced
+only when it holds an earlier export of this kind, never a folder of something else.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
-import tempfile
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainrule._util.files import umask, write_bytes_atomic
+from chainrule._util.files import atomic_folder, write_bytes_atomic
 from chainrule.teach.export import moodle, prairielearn, qti
 from chainrule.teach.export.exam import Exam
 
@@ -29,6 +27,8 @@ __all__ = ["FORMATS", "Export", "export", "write_export"]
 FORMATS = ("moodle", "qti", "prairielearn")
 #: What a folder must hold to be an earlier PrairieLearn export that may be replaced.
 _MARKERS = ("server.py", "problems/index.json")
+#: The names a PrairieLearn export has at its top (one written before folders had manifests).
+_FOLDER_FILES = re.compile(r"info\.json|question\.html|server\.py|problems")
 _WHOLE = {"moodle": "Moodle's cloze weights", "prairielearn": "PrairieLearn's weights"}
 _EXAMPLE = {"moodle": "exam.xml", "qti": "exam.zip"}
 
@@ -62,7 +62,6 @@ def export(exam: Exam, to: str) -> Export:
     raise ValueError(f"format must be one of {', '.join(FORMATS)}. Received: to={to!r}")
 
 
-
 def write_export(result: Export, path: str | os.PathLike[str]) -> Path:
     """Write ``result`` to ``path`` atomically; return the path.
 
@@ -78,47 +77,21 @@ def write_export(result: Export, path: str | os.PathLike[str]) -> Path:
                              f"{_EXAMPLE[result.format]}")
         write_bytes_atomic(target, result.data)  # type: ignore[arg-type]
         return target
-    _check_folder_target(target)
+    _check_earlier_export(target)
     _write_folder(result.data, target)  # type: ignore[arg-type]
     return target
 
 
-
-def _check_folder_target(target: Path) -> None:
-    if target.exists() and not target.is_dir():
-        raise ValueError(f"{target}: is a file; the PrairieLearn question is a folder, give "
-                         "a new folder name")
+def _check_earlier_export(target: Path) -> None:
     if target.is_dir() and any(target.iterdir()) and not all(
             (target / marker).is_file() for marker in _MARKERS):
         raise ValueError(f"{target}: a folder that is not an earlier chainrule export (no "
                          f"{' and '.join(_MARKERS)}); give a new folder name")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise FileNotFoundError(f"cannot write {str(target)!r}: the folder {str(parent)!r} "
-                                "does not exist")
 
 
 def _write_folder(files: Mapping[str, bytes], target: Path) -> None:
-    """Build the folder as a temporary sibling, then rename it over ``target``."""
-    parent = target.parent if str(target.parent) else Path(".")
-    building = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
-    old = None
-    try:
+    with atomic_folder(target, _FOLDER_FILES) as building:
         for name, data in sorted(files.items()):
             path = building / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        os.chmod(building, 0o777 & ~umask())
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
-            os.replace(target, old / "previous")
-        os.replace(building, target)
-    except BaseException:
-        if old is not None and not target.exists():
-            os.replace(old / "previous", target)  # put the earlier export back
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    finally:
-        if old is not None:
-            with contextlib.suppress(OSError):
-                shutil.rmtree(old)

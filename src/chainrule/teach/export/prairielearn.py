@@ -16,9 +16,10 @@ the printed key in ``data["correct_answers"]``. ``grade(data, folder)`` reads th
 submitted strings (their written decimals set their tolerance), runs
 ``chainrule.teach.check`` on them and writes the verdict of every value into
 ``data["partial_scores"]`` (score, whole-number weight, feedback), the marks into
-``data["score"]`` (follow-through values earn their share) and the most likely slip into
-``data["feedback"]["slip"]``. ``test(data, folder)`` fills in what ``grade`` will find for
-PrairieLearn's question tests, since ``grade`` overrides the elements' own verdicts.
+``data["score"]`` (follow-through values earn their share) and check's diagnosis, without
+the key's values, into ``data["feedback"]["slip"]``. ``test(data, folder)`` fills in what
+``grade`` will find for PrairieLearn's question tests, since ``grade`` overrides the
+elements' own verdicts.
 
 ``server.py`` imports chainrule: vendor it into the course's ``serverFilesCourse`` (which
 PrairieLearn puts on ``sys.path``), as ``docs/export.md`` shows.
@@ -236,13 +237,7 @@ def _marks_line(report: CheckReport) -> str:
 
 
 def _slip_line(report: CheckReport) -> str:
-    first, slip = report.first_wrong, report.slip
-    if first is None:
+    """The check report's diagnosis without the key's values, when it has something to say."""
+    if report.first_wrong is None and report.drift is None and report.ambiguous is None:
         return ""
-    text = f"First wrong value: {first.symbol}."
-    if slip is not None and slip is not report.drift:
-        lead = "Most likely slip" if slip.explains_first else "A slip found later"
-        text += f" {lead}: {slip.title} ({slip.where}): {slip.rule}."
-    else:
-        text += " No known slip reproduces it."
-    return text
+    return " ".join(report.diagnosis(keys=False))

@@ -56,8 +56,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["Answer", "AnswerSheet", "read_answers", "parse_answers", "parse_number",
-           "answers_from_mapping"]
+__all__ = ["Answer", "AnswerSheet", "read_answers", "read_marks", "parse_answers",
+           "parse_number", "answers_from_mapping"]
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _STEP_TABLE = re.compile(r"(?i)^(?:s|step[\s_.]*)(\d+)$")
@@ -122,6 +122,16 @@ def read_answers(path: str | os.PathLike[str]) -> AnswerSheet:
     text = read_text(path)
     kind = "csv" if path.suffix.lower() == ".csv" else "toml"
     return parse_answers(text, format=kind, source=path.name)
+
+
+def read_marks(path: str | os.PathLike[str]) -> MarkScheme | None:
+    """The scheme of a marks file: a TOML file of ``[marks]`` tables only (None: it gives
+    none)."""
+    sheet = parse_answers(read_text(path), source=Path(path).name)
+    if sheet.answers:
+        raise ValueError(f"{path}: a marks file holds only [marks] tables; found "
+                         f"{sheet.answers[0].name!r} on line {sheet.answers[0].line}")
+    return sheet.marks
 
 
 def parse_answers(text: str, *, format: str = "toml", source: str = "<answers>") -> AnswerSheet:

@@ -8,7 +8,9 @@ column, the sheet's own ``variant = N`` line, a number in its file name (``ada-7
 ``variant7.csv``). Its student is the roster's column, the sheet's ``student = "…"`` line, or
 its file name.
 
-Each sheet is graded by ``chainrule.teach.check`` against its variant's worked solution. A
+Each sheet is graded by ``chainrule.teach.check`` against its variant's worked solution, with
+the mark scheme ``chainrule check`` gives it (the problem file's ``[marks]`` over the
+sheet's). A
 sheet with most of its values not right is also compared with every other variant: when
 another variant's key fits it (80 % right) it is flagged ``does not match variant N; it
 matches variant M``; when none does and next to nothing is right or follows through (20 %)
@@ -27,14 +29,17 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from chainrule._util.files import check_input_file, read_text
+from chainrule._util.text import one_line
 from chainrule.derive.solution import WorkedSolution
-from chainrule.teach.grading.answers import AnswerSheet, parse_number, read_answers
+from chainrule.teach.grading.answers import parse_number, read_answers
 from chainrule.teach.grading.grade import check, key_world
+from chainrule.teach.grading.marks import problem_scheme
 from chainrule.teach.grading.report import SECTION_TITLES, CheckReport
-from chainrule.teach.problems.files import load_problem
-from chainrule.teach.slips.world import Interval, agrees
+from chainrule.teach.problems.files import Problem, load_problem
+from chainrule.teach.slips.world import World
 
 __all__ = ["Entry", "Graded", "load_exam", "exam_for", "class_entries", "grade_class",
            "MATCH_WORSE"]
@@ -80,6 +85,11 @@ class Graded:
 # --- the exam and the class ------------------------------------------------------------------
 def load_exam(folder: str | os.PathLike[str]) -> dict[int, WorkedSolution]:
     """Variant number → its worked solution, from the problem files in ``folder``."""
+    return {number: problem.explain(problem.conventions())
+            for number, problem in _problems(folder).items()}
+
+
+def _problems(folder: str | os.PathLike[str]) -> dict[int, Problem]:
     path = Path(folder)
     if not path.is_dir():
         raise ValueError(f"{folder}: no such folder of problem files")
@@ -88,11 +98,7 @@ def load_exam(folder: str | os.PathLike[str]) -> dict[int, WorkedSolution]:
     if not found:
         raise ValueError(f"{folder}: holds no problem-N.toml files (chainrule problem writes "
                          "them)")
-    exam = {}
-    for number, file in found:
-        problem = load_problem(file)
-        exam[number] = problem.explain(problem.conventions())
-    return exam
+    return {number: load_problem(file) for number, file in found}
 
 
 def class_entries(source: str | os.PathLike[str]) -> list[Entry]:
@@ -148,7 +154,8 @@ def exam_for(exam_folder: str | os.PathLike[str]) -> Mapping[int, WorkedSolution
 
 
 _EXAM: dict[int, WorkedSolution] = {}  # each process's exam, loaded once by _start
-_KEYS: dict[int, dict[str, Interval]] = {}  # each process's keys: id → interval
+_MARKS: dict[int, Mapping[str, Any]] = {}  # each variant's [marks], as its problem file has it
+_KEYS: dict[int, World] = {}  # each process's keys, held: check keeps only the latest few
 _LOADED: list[object] = [None]  # what _EXAM was loaded from: the folder and its files
 
 
@@ -156,10 +163,12 @@ def _start(exam_folder: str) -> None:
     stamp = _stamp(exam_folder)
     if _LOADED[0] == stamp:
         return  # loaded already, or inherited from the process that forked this one
-    exam = load_exam(exam_folder)
-    _EXAM.clear()
-    _KEYS.clear()
-    _EXAM.update(exam)
+    problems = _problems(exam_folder)
+    for cache in (_EXAM, _KEYS, _MARKS):
+        cache.clear()
+    for number, problem in problems.items():
+        _EXAM[number] = problem.explain(problem.conventions())
+        _MARKS[number] = problem.marks
     _LOADED[0] = stamp
 
 
@@ -178,7 +187,7 @@ def _grade(entry: Entry) -> Graded:
         sheet = read_answers(entry.sheet)
     except (ValueError, OSError) as exc:
         return Graded(entry.student or name, entry.variant, entry.sheet,
-                      error=_one_line(exc))
+                      error=one_line(exc))
     student = entry.student or sheet.student or name
     variant = entry.variant or sheet.variant or _variant_in_name(name)
     if variant is None:
@@ -187,13 +196,14 @@ def _grade(entry: Entry) -> Graded:
         return Graded(student, variant, entry.sheet,
                       error=f"variant {variant} is not in the exam ({_variants()})")
     try:
-        report = check(_EXAM[variant], sheet)
+        marks = problem_scheme(_MARKS[variant], sheet.marks, f"problem-{variant}.toml")
+        report = check(_EXAM[variant], sheet, marks=marks)
     except ValueError as exc:
-        return Graded(student, variant, entry.sheet, error=_one_line(exc))
-    return Graded(student, variant, entry.sheet, report, _mismatch(sheet, variant, report))
+        return Graded(student, variant, entry.sheet, error=one_line(exc))
+    return Graded(student, variant, entry.sheet, report, _mismatch(variant, report))
 
 
-def _mismatch(sheet: AnswerSheet, variant: int, report: CheckReport) -> str:
+def _mismatch(variant: int, report: CheckReport) -> str:
     """"" or the flag of a sheet that fits its variant badly: most values not right, and
     another variant's key fitting it, or next to nothing right or following through."""
     answered = len(report.results)
@@ -214,11 +224,8 @@ def _mismatch(sheet: AnswerSheet, variant: int, report: CheckReport) -> str:
 def _right_in(variant: int, written: list[tuple[str, float, int]]) -> int:
     """How many of the sheet's values (id, value, decimals written) variant ``variant``'s key
     grades right: check's test of a right value, without its search for slips."""
-    intervals = _KEYS.get(variant)
-    if intervals is None:
-        key = key_world(_EXAM[variant])
-        intervals = _KEYS[variant] = {qid: key.interval(qid) for qid in key.equations}
-    return sum(qid in intervals and agrees(value, decimals, intervals[qid])
+    key = _KEYS.get(variant) or _KEYS.setdefault(variant, key_world(_EXAM[variant]))
+    return sum(qid in key.equations and key.right(qid, value, decimals)
                for qid, value, decimals in written)
 
 
@@ -230,12 +237,6 @@ def _variant_in_name(name: str) -> int | None:
 def _variants() -> str:
     numbers = sorted(_EXAM)
     return f"variants {numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else f"variant {numbers[0]}"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = f"{exc.filename}: {exc.strerror}" if isinstance(exc, OSError) and exc.filename \
-        else str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 SECTIONS = tuple(name for name in SECTION_TITLES if name not in ("given", "other"))

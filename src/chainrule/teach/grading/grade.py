@@ -48,7 +48,7 @@ from chainrule.teach.slips.catalogue import (
 )
 from chainrule.teach.slips.world import Pin, World, agrees
 
-__all__ = ["check", "key_world", "CheckReport", "ValueResult", "SlipFinding"]
+__all__ = ["check", "key_world", "name_table", "CheckReport", "ValueResult", "SlipFinding"]
 
 AnswersLike = AnswerSheet | Mapping[str, Any] | str | os.PathLike
 
@@ -76,9 +76,8 @@ def check(solution: WorkedSolution, answers: AnswersLike, *,
     """
     sheet = _sheet(answers)
     prepared = _prepare(solution)
-    frozen = prepared.frozen
-    key_extra = frozen[1] if frozen else {}
-    table = NameTable(_nameable(solution, key_extra), _default_step(solution), key_extra)
+    key_extra = prepared.frozen[1] if prepared.frozen else {}
+    table = name_table(solution)
     pins, lines = _resolve(sheet, table)
     scheme = (marks or MarkScheme()).merged(None if marks else sheet.marks)
     symbol_marks = scheme.resolved(table.resolve)
@@ -143,6 +142,14 @@ def key_world(solution: WorkedSolution) -> World:
     return _prepare(solution).key
 
 
+def name_table(solution: WorkedSolution) -> NameTable:
+    """The names ``check`` reads a sheet's (and a scheme's) values by: the solution's, and
+    where the convention keeps biases fixed, their updates a student may still write."""
+    frozen = _prepare(solution).frozen
+    extra = frozen[1] if frozen else {}
+    return NameTable(_nameable(solution, extra), _default_step(solution), extra)
+
+
 def _sheet(answers: AnswersLike) -> AnswerSheet:
     if isinstance(answers, AnswerSheet):
         return answers
@@ -184,7 +191,7 @@ def _resolve(sheet: AnswerSheet, table: NameTable) -> tuple[dict[str, Pin], dict
 def _grade(key: World, student: World, line: tuple[Answer, str, Equation],
            default_step: str) -> ValueResult:
     answer, where, eq = line
-    if agrees(answer.value, answer.decimals, key.interval(eq.id)):
+    if key.right(eq.id, answer.value, answer.decimals):
         status = "right"
     elif agrees(answer.value, answer.decimals, student.derived_interval(eq.id)):
         status = "follow-through"

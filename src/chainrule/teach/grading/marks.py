@@ -35,7 +35,7 @@ from typing import Any
 from chainrule.derive.marking import DEFAULT_MARKS, FOLLOW_THROUGH
 from chainrule.derive.solution import KINDS, Equation
 
-__all__ = ["MarkScheme", "DEFAULT_MARKS", "marks_from_mapping"]
+__all__ = ["MarkScheme", "DEFAULT_MARKS", "marks_from_mapping", "problem_scheme"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,20 @@ def marks_from_mapping(table: Mapping[str, Any], base: MarkScheme | None = None)
         else:
             kinds[key] = value
     return base.merged(MarkScheme(kinds, symbols, _fraction(follow)))
+
+
+def problem_scheme(problem_marks: Mapping[str, Any] | None, sheet: MarkScheme | None,
+                   where: object) -> MarkScheme:
+    """The scheme a problem is graded by: the default, the sheet's (or key's) ``[marks]`` laid
+    over it, then the problem file's ``[marks]`` table; an error in that table names
+    ``where`` (the problem)."""
+    scheme = MarkScheme().merged(sheet)
+    if not problem_marks:
+        return scheme
+    try:
+        return marks_from_mapping(problem_marks, scheme)
+    except ValueError as exc:
+        raise ValueError(f"{where}: [marks]: {exc}") from None
 
 
 def _fraction(value: Any) -> float | None:

@@ -156,7 +156,7 @@ class CheckReport:
         lines = [f"Checked {counted(len(self.results), 'value')} against the worked solution "
                  f"({self.convention} conventions).", ""]
         lines += _table(self.results)
-        lines += [""] + self._diagnosis()
+        lines += [""] + self.diagnosis()
         if self.missing:
             names = ", ".join(f"{r.symbol} ({num(r.out_of)})" for r in self.missing)
             lines += ["", f"Not answered: {names}."]
@@ -171,12 +171,17 @@ class CheckReport:
         dataclass's fields."""
         return f'<pre class="cr-report">{escape(self.to_text())}</pre>'
 
-    def _diagnosis(self) -> list[str]:
+    def diagnosis(self, *, keys: bool = True) -> list[str]:
+        """The diagnosis in sentences: the first wrong value, the slip, rounding drift.
+        ``keys=False`` leaves out the solution's values (and where the answer was written),
+        for a student who may try again."""
         lines = []
         first = self.first_wrong
         if first is None:
             lines.append("No wrong values." + (" Follow-through values earn their marks."
                                                if self.count("follow-through") else ""))
+        elif not keys:
+            lines.append(f"First wrong value: {first.symbol}.")
         else:
             lines.append(f"First wrong value: {first.symbol} = {text_number(first.answer)} "
                          f"({first.where}); the solution has {text_number(first.key)}.")
@@ -191,7 +196,7 @@ class CheckReport:
                 text += (f" {self._symbols(slip.alone)} follow{'s' * (len(slip.alone) == 1)} "
                          "from the given values under this rule, not from your other values.")
             lines.append(text)
-        elif first is not None and slip is None:
+        elif first is not None:
             lines.append("No known slip reproduces it.")
         if self.drift is not None:
             lines.append(f"Rounding drift: the last digits of "

@@ -38,8 +38,8 @@ from chainrule.calculus import activations, losses
 from chainrule.derive import ConsistencyError, explain, ids
 from chainrule.derive.conventions import Conventions, get
 from chainrule.derive.solution import Equation, WorkedSolution
+from chainrule.teach.grading.grade import name_table
 from chainrule.teach.grading.marks import MarkScheme
-from chainrule.teach.grading.names import NameTable
 from chainrule.teach.problems.posed import applicable, asked_decimals, ill_posed, judge
 
 __all__ = ["GeneratedProblem", "generate_problem", "generate_problems", "ill_posed",
@@ -125,12 +125,7 @@ def _asked(solution: WorkedSolution, marks: MarkScheme) -> list[str]:
 def symbol_marks(solution: WorkedSolution, marks: MarkScheme) -> dict[str, float]:
     """The scheme's marks per symbol (``[marks.symbols]``), resolved to equation ids as
     ``chainrule check`` resolves them; an unknown name raises ``ValueError``."""
-    if not marks.symbols:
-        return {}
-    table = NameTable([eq for eq in solution.equations.values()
-                       if eq.step is not None or eq.kind == "loss"],
-                      solution.shown[0] if solution.shown else solution.steps[0].id)
-    return marks.resolved(table.resolve)
+    return marks.resolved(name_table(solution).resolve) if marks.symbols else {}
 
 
 def parse_arch(arch: str) -> tuple[int, ...]:
@@ -199,8 +194,8 @@ def _first_well_posed(rng: np.random.Generator, sizes: tuple[int, ...], acts: tu
     title = f"Problem {number} (seed {seed})"
     reason: str | None = "no draw"
     for _ in range(MAX_TRIES):
-        layers, examples, rate = _draw(rng, sizes, acts, decimals, c.bias, c.error, steps)
-        solve = _solver(layers, examples, rate, c, title)
+        layers, examples, rate = _draw(rng, sizes, acts, decimals, c.bias, steps)
+        solve = _solver(layers, examples, rate, title)
         try:
             found, reason = _posed(solve, c, marks)
         except ConsistencyError:  # a net input within rounding of a ReLU's kink
@@ -219,9 +214,8 @@ def _first_well_posed(rng: np.random.Generator, sizes: tuple[int, ...], acts: tu
 Solve = Callable[[Conventions], WorkedSolution]
 
 
-def _solver(layers: Layers, examples: tuple[Example, ...], rate: float, c: Conventions,
-            title: str) -> Solve:
-    """The worked solution of one draw under conventions like ``c``."""
+def _solver(layers: Layers, examples: tuple[Example, ...], rate: float, title: str) -> Solve:
+    """The worked solution of one draw under the conventions given."""
     def solve(conventions: Conventions) -> WorkedSolution:
         return explain(list(layers), [list(x) for x, _ in examples],
                        [list(t) for _, t in examples], learning_rate=rate,
@@ -304,7 +298,7 @@ def _nice(rng: np.random.Generator, decimals: int, top: float, n: int) -> list[f
 
 
 def _draw(rng: np.random.Generator, sizes: tuple[int, ...], acts: tuple[str, ...],
-          decimals: int, bias: str, loss: str, steps: int
+          decimals: int, bias: str, steps: int
           ) -> tuple[Layers, tuple[Example, ...], float]:
     layers = []
     for (n_in, n_out), act in zip(zip(sizes, sizes[1:]), acts):

@@ -28,7 +28,7 @@ from chainrule.calculus.evaluate import evaluate
 from chainrule.derive import ids
 from chainrule.derive.solution import WorkedSolution
 from chainrule.teach.slips.catalogue import ROUNDING, Variant, candidates, world_of
-from chainrule.teach.slips.world import World, agrees
+from chainrule.teach.slips.world import World
 
 __all__ = ["ill_posed", "judge", "slip_changes", "asked_decimals", "detectable", "applicable",
            "hidden_slip", "MAX_DECIMALS"]
@@ -152,7 +152,7 @@ def detectable(solution: WorkedSolution, slip_world: World, asked: Sequence[str]
     for qid in asked:
         printed = slip_world.printed(qid)
         decimals = solution.equation(qid).decimals or 0
-        if printed == "nan" or not agrees(float(printed), decimals, key.interval(qid)):
+        if printed == "nan" or not key.right(qid, float(printed), decimals):
             return True
     return False
 

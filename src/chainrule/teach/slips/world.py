@@ -165,6 +165,11 @@ class World:
             self._intervals[qid] = self.derived_interval(qid)
         return self._intervals[qid]
 
+    def right(self, qid: str, value: float, decimals: int) -> bool:
+        """Whether ``value``, written to ``decimals`` places, is right for ``qid`` in this
+        world (a rounding of a number in its interval): ``check``'s test in the key's world."""
+        return agrees(value, decimals, self.interval(qid))
+
     def usable(self, qid: str) -> Interval:
         """Where the value may lie as used by later equations, carried either way."""
         if qid in self.pinned:
