@@ -132,3 +132,74 @@ def test_a_shuffled_run_that_may_stop_starts_with_a_block_of_bounded_work(monkey
 def test_first_block():
     assert training.first_block(24) == 41_666
     assert training.first_block(10**9) == 1 and training.first_block(0) == 10**6
+
+
+class FirstWrong(cr.callbacks.Callback):
+    """On the general engine: the examples that fail ``StopWhenCorrect``'s rule after each
+    epoch (the rule as the callback states it, on the model's own forward pass)."""
+
+    def __init__(self):
+        super().__init__()
+        self.wrong = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        x, y = self.training_data
+        out = self.model.predict(x)
+        self.wrong.append(tuple(np.nonzero(((out > 0.5) != (y > 0.5)).any(axis=1))[0]))
+
+
+@pytest.mark.parametrize("loop", ["compiled", "python"])
+@pytest.mark.parametrize(("width", "batch", "rate", "seed"), [(8, 5, 1.0, 0), (3, 1, 0.5, 1)])
+def test_the_check_of_correctness_stops_at_the_general_engines_epoch(monkeypatch, loop, width,
+                                                                    batch, rate, seed):
+    """The loops check every example after each epoch starting at the one that failed last:
+    the stopping epoch and weights are the general engine's, also when the examples that
+    fail change from epoch to epoch (2-8-1: the flat loop, batches of 5 wrapping around 24
+    examples; 2-3-1: the written-out loop, online)."""
+    from chainrule.nn import fused
+    from chainrule.nn import model as model_module
+
+    def select(*args, **kwargs):
+        trainer = fused.select(*args, **kwargs)
+        trainer.backend = loop
+        return trainer
+
+    monkeypatch.setattr(model_module, "select", select)
+    x, y = cr.datasets.moons(n=24, noise=0.1, seed=4)
+    results, watcher = [], FirstWrong()
+    for fast in (True, False):
+        model = cr.Sequential([Dense(width, activation="tanh", input_dim=2),
+                               Dense(1, activation="sigmoid")], seed=seed)
+        model.compile(loss="binary_crossentropy", optimizer=cr.optimizers.SGD(rate),
+                      fast=fast)
+        judge = cr.callbacks.StopWhenCorrect()
+        callbacks = [judge] if fast else [watcher, judge]
+        history = model.fit(x, y, epochs=1000, batch_size=batch, verbose=0, seed=1,
+                            callbacks=callbacks)
+        results.append((len(history.epoch), judge.stopped_epoch, model.get_weights()))
+    (epochs, stopped, weights), (general_epochs, general_stopped, general_weights) = results
+    assert epochs == general_epochs < 1000 and stopped == general_stopped
+    for a, b in zip(weights, general_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    firsts = {wrong[0] for wrong in watcher.wrong[:-1]}
+    assert len(firsts) >= 2 and watcher.wrong[-1] == ()  # the failing examples moved
+
+
+@pytest.mark.parametrize(("backend", "dtype"), [
+    ("compiled", "float64"), ("compiled", "float32"), ("python", "float64")])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_the_check_of_correctness_looks_at_every_example(backend, dtype, batch):
+    """Weights that never move (learning rate 0) and one example wrong: the run never stops,
+    wherever that example is; none wrong: it stops after the first epoch (the written-out
+    loop in float64, the flat one in float32)."""
+    x = np.ones((5, 1), dtype)
+    for wrong in (None, 0, 1, 2, 3, 4):
+        t = np.ones((5, 1), dtype)  # σ(1·1 + 0) = 0.73: on the side of 1, wrong where t is 0
+        if wrong is not None:
+            t[wrong] = 0.0
+        layer = (np.ones((1, 1), dtype), np.zeros(1, dtype), "sigmoid")
+        trainer = Trainer.from_arrays([layer], loss="half_sse", optimizer=("sgd", 0.0),
+                                      backend=backend)
+        losses = trainer.run(x, t, np.tile(np.arange(5), (3, 1)), batch,
+                             stop_when_correct=cr.callbacks.StopWhenCorrect())
+        assert len(losses) == (1 if wrong is None else 3), wrong
