@@ -203,3 +203,22 @@ def test_the_check_of_correctness_looks_at_every_example(backend, dtype, batch):
         losses = trainer.run(x, t, np.tile(np.arange(5), (3, 1)), batch,
                              stop_when_correct=cr.callbacks.StopWhenCorrect())
         assert len(losses) == (1 if wrong is None else 3), wrong
+
+
+def test_a_blocks_lines_are_the_per_epoch_lines_for_any_values():
+    """The block's lines (one %-template a line) are ``format_logs``'s text epoch by epoch:
+    small values in scientific notation, zeros, signs, NaN and infinities, a % in a name."""
+    rng = np.random.default_rng(0)
+    values = np.array([0.0, -0.0, 1e-5, -3e-4, 0.5, 123.456, np.nan, np.inf, -np.inf, 1e-3,
+                       9.99999e-4, 1.23456789, -2.5])
+    for _ in range(200):
+        n, first = int(rng.integers(1, 40)), int(rng.integers(0, 50))
+        names = ["loss", "hit%", "val_loss"][:int(rng.integers(1, 4))]
+        logs = {name: rng.choice(values, n) * (rng.random(n) if rng.random() < 0.5 else 1.0)
+                for name in names}
+        numbers = sorted(set(rng.integers(first + 1, first + n + 1, size=5).tolist()))
+        expected = "".join(
+            f"Epoch {k}/999" + progress.format_logs(
+                {name: float(column[k - first - 1]) for name, column in logs.items()}) + "\n"
+            for k in numbers)
+        assert progress._lines(numbers, 999, first, logs) == expected

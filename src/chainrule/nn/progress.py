@@ -77,14 +77,18 @@ def format_logs(logs: dict[str, float]) -> str:
 
 def _lines(numbers: list[int], epochs: int, first: int, logs: dict[str, np.ndarray]) -> str:
     """The lines of epochs ``numbers`` (counted from 1) of a block that starts at epoch
-    ``first`` (from 0): ``_line``'s text, a column of values at a time."""
+    ``first`` (from 0): ``_line``'s text, by one %-template a line (``format_value``'s
+    ``.4f`` wherever a column has no small non-zero value, else its own choice)."""
     at = np.asarray(numbers) - (first + 1)
-    lines = [f"Epoch {number}/{epochs}" for number in numbers]
+    template = [f"Epoch %d/{epochs}"]
+    columns: list[list[Any]] = [list(numbers)]
     for name, values in logs.items():
-        label = f" - {name}: "
-        lines = [line + label + format_value(value)
-                 for line, value in zip(lines, np.asarray(values)[at].tolist())]
-    return "\n".join(lines) + "\n"
+        column = np.asarray(values, np.float64)[at]
+        plain = not np.any((column != 0) & (np.abs(column) < 1e-3))
+        template.append(f" - {name.replace('%', '%%')}: " + ("%.4f" if plain else "%s"))
+        columns.append(column.tolist() if plain else [format_value(v) for v in column.tolist()])
+    line = "".join(template) + "\n"
+    return "".join([line % row for row in zip(*columns)])
 
 
 class ProgressBar(Callback):
