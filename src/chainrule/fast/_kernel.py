@@ -125,11 +125,12 @@ def _is_correct(y, t, mode, value):
     return (y > value) == (t > value)
 
 
-def _rows_correct(a, out, y, start, rows, k, stop_mode, stop_value):
-    """Whether rows ``start … start + rows`` (outputs at ``a[out:]``) are all correct: argmax
-    agreement for stop mode 2, else ``_is_correct`` for every output."""
+def _rows_correct(a, out, y, start, rows, n, k, stop_mode, stop_value):
+    """Whether rows of examples ``start … start + rows`` (mod ``n``; outputs at ``a[out:]``)
+    are all correct: argmax agreement for stop mode 2, else ``_is_correct`` for every
+    output."""
     for r in range(rows):
-        t0 = (start + r) * k
+        t0 = ((start + r) % n) * k
         if stop_mode == 2:
             best_y = 0
             best_t = 0
@@ -232,7 +233,8 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, per
     Adam's second moment. ``step``: optimizer steps taken before (Adam's t). ``stop_mode``:
     0 never stop, 1 stop once every |y − t| ≤ ``stop_value``, 2 once argmax y = argmax t for
     every example, 3 once every output is on the same side of ``stop_value`` as its target;
-    checked after each epoch on a fresh forward pass (``track[3]`` ← 1 when it passed).
+    checked after each epoch on a fresh forward pass (``track[3]`` ← 1 when it passed),
+    which starts at the batch that failed the last check (most often it fails again).
     ``order`` holds a row of example indices per epoch (``per_epoch``), or one row for all.
     ``patience``, ``min_delta``, ``sign``, ``on_nan``, ``track``: ``_halts``. Returns the
     number of epochs run.
@@ -246,6 +248,7 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, per
     out = aoff[layers]
     width = nin[0]
     halt = False
+    wrong = 0  # the first example of the batch that failed the last check
     for epoch in range(epochs + epochs):  # even: train an epoch; odd: check it
         e = epoch // 2
         checking = epoch % 2 == 1
@@ -259,7 +262,7 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, per
         for start in range(0, n, batch):
             rows = min(batch, n - start)
             for r in range(rows):
-                example = start + r if checking else order[base + start + r]
+                example = (wrong + start + r) % n if checking else order[base + start + r]
                 for i in range(width):
                     a[r * width + i] = x[example * width + i]
             # forward: z = a_prev @ W + b, a = f(z)
@@ -291,9 +294,10 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, per
                         for j in range(no):
                             a[ao + r * no + j] = math.exp(z[ao + r * no + j] - top - s)
             if checking:
-                correct = correct and _rows_correct(a, out, y, start, rows, k, stop_mode,
-                                                    stop_value)
+                correct = _rows_correct(a, out, y, wrong + start, rows, n, k, stop_mode,
+                                        stop_value)
                 if not correct:
+                    wrong = (wrong + start) % n
                     break
                 continue
             # the loss, and δ = ∂(mean over rows of the loss)/∂z of the output layer

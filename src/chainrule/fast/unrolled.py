@@ -179,7 +179,11 @@ def _update(out: _Writer, names: Sequence[str], opt: OptimizerSpec) -> None:
 
 
 def _check(out: _Writer, layers: Sequence[LayerSpec]) -> None:
-    """After an epoch: record its loss, and return if a stop rule says so (``_kernel``)."""
+    """After an epoch: record its loss, and return if a stop rule says so (``_kernel``).
+
+    Every example must pass the check of correctness, in any order: it starts at the one
+    that failed the last check (``wrong``), which most often fails again, so an epoch that
+    does not stop costs one forward pass instead of up to n."""
     k = layers[-1].units
     a = [f"a{len(layers)}_{j}" for j in range(k)]
     out("losses[e] = total / n")
@@ -188,12 +192,16 @@ def _check(out: _Writer, layers: Sequence[LayerSpec]) -> None:
     out("if stop_mode != 0:")
     out.depth += 1
     out("correct = True")
-    out("for example in range(n):")
+    out("for visit in range(n):")
     out.depth += 1
+    out("example = wrong + visit")
+    out("if example >= n:")
+    out("    example -= n")
     _forward(out, layers, "example")
     out(f"t0 = example * {k}")
     out("correct = " + " and ".join(f"math.isfinite({a[j]})" for j in range(k)))
     out("if not correct:")
+    out("    wrong = example")
     out("    break")
     out("if stop_mode == 2:  # argmax y = argmax t, the first of equal maxima")
     out.depth += 1
@@ -213,6 +221,7 @@ def _check(out: _Writer, layers: Sequence[LayerSpec]) -> None:
     out("    correct = " + " and ".join(f"(({a[j]} > stop_value) == (y[t0 + {j}] > stop_value))"
                                         for j in range(k)))
     out("if not correct:")
+    out("    wrong = example")
     out("    break")
     out.depth -= 1
     out("if correct:")
@@ -280,6 +289,7 @@ def unrolled_source(layers: Sequence[LayerSpec], loss: int, opt: OptimizerSpec,
         for slot in slots:
             out(f"{slot}_{w} = {slot}[{at}]")
     out("ran = epochs")
+    out("wrong = 0  # the example that failed the last check of correctness")
     out("for e in range(epochs):")
     out.depth += 1
     _epoch(out, layers, loss, opt, names, online)

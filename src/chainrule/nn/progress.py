@@ -75,6 +75,22 @@ def format_logs(logs: dict[str, float]) -> str:
     return "".join(f" - {name}: {format_value(value)}" for name, value in logs.items())
 
 
+def _lines(numbers: list[int], epochs: int, first: int, logs: dict[str, np.ndarray]) -> str:
+    """The lines of epochs ``numbers`` (counted from 1) of a block that starts at epoch
+    ``first`` (from 0): ``_line``'s text, by one %-template a line (``format_value``'s
+    ``.4f`` wherever a column has no small non-zero value, else its own choice)."""
+    at = np.asarray(numbers) - (first + 1)
+    template = [f"Epoch %d/{epochs}"]
+    columns: list[list[Any]] = [list(numbers)]
+    for name, values in logs.items():
+        column = np.asarray(values, np.float64)[at]
+        plain = not np.any((column != 0) & (np.abs(column) < 1e-3))
+        template.append(f" - {name.replace('%', '%%')}: " + ("%.4f" if plain else "%s"))
+        columns.append(column.tolist() if plain else [format_value(v) for v in column.tolist()])
+    line = "".join(template) + "\n"
+    return "".join([line % row for row in zip(*columns)])
+
+
 class ProgressBar(Callback):
     """Shows training progress; ``fit(verbose=...)`` adds one for you.
 
@@ -133,11 +149,7 @@ class ProgressBar(Callback):
         if self.verbose == 0 or not epochs:
             return
         first, last = epochs[0], epochs[-1]
-
-        def at(epoch: int) -> dict[str, float]:
-            return {name: float(values[epoch - first]) for name, values in logs.items()}
-
-        self._last = (last, at(last))
+        self._last = (last, {name: float(values[-1]) for name, values in logs.items()})
         if self.live:
             now = time.monotonic()
             if now - self._last_draw >= REDRAW_SECONDS or last + 1 == self.epochs:
@@ -150,8 +162,7 @@ class ProgressBar(Callback):
         if shown:
             self._shown = shown[-1] - 1
             out = self._out()
-            out.write("".join(f"Epoch {number}/{self.epochs}{format_logs(at(number - 1))}\n"
-                              for number in shown))
+            out.write(_lines(shown, self.epochs, first, logs))
             out.flush()
 
     def on_train_end(self, logs=None):

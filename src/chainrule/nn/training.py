@@ -30,13 +30,14 @@ from chainrule.nn.hooks import Callback, CallbackList, per_epoch
 from chainrule.nn.progress import REDRAW_SECONDS, ProgressBar
 
 __all__ = ["Orders", "run_epochs", "run_general", "callback_list", "train_epoch",
-           "evaluate_logs", "BLOCK_VISITS", "FIRST_BLOCK_EPOCHS"]
+           "evaluate_logs", "first_block", "BLOCK_VISITS", "FIRST_BLOCK_WORK"]
 
 # shuffled orders are drawn for at most this many example visits at once (8 MB of indices)
 BLOCK_VISITS = 1 << 20
-# a run that may stop early starts with this many epochs, so that a run which stops after a
-# few (or a short one) stays in one cheap call
-FIRST_BLOCK_EPOCHS = 64
+# a run that shows progress, or may stop early, starts with a block of about this many
+# multiply-adds (at least one epoch): a few milliseconds compiled, ~0.2 s in plain Python,
+# so the display starts soon and a run that stops early draws few orders it never uses
+FIRST_BLOCK_WORK = 1_000_000
 
 Validation = tuple[np.ndarray, np.ndarray]
 # the callbacks the trainer judges inside its loop
@@ -88,7 +89,8 @@ def run_epochs(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray, orders: O
                       model.layers[-1].activation == "softmax")
     shown = [cb for cb in members if hasattr(cb, "on_block_end")]
     timed = any(type(cb) is ProgressBar and cb.verbose for cb in members)
-    size = FIRST_BLOCK_EPOCHS if (judge or stopper or timed) else epochs
+    size = first_block(x.shape[0] * trainer.work_per_example) if (
+        timed or (orders.shuffle and (judge or stopper))) else epochs
     done, logs = 0, {}
     while done < epochs and not model.stop_training:
         count = min(size, orders.most, epochs - done)
@@ -103,10 +105,21 @@ def run_epochs(model: Any, trainer: Any, x: np.ndarray, y: np.ndarray, orders: O
             cb.on_block_end(ran, columns)
         _verdicts(model, members, stop, judge, stopper, ran, logs)
         done += len(losses)
-        # the rest at once, or (a progress display) blocks of about REDRAW_SECONDS
+        # the rest at once, or (a progress display) blocks of about REDRAW_SECONDS at the
+        # rate of the last block (its time includes the call's own, so never an overestimate)
         spent = max(time.monotonic() - started, 1e-6)
-        size = min(2 * count, int(count * REDRAW_SECONDS / spent) + 1) if timed else epochs
+        size = int(count * REDRAW_SECONDS / spent) + 1 if timed else epochs
     return logs
+
+
+def first_block(work_per_epoch: int) -> int:
+    """Epochs of the first block of a run in blocks: ``FIRST_BLOCK_WORK`` multiply-adds'
+    worth (``work_per_epoch``: examples × the network's multiply-adds an example), at least 1.
+
+    >>> first_block(24), first_block(10**9)   # XOR 2-2-1 (4 × 6), an MLP epoch
+    (41666, 1)
+    """
+    return max(1, FIRST_BLOCK_WORK // max(work_per_epoch, 1))
 
 
 def _stop_rule(judge: Any, stopper: Any, on_nan: bool, y: np.ndarray,
