@@ -98,6 +98,7 @@ def test_flatten_merges_nested_products_and_sums_at_any_depth():
     Pow(Sub(Ref("y"), ONE), TWO),
     Call("softmax", (Ref("net"), Ref("y")), index=0),
     Call("tanh", (Mul((Ref("w"), Ref("net"))),)),
+    Div(Ref("w"), Add((Pow(Mul((Ref("y"), Ref("y"))), Const(0.5)), Const(1e-8)))),  # Adam's m̂/√v̂
 ])
 def test_interval_contains_every_value_in_the_box(node):
     h = 0.05
@@ -107,6 +108,18 @@ def test_interval_contains_every_value_in_the_box(node):
         values = {k: v + (h if corner >> i & 1 else -h) for i, (k, v) in enumerate(VALUES.items())}
         value = evaluate(node, values.__getitem__)
         assert lo - 1e-12 <= value <= hi + 1e-12, (node, corner, lo, value, hi)
+
+
+def test_a_root_is_bounded_on_the_base_that_is_not_negative():
+    """√ over an interval is increasing on its non-negative part, as ``math.sqrt``; a base
+    wholly below 0 has no real root (unbounded: nothing agrees with it)."""
+    root = Pow(Ref("v"), Const(0.5))
+    assert evaluate_interval(root, {"v": (4.0, 9.0)}.__getitem__) == (2.0, 3.0)
+    assert evaluate_interval(root, {"v": (-1e-9, 4.0)}.__getitem__) == (0.0, 2.0)
+    with pytest.raises(ValueError):
+        evaluate_interval(root, {"v": (-2.0, -1.0)}.__getitem__)
+    with pytest.raises(ValueError):  # a real number or an error, never a complex one
+        evaluate(root, {"v": -1.0}.__getitem__)
 
 
 # --- rounding: the tie rule on the decimal digits ------------------------------------------------

@@ -337,3 +337,21 @@ def test_drift_alone_is_no_slip_in_the_json_and_exits_0(tmp_path):
     run = subprocess.run([sys.executable, "-m", "chainrule", "check", "mazur_2015", str(sheet),
                           "--json"], capture_output=True, text=True, check=False)
     assert run.returncode == 1 and json.loads(run.stdout)["slip"] is None  # 42 missing
+
+
+def test_adams_printed_key_is_right_and_a_sign_slip_in_its_change_is_wrong():
+    """Adam's change divides by √v̂: the printed key typed back is graded right (the root's
+    interval is bounded), a change of the wrong sign is wrong, and grading it never meets
+    the root of a negative number."""
+    net = [([[0.3, -0.2], [0.1, 0.4]], [0.1, -0.1], "tanh"), ([[0.5], [-0.3]], [0.2], "relu")]
+    solution = explain(net, [[1.0, -0.5], [0.2, 0.9]], [[0.5], [-0.2]], learning_rate=0.1,
+                       optimizer="adam")
+    key = {eq.id: eq.printed for step in solution.steps for eq in step.equations()
+           if eq.kind not in ("given", "input", "target", "weight")}
+    report = check(solution, key, only_answered=True)
+    assert {r.status for r in report.results} == {"right"}, report.to_text()
+    assert report.marks == report.out_of > 0
+    change = solution.equation("s1.change.w.1.1.1")
+    flipped = change.printed[1:] if change.printed.startswith("-") else "-" + change.printed
+    report = check(solution, {change.id: flipped}, only_answered=True)
+    assert report.result(change.id).status == "wrong"

@@ -68,7 +68,8 @@ def evaluate(node: Node, resolve: Resolver) -> float:
     if isinstance(node, Div):
         return evaluate(node.num, resolve) / evaluate(node.den, resolve)
     if isinstance(node, Pow):
-        return evaluate(node.base, resolve) ** evaluate(node.exponent, resolve)
+        # math.pow: a fractional power of a negative number is a ValueError, never complex
+        return math.pow(evaluate(node.base, resolve), evaluate(node.exponent, resolve))
     if isinstance(node, Exp):
         return math.exp(evaluate(node.arg, resolve))
     if isinstance(node, Log):
@@ -178,8 +179,12 @@ def _exp(x: float) -> float:
 def _pow_interval(node: Pow, resolve: Callable[[str], Interval]) -> Interval:
     lo, hi = evaluate_interval(node.base, resolve)
     e_lo, e_hi = evaluate_interval(node.exponent, resolve)
-    if e_lo != e_hi or e_lo != int(e_lo) or e_lo < 0:
-        raise TypeError("interval power needs a constant non-negative integer exponent")
+    if e_lo != e_hi or e_lo < 0:
+        raise TypeError("interval power needs a constant non-negative exponent")
+    if e_lo != int(e_lo):  # a root (Adam's √v̂): defined and increasing on a base ≥ 0 only
+        if hi < 0.0:
+            raise ValueError("a fractional power of a negative base")
+        return max(lo, 0.0) ** e_lo, hi**e_lo
     n = int(e_lo)
     try:
         ends = (lo**n, hi**n)

@@ -41,8 +41,13 @@
   }
 
   function power(base, e) {
-    // as chainrule's interval arithmetic: a constant whole exponent only
-    if (e[0] !== e[1] || e[0] < 0 || Math.floor(e[0]) !== e[0]) { return WHOLE; }
+    // as chainrule's interval arithmetic: a constant exponent; a fractional one (a root)
+    // on the part of the base that is not negative
+    if (e[0] !== e[1] || e[0] < 0) { return WHOLE; }
+    if (Math.floor(e[0]) !== e[0]) {
+      if (base[1] < 0) { return WHOLE; }
+      return [Math.pow(Math.max(base[0], 0), e[0]), Math.pow(base[1], e[0])];
+    }
     var ends = [Math.pow(base[0], e[0]), Math.pow(base[1], e[0])];
     if (e[0] % 2 === 0 && base[0] <= 0 && 0 <= base[1]) { return [0, Math.max(ends[0], ends[1])]; }
     return [Math.min(ends[0], ends[1]), Math.max(ends[0], ends[1])];
