@@ -82,3 +82,23 @@ def test_an_edited_table_is_compiled_afresh_not_loaded_from_the_cache(tmp_path):
     after = train(package, tmp_path)
     assert not np.allclose(after["python"], before["python"])  # the edit changed the numbers
     assert_loops_agree(after)
+
+
+def _double(value):
+    return 2.0 * value
+
+
+def test_a_loop_that_cannot_be_stamped_is_compiled_in_memory_only(monkeypatch):
+    """A source that cannot be read leaves nothing to stamp with: the loop is compiled without
+    a file on disk rather than trusted to a stamp of its own file alone."""
+    from chainrule.fast import _jit
+
+    def unreadable():
+        raise OSError("the calculus sources cannot be read")
+
+    monkeypatch.delenv("CHAINRULE_CACHE_DIR", raising=False)
+    assert _jit._stamp(_jit.jit(_double)), "a readable install stamps its cached loops"
+    monkeypatch.setattr(_jit, "fingerprint", unreadable)
+    kernel = _jit.jit(_double)
+    assert kernel(2.5) == 5.0
+    assert not hasattr(kernel._cache, "_cache_file")  # Numba's null cache: no file read or written

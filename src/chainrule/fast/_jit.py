@@ -69,11 +69,15 @@ def fingerprint() -> str:
 def _stamp(dispatcher: Callable) -> bool:
     """Stamp Numba's index of ``dispatcher``'s cached code with ``fingerprint`` beside the
     hash of its own file (an index stamped otherwise is stale: compiled afresh and
-    overwritten). False if this Numba keeps its index elsewhere."""
+    overwritten). False if this Numba keeps its index elsewhere, or a source is unreadable."""
     index = getattr(getattr(dispatcher, "_cache", None), "_cache_file", None)
     if index is None or not hasattr(index, "_source_stamp"):
         return False
-    index._source_stamp = (index._source_stamp, fingerprint())
+    try:
+        stamp = fingerprint()
+    except OSError:  # a source that cannot be read (a zipped install): nothing to stamp with
+        return False
+    index._source_stamp = (index._source_stamp, stamp)
     return True
 
 
