@@ -34,7 +34,7 @@ _FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.M | re.S)
 
 #: (page, text the snippet starts with) → why it is not run.
 SKIP = {
-    ("architecture.md", 'Activation("softplus"'):
+    ("architecture.md", 'Activation("silu"'):
         "an entry of a table inside calculus/activations.py, not a program",
     ("explain.md", "explain(model, x, t, *, learning_rate"):
         "a signature, not a call",

@@ -83,7 +83,7 @@ def test_bipolar_sigmoid_is_tanh_of_half():
 
 def test_every_function_is_an_entry_of_the_calculus_table_with_its_formulas():
     assert activations.names() == ["sigmoid", "bipolar_sigmoid", "tanh", "relu",
-                                   "leaky_relu", "linear", "softplus", "softmax"]
+                                   "leaky_relu", "linear", "softplus", "silu", "softmax"]
     for name in activations.names():
         row = activations.info(name)
         assert row.name == name and activations.get(name).__name__ == name

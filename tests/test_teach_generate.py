@@ -25,12 +25,13 @@ ARCHS = ["2-2-1", "2-3-2", "3-2-1", "2-2-2-1"]
 CONVENTIONS = ["fausett", "blog", "han", "layered", "mazur"]
 
 
-def derivative(act, out):
-    """f′ from the unit's output, written independently of the library's tables."""
-    return {"sigmoid": out * (1 - out), "bipolar_sigmoid": 0.5 * (1 + out) * (1 - out),
-            "tanh": 1 - out * out, "relu": 1.0 if out > 0 else 0.0, "linear": 1.0,
-            "leaky_relu": 1.0 if out > 0 else 0.01,
-            "softplus": 1 - math.exp(-out)}[act]  # σ(z) = 1 − e^−softplus(z)
+def derivative(act, net):
+    """f′ at the net input, written independently of the library's tables."""
+    s = 1 / (1 + math.exp(-net))
+    return {"sigmoid": s * (1 - s), "bipolar_sigmoid": 2 * s * (1 - s),
+            "tanh": 1 - math.tanh(net) ** 2, "relu": 1.0 if net > 0 else 0.0, "linear": 1.0,
+            "leaky_relu": 1.0 if net > 0 else 0.01, "softplus": s,
+            "silu": s * (1 + net * (1 - s))}[act]
 
 
 def assert_well_posed(p, label):
@@ -43,10 +44,9 @@ def assert_well_posed(p, label):
     acts = [layer.activation for layer in solution.network.layers]
     for eq in solution.steps[0].equations():
         assert math.isfinite(eq.exact) and abs(eq.exact) < 10, f"{label}: {eq.id} = {eq.exact}"
-        if eq.kind == "out":
+        if eq.kind == "net":
             fp = derivative(acts[eq.key[1]], eq.exact)
             assert fp > 0.04, f"{label}: f′ at {eq.id} is {fp}"
-        if eq.kind == "net":
             assert 0.05 <= abs(eq.exact) <= 2.5, f"{label}: {eq.id} = {eq.exact}"
         if eq.kind in ("delta", "change", "gradient"):
             assert float(eq.printed) != 0, f"{label}: {eq.id} prints as zero"

@@ -14,7 +14,9 @@ written anywhere else:
 - ``definition``: f(z) as a student writes it, for printing (σ(x) → 1/(1 + e^(−x)));
 - ``output_range``: where the outputs lie, which sets classification thresholds, the
   targets of generated problems and whether a unit can be an output there;
-- ``alpha``: the activation's one parameter (leaky ReLU's slope), unused by the others.
+- ``alpha``: the activation's one parameter (leaky ReLU's slope), unused by the others;
+- ``course_name``: what a course calls it in a sentence ("the binary sigmoid"), its name
+  with spaces for underscores unless given.
 
 ==================  ===========================  ==================================
 name                f(z)                         f′(z)
@@ -26,6 +28,7 @@ name                f(z)                         f′(z)
 ``leaky_relu``      z if z > 0 else αz           1 if z > 0 else α
 ``linear``          z                            1
 ``softplus``        ln(1 + e^z)                  σ(z) = 1 / (1 + e^−z)
+``silu``            z·σ(z) = z / (1 + e^−z)      a + σ(z)(1 − a)
 ``softmax``         e^(z_k) / Σ_j e^(z_j)        only with categorical cross-entropy
 ==================  ===========================  ==================================
 
@@ -68,6 +71,8 @@ __all__ = [
 
 #: The slope of ``leaky_relu`` for z ≤ 0: PyTorch's default (Keras 3 uses 0.2).
 LEAKY_RELU_ALPHA = 0.01
+#: The least value of ``silu``, z·σ(z) at z = −1.27846… (where σ(z)(1 + z(1 − σ(z))) = 0).
+SILU_MIN = -0.2784645427610738
 
 Z, A = Var("z"), Var("a")
 Range = tuple[float, float]
@@ -86,10 +91,16 @@ class Activation:
     alpha: float = 0.0
     written_as_call: bool = False  # f′ printed as relu′(net), not expanded
     elementwise: bool = True
+    course_name: str = ""
 
     def __call__(self, z: Any) -> Any:
         """f(z) on an array (or a float, through the array form)."""
         return self.forward(np.asarray(z), self.alpha)
+
+    @property
+    def said(self) -> str:
+        """Its name in a sentence: ``course_name``, else the name with spaces."""
+        return self.course_name or self.name.replace("_", " ")
 
     @property
     def bipolar(self) -> bool:
@@ -170,6 +181,15 @@ def _softplus_scalar(z: float, alpha: float = 0.0) -> float:
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
+def _silu(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
+    """z·σ(z) by the stable sigmoid: never e^z of a large z."""
+    return z * _sigmoid(z)
+
+
+def _silu_scalar(z: float, alpha: float = 0.0) -> float:
+    return z * _sigmoid_scalar(z)
+
+
 def _linear(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
     return z
 
@@ -192,18 +212,23 @@ def _sigmoid_definition(x: Node) -> Node:
 
 _TABLE = (
     Activation("sigmoid", _sigmoid, _sigmoid_scalar, Mul((A, Sub(ONE, A))),
-               _sigmoid_definition, (0.0, 1.0)),
+               _sigmoid_definition, (0.0, 1.0), course_name="binary sigmoid"),
     Activation("bipolar_sigmoid", _bipolar, _bipolar_scalar,
                Mul((HALF, Add((ONE, A)), Sub(ONE, A))),
                lambda x: Sub(Div(TWO, Add((ONE, Exp(Neg(x))))), ONE), (-1.0, 1.0)),
     Activation("tanh", _tanh, _tanh_scalar, Sub(ONE, Pow(A, TWO)), None, (-1.0, 1.0)),
     Activation("relu", _relu, _relu_scalar, Step(Z), lambda x: Call("max", (Const(0.0), x)),
-               (0.0, math.inf), written_as_call=True),
+               (0.0, math.inf), written_as_call=True, course_name="ReLU"),
     Activation("leaky_relu", _leaky, _leaky_scalar, Step(Z, Var("alpha")), None,
-               (-math.inf, math.inf), alpha=LEAKY_RELU_ALPHA, written_as_call=True),
-    Activation("linear", _linear, _linear_scalar, ONE, lambda x: x, (-math.inf, math.inf)),
+               (-math.inf, math.inf), alpha=LEAKY_RELU_ALPHA, written_as_call=True,
+               course_name="leaky ReLU"),
+    Activation("linear", _linear, _linear_scalar, ONE, lambda x: x, (-math.inf, math.inf),
+               course_name="identity"),
     Activation("softplus", _softplus, _softplus_scalar, Call("sigmoid", (Z,)),
                lambda x: Log(Add((ONE, Exp(x)))), (0.0, math.inf)),
+    Activation("silu", _silu, _silu_scalar, Add((A, Mul((Call("sigmoid", (Z,)), Sub(ONE, A))))),
+               lambda x: Div(x, Add((ONE, Exp(Neg(x))))), (SILU_MIN, math.inf),
+               course_name="SiLU"),
     Activation("softmax", _softmax, None, None, None, (0.0, 1.0), elementwise=False),
 )
 

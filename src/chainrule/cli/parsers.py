@@ -233,9 +233,9 @@ def problem(subparsers: Any) -> None:
     p.add_argument("--arch", default="2-2-1", help="layer sizes: 2 to 6 layers of 1 to 9 "
                    "units, at most 200 weights and biases (default: 2-2-1)")
     p.add_argument("--activation", default="sigmoid",
-                   help="the hidden activation (sigmoid, bipolar_sigmoid, tanh, relu, "
-                   "leaky_relu, softplus), or one per weight layer such as relu,sigmoid "
-                   "(default: sigmoid)")
+                   help="the hidden activation (sigmoid, tanh, relu, …: any elementwise "
+                   "one of the activation table but linear; a wrong name lists them), or one "
+                   "per weight layer such as relu,sigmoid (default: sigmoid)")
     p.add_argument("--loss", default="half_sse",
                    help="the error: half_sse, sse, mse, bce (sigmoid output) or cce (softmax "
                    "output of 2 units or more) (default: half_sse)")

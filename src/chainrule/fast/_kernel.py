@@ -13,10 +13,10 @@ entering layer ``l`` is ``a[aoff[l] + r·nin[l] : …]``; ``z`` holds the pre-ac
 same offsets. ``x`` is ``(n, nin[0])``, ``y`` is ``(n, nout[L-1])``, ``order`` is
 ``(epochs, n)``, all flattened.
 
-Codes (``spec.py`` names them): activations 0 linear, 1 sigmoid, 2 tanh, 3 relu,
-4 leaky_relu, 5 bipolar_sigmoid, 6 softmax, 7 softplus; losses 0 half_sse, 1 sse, 2 mse,
-3 binary_crossentropy from logits, 4 categorical_crossentropy from logits; optimizer 0 SGD,
-1 Adam.
+Codes (``spec.py`` names them): an activation's is its place in the calculus table
+(``_activate`` and ``_derivative`` dispatch on it, built from the table); losses 0 half_sse,
+1 sse, 2 mse, 3 binary_crossentropy from logits, 4 categorical_crossentropy from logits;
+optimizer 0 SGD, 1 Adam.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ import math
 
 from chainrule.calculus.activations import ACTIVATIONS
 from chainrule.calculus.compile import function, scalar_namespace
+from chainrule.fast.spec import ACTIVATIONS as CODES
 
 # The helpers below are plain functions: the plain-Python loop calls them as they are, and
-# ``_jit.kernel`` registers each as jitable (``HELPERS``) before Numba compiles a loop that
+# ``_jit.jit`` registers each as jitable (``HELPERS``) before Numba compiles a loop that
 # calls them, so that importing this module never imports Numba.
 
 
@@ -37,55 +38,59 @@ from chainrule.calculus.compile import function, scalar_namespace
 # registered, as the generated loops of ``unrolled`` bind them)
 _FLOATS = {**scalar_namespace(), **{f"f_{name}": entry.scalar for name, entry
                                     in ACTIVATIONS.items() if entry.scalar is not None}}
+_SOFTMAX = CODES["softmax"]  # computed over the row by the loop, not by ``_activate``
 
 
-def _scalar_derivative(name):
-    """f′ of the table's entry ``name`` as a plain function of floats ``(z, a, alpha)``."""
-    return function(ACTIVATIONS[name].derivative, ("z", "a", "alpha"), _FLOATS)
+def _value_case(code, value, otherwise):
+    """f(z) by ``value`` (a table entry's scalar form) for activation ``code``, else by
+    ``otherwise``: one link of ``_activate``."""
+    def activate(z, c, alpha):
+        if c == code:
+            return value(z, alpha)
+        return otherwise(z, c, alpha)
+    return activate
 
 
-_sigmoid, _d_sigmoid = ACTIVATIONS["sigmoid"].scalar, _scalar_derivative("sigmoid")
-_tanh, _d_tanh = ACTIVATIONS["tanh"].scalar, _scalar_derivative("tanh")
-_relu, _d_relu = ACTIVATIONS["relu"].scalar, _scalar_derivative("relu")
-_leaky, _d_leaky = ACTIVATIONS["leaky_relu"].scalar, _scalar_derivative("leaky_relu")
-_bipolar, _d_bipolar = (ACTIVATIONS["bipolar_sigmoid"].scalar,
-                        _scalar_derivative("bipolar_sigmoid"))
-_softplus, _d_softplus = ACTIVATIONS["softplus"].scalar, _scalar_derivative("softplus")
+def _slope_case(code, slope, otherwise):
+    """f′(z, a) by ``slope`` (a table entry's derivative tree, compiled) for activation
+    ``code``, else by ``otherwise``: one link of ``_derivative``."""
+    def derivative(z, a, c, alpha):
+        if c == code:
+            return slope(z, a, alpha)
+        return otherwise(z, a, c, alpha)
+    return derivative
 
 
-def _activate(z, code, alpha):
-    """f(z) of activation ``code`` (``spec.ACTIVATIONS``) by the calculus table."""
-    if code == 1:
-        return _sigmoid(z, alpha)
-    if code == 2:
-        return _tanh(z, alpha)
-    if code == 3:
-        return _relu(z, alpha)
-    if code == 4:
-        return _leaky(z, alpha)
-    if code == 5:
-        return _bipolar(z, alpha)
-    if code == 7:
-        return _softplus(z, alpha)
+def _no_value(z, code, alpha):
+    """After the table's last elementwise entry: softmax, whose row the loop computes."""
     return z
 
 
-def _derivative(z, a, code, alpha):
-    """f′ of activation ``code`` by the calculus table's ``derivative`` tree (through the
-    output a where the table writes it so)."""
-    if code == 1:
-        return _d_sigmoid(z, a, alpha)
-    if code == 2:
-        return _d_tanh(z, a, alpha)
-    if code == 3:
-        return _d_relu(z, a, alpha)
-    if code == 4:
-        return _d_leaky(z, a, alpha)
-    if code == 5:
-        return _d_bipolar(z, a, alpha)
-    if code == 7:
-        return _d_softplus(z, a, alpha)
+def _no_slope(z, a, code, alpha):
+    """After the table's last elementwise entry: softmax, only fused with its loss."""
     return 1.0
+
+
+def _dispatch():
+    """``_activate(z, code, alpha)`` and ``_derivative(z, a, code, alpha)``: chains of one
+    small function per elementwise entry of the calculus table, in its order (``code`` is
+    the entry's place, ``spec.ACTIVATIONS``), and every function of the chains. No source is
+    written: Numba compiles the chains as they are (each link registered as jitable, the
+    code and the functions it closes over constants to it), and plain Python calls them."""
+    activate, derivative, links = _no_value, _no_slope, [_no_value, _no_slope]
+    for name, entry in reversed(ACTIVATIONS.items()):
+        if entry.scalar is None:
+            continue
+        slope = function(entry.derivative, ("z", "a", "alpha"), _FLOATS)
+        activate = _value_case(CODES[name], entry.scalar, activate)
+        derivative = _slope_case(CODES[name], slope, derivative)
+        links += [entry.scalar, slope, activate, derivative]
+    return activate, derivative, tuple(links)
+
+
+#: f(z) of activation ``code`` (``spec.ACTIVATIONS``) by the calculus table; f′ of it by the
+#: table's ``derivative`` tree (through the output a where the table writes it so)
+_activate, _derivative, _DISPATCH = _dispatch()
 
 
 def _squared_error_gradient(t, y, loss, k):
@@ -217,10 +222,8 @@ def _output_delta(z, a, out, y, t_rows, rows, k, loss, code, alpha, d):
 
 # every function a compiled loop calls: this module's, and the table's scalar forms (which the
 # generated loops of ``unrolled`` call by name)
-HELPERS = (*(a.scalar for a in ACTIVATIONS.values() if a.scalar is not None),
-           scalar_namespace()["step"], _d_sigmoid, _d_tanh, _d_relu, _d_leaky, _d_bipolar,
-           _d_softplus, _activate, _derivative, _squared_error_gradient, _step, _is_correct,
-           _rows_correct, _halts, _bias_corrections, _output_delta)
+HELPERS = (scalar_namespace()["step"], *_DISPATCH, _squared_error_gradient, _step,
+           _is_correct, _rows_correct, _halts, _bias_corrections, _output_delta)
 
 
 def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, per_epoch,
@@ -283,7 +286,7 @@ def train_epochs(p, m, v, woff, boff, nin, nout, act, alpha, x, y, n, order, per
                             s += p[bo + j]
                         z[ao + r * no + j] = s
                         a[ao + r * no + j] = _activate(s, code, alpha[layer])
-                    if code == 6:  # softmax = exp(z − max z − ln Σ e^(z − max z))
+                    if code == _SOFTMAX:  # softmax = exp(z − max z − ln Σ e^(z − max z))
                         top = z[ao + r * no]
                         for j in range(1, no):
                             top = max(top, z[ao + r * no + j])

@@ -15,17 +15,16 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.calculus.activations import ACTIVATIONS as TABLE
+
 __all__ = [
     "ACTIVATIONS", "LOSSES", "LayerSpec", "OptimizerSpec", "StopRule", "Unsupported",
     "layer_spec", "loss_code", "optimizer_spec", "check_network",
 ]
 
-# name -> code used by the compiled loop (_kernel.py) and the BLAS trainer: every entry of the
-# calculus table (``tests/test_calculus.py`` holds the two sets equal)
-ACTIVATIONS = {
-    "linear": 0, "sigmoid": 1, "tanh": 2, "relu": 3, "leaky_relu": 4,
-    "bipolar_sigmoid": 5, "softmax": 6, "softplus": 7,
-}
+# name -> code used by the compiled loop (_kernel.py): an entry's place in the calculus table,
+# so a new entry has one without a line here
+ACTIVATIONS = {name: code for code, name in enumerate(TABLE)}
 LOSSES = {
     "half_sse": 0, "sse": 1, "mse": 2, "binary_crossentropy": 3,
     "categorical_crossentropy": 4,

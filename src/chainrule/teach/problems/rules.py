@@ -40,11 +40,6 @@ CARRY = {
                   "sums and products of printed numbers exact",
 }
 
-#: An activation's name as a course says it.
-NAMES = {"sigmoid": "binary sigmoid", "bipolar_sigmoid": "bipolar sigmoid", "tanh": "tanh",
-         "relu": "ReLU", "leaky_relu": "leaky ReLU", "softplus": "softplus",
-         "linear": "identity", "softmax": "softmax"}
-
 #: What a kind of value is called where its symbol has no base letter (∂E/∂w).
 KIND_WORDS = {"gradient": "∂E/∂w", "net": "net inputs", "out": "outputs", "error": "E",
               "delta": "δ", "change": "Δw", "update": "new weights"}
@@ -107,18 +102,22 @@ def _formula(act: str) -> Piece:
 def _activation_clause(acts: Sequence[str]) -> list[Piece]:
     """"the binary sigmoid f(x) = … in every unit", or layer by layer."""
     if len(set(acts)) == 1:
-        return [Piece(f"the {NAMES[acts[0]]} "), _formula(acts[0]), Piece(" in every unit")]
+        return [_named(acts[0]), _formula(acts[0]), Piece(" in every unit")]
     hidden, output = list(acts[:-1]), acts[-1]
     pieces: list[Piece] = []
     if len(set(hidden)) == 1:
-        pieces += [Piece(f"the {NAMES[hidden[0]]} "), _formula(hidden[0]),
-                   Piece(" in the hidden units")]
+        pieces += [_named(hidden[0]), _formula(hidden[0]), Piece(" in the hidden units")]
     else:
         for n, act in enumerate(hidden, start=1):
-            pieces += [Piece(", " if n > 1 else ""), Piece(f"the {NAMES[act]} "), _formula(act),
+            pieces += [Piece(", " if n > 1 else ""), _named(act), _formula(act),
                        Piece(f" in hidden layer {n}")]
-    return pieces + [Piece(f" and the {NAMES[output]} "), _formula(output),
+    return pieces + [Piece(" and "), _named(output), _formula(output),
                      Piece(" at the output")]
+
+
+def _named(act: str) -> Piece:
+    """"the binary sigmoid ": the activation as a course names it (the table's ``said``)."""
+    return Piece(f"the {activations.get(act).said} ")
 
 
 def _update_clause(problem: GeneratedProblem) -> list[Piece]:
