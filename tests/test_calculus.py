@@ -71,6 +71,26 @@ def test_forward_matches_pytorch_and_the_scalar_form(name):
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
+def test_the_value_tree_is_the_scalar_form_and_the_shape_is_as_the_entry_says(name):
+    """The tree a page evaluates equals PyTorch's value; between the points the interval
+    arithmetic of grading assumes the entry's shape: non-decreasing, or falling to
+    ``lowest_at`` and rising after it (where its derivative is 0)."""
+    entry = table.ACTIVATIONS[name]
+    theirs = torch_activation(name)(torch.tensor(Z)).numpy()
+    tree = [evaluate(entry.tree, {"z": float(v), "alpha": entry.alpha}.__getitem__) for v in Z]
+    np.testing.assert_allclose(tree, theirs, rtol=1e-12, atol=1e-15, err_msg=name)
+    grid = np.linspace(-30.0, 30.0, 60_001)
+    values = entry.forward(grid, entry.alpha)
+    low = -math.inf if entry.lowest_at is None else entry.lowest_at
+    assert np.all(np.diff(values[grid >= low]) >= 0.0), name
+    assert np.all(np.diff(values[grid <= low]) <= 0.0), name
+    if entry.lowest_at is not None:
+        slope = torch.tensor(entry.lowest_at, dtype=torch.float64, requires_grad=True)
+        torch_activation(name)(slope).backward()
+        assert abs(slope.grad.item()) < 1e-12, name
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_the_derivative_tree_is_the_engines_gradient_and_pytorchs(name):
     entry = table.ACTIVATIONS[name]
     x = torch.tensor(Z, requires_grad=True)

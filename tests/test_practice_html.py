@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 
 from chainrule.calculus.activations import ACTIVATIONS
-from chainrule.calculus.evaluate import evaluate
-from chainrule.calculus.formula import Call, Const
+from chainrule.calculus.evaluate import evaluate, evaluate_interval
+from chainrule.calculus.formula import Call, Const, Ref
 from chainrule.cli import main
 from chainrule.derive import explain
 from chainrule.render import html
@@ -385,4 +385,14 @@ def test_every_activation_of_the_table_evaluates_in_the_page_as_in_python(browse
             assert value == pytest.approx(want, rel=1e-13, abs=1e-15), (node, ends, want)
         names.add(node.fn)
     assert names == set(ACTIVATIONS)
+    # over an interval, as chainrule's interval arithmetic bounds it (SiLU falls, then rises)
+    boxes = [(-3.0, 1.0), (-3.0, -2.0), (-0.5, 2.0)]
+    calls = [(Call(name, (Ref("z"),)), box) for name, act in ACTIVATIONS.items()
+             if act.elementwise for box in boxes]
+    got = visit.page.evaluate(
+        "([cases, table]) => cases.map(([t, box]) => crPractice.evaluate(t, id => box, table,"
+        " null))", [[(formula_tree(node), box) for node, box in calls], table])
+    for (node, box), ends in zip(calls, got):
+        want = evaluate_interval(node, {"z": box}.__getitem__)
+        assert ends == pytest.approx(want, rel=1e-13, abs=1e-15), (node.fn, box, ends, want)
     visit.assert_clean()

@@ -202,8 +202,15 @@ def _call_interval(node: Call, args: list[Interval]) -> Interval:
         low = tuple(a[1] if i != k else a[0] for i, a in enumerate(args))
         high = tuple(a[0] if i != k else a[1] for i, a in enumerate(args))
         return _softmax(low, k), _softmax(high, k)
-    # every elementwise activation of the table, and its derivative where written as a
-    # call (a step), is non-decreasing
-    return _call(node, [args[0][0]]), _call(node, [args[0][1]])
+    # every elementwise activation of the table is non-decreasing but where it says it
+    # falls first (``lowest_at``: SiLU), and so is a derivative written as a call (a step)
+    act = None if node.derivative else ACTIVATIONS.get(node.fn)
+    (lo, hi), low_at = args[0], getattr(act, "lowest_at", None)
+    if low_at is not None and lo < hi:
+        ends = _call(node, [lo]), _call(node, [hi])
+        if lo < low_at < hi:
+            return _call(node, [low_at]), max(ends)
+        return min(ends), max(ends)
+    return _call(node, [lo]), _call(node, [hi])
 
 

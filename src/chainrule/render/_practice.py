@@ -66,20 +66,23 @@ __all__ = ["html", "render_practice", "practice_data", "activation_data"]
 
 
 def activation_data(names: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The table's entries called ``names``, and those their derivatives call (softplus′ is
-    σ), as the page's script needs them: the slope ``alpha`` and the derivative tree over
-    ``z``, ``a`` and ``alpha`` (``None`` where the table has none: softmax). Names not in
-    the table are left out (the script then has no value for them)."""
+    """The table's entries called ``names``, and those their trees call (softplus′ is σ), as
+    the page's script needs them: the slope ``alpha``, the value tree over ``z`` and
+    ``alpha``, the derivative tree over ``z``, ``a`` and ``alpha`` (``None`` where the table
+    has none: softmax) and ``lowest_at``. The script knows no activation by name: a new entry
+    of the table works in the page as it is. Names not in the table are left out (the script
+    then has no value for them)."""
     out: dict[str, dict[str, Any]] = {}
     todo = sorted(set(names))
     while todo:
         act = ACTIVATIONS.get(todo.pop())
         if act is None or act.name in out:
             continue
-        tree = None if act.derivative is None else formula_tree(act.derivative)
-        out[act.name] = {"alpha": act.alpha, "derivative": tree}
-        if act.derivative is not None:
-            todo += [n.fn for n in walk(act.derivative) if isinstance(n, Call)]
+        trees = [t for t in (act.tree, act.derivative) if t is not None]
+        out[act.name] = {"alpha": act.alpha, "lowest_at": act.lowest_at,
+                         **{k: None if t is None else formula_tree(t)
+                            for k, t in (("value", act.tree), ("derivative", act.derivative))}}
+        todo += [n.fn for t in trees for n in walk(t) if isinstance(n, Call)]
     return dict(sorted(out.items()))
 
 

@@ -7,22 +7,7 @@
 (function () {
   "use strict";
 
-  // --- the activation table's values, by name; slopes and derivatives come as data -------
-  function sigmoid(z) {
-    var e = Math.exp(-Math.abs(z));
-    return (z >= 0 ? 1 : e) / (1 + e);
-  }
-
-  var VALUES = {
-    sigmoid: function (z) { return sigmoid(z); },
-    bipolar_sigmoid: function (z) { return 2 * sigmoid(z) - 1; },
-    tanh: function (z) { return Math.tanh(z); },
-    relu: function (z) { return z > 0 ? z : 0; },
-    leaky_relu: function (z, alpha) { return z > 0 ? z : alpha * z; },
-    linear: function (z) { return z; },
-    softplus: function (z) { return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))); }
-  };
-
+  // --- the activation table comes as data: each entry's value and derivative as trees ---
   function softmax(zs, k) {
     var top = Math.max.apply(null, zs);
     var sum = 0;
@@ -53,15 +38,16 @@
     return [Math.min(ends[0], ends[1]), Math.max(ends[0], ends[1])];
   }
 
-  /* f at a point: the table's value, or its derivative from the derivative tree. */
+  /* f at a point, from the table's trees: its value tree over z and alpha, or its
+     derivative tree over z, a and alpha. */
   function point(node, z, table) {
     var entry = table[node.fn];
-    var f = VALUES[node.fn];
-    if (!entry || !f) { return NaN; }
-    var a = f(z, entry.alpha);
+    if (!entry || !entry.value) { return NaN; }
+    var vars = {z: [z, z], alpha: [entry.alpha, entry.alpha]};
+    var a = evaluate(entry.value, function () { return [NaN, NaN]; }, table, vars)[0];
     if (!node.derivative) { return a; }
     if (!entry.derivative) { return NaN; }
-    var vars = {z: [z, z], a: [a, a], alpha: [entry.alpha, entry.alpha]};
+    vars.a = [a, a];
     return evaluate(entry.derivative, function () { return [NaN, NaN]; }, table, vars)[0];
   }
 
@@ -73,9 +59,16 @@
       var high = args.map(function (x, i) { return i === k ? x[1] : x[0]; });
       return [softmax(low, k), softmax(high, k)];
     }
-    // every elementwise activation of the table, and a derivative written as a call (a
-    // step), is non-decreasing
-    return [point(node, args[0][0], table), point(node, args[0][1], table)];
+    // every elementwise activation of the table is non-decreasing but where it says it
+    // falls first (lowest_at: SiLU), and so is a derivative written as a call (a step)
+    var lo = args[0][0], hi = args[0][1];
+    var ends = [point(node, lo, table), point(node, hi, table)];
+    var entry = table[node.fn];
+    var lowest = node.derivative || !entry ? null : entry.lowest_at;
+    if (lowest === null || lowest === undefined || !(lo < hi)) { return ends; }
+    var range = [Math.min(ends[0], ends[1]), Math.max(ends[0], ends[1])];
+    if (lo < lowest && lowest < hi) { range[0] = point(node, lowest, table); }
+    return range;
   }
 
   /* Where the value of a formula tree (docs/json-format.md, "Tree") lies when each
