@@ -22,7 +22,8 @@ def keras_model(hidden="tanh", output="sigmoid", outputs=2, seed=0):
                              keras.layers.Dense(outputs, activation=output)])
 
 
-@pytest.mark.parametrize("hidden, output", [("relu", "softmax"), ("sigmoid", "linear")])
+@pytest.mark.parametrize("hidden, output", [("relu", "softmax"), ("sigmoid", "linear"),
+                                            ("silu", "tanh"), ("swish", "sigmoid")])
 def test_a_keras_file_predicts_as_keras_does(tmp_path, hidden, output):
     model = keras_model(hidden, output)
     path = tmp_path / "model.keras"

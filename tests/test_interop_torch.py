@@ -72,7 +72,8 @@ def assert_same_step(solution, net, params, tol=1e-10):
 
 
 HIDDEN = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU,
-          "leaky_relu": torch.nn.LeakyReLU, "identity": torch.nn.Identity}
+          "leaky_relu": torch.nn.LeakyReLU, "identity": torch.nn.Identity,
+          "silu": torch.nn.SiLU}
 OPTIMIZERS = {
     "sgd": lambda p: torch.optim.SGD(p, lr=0.3),
     "momentum": lambda p: torch.optim.SGD(p, lr=0.2, momentum=0.9),

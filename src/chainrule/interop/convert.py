@@ -24,7 +24,8 @@ def from_torch(module: Any, dtype: str | None = None) -> Sequential:
     """A chainrule ``Sequential`` of ``Dense`` layers with ``module``'s weights.
 
     ``module``: an ``nn.Sequential`` of ``Linear`` layers, each followed by at most one of
-    Sigmoid, Tanh, ReLU, LeakyReLU (slope 0.01), Softplus, Softmax (output only), Identity.
+    Sigmoid, Tanh, ReLU, LeakyReLU (slope 0.01), Softplus, SiLU, Softmax (output only),
+    Identity.
     ``kernel = weight.T``. ``dtype``: the model's; ``None``: the module's (float32 or
     float64).
     """

@@ -34,7 +34,8 @@ __all__ = ["load_keras", "read", "explain_keras", "is_keras_file"]
 
 #: Keras activation names read (Keras's own leaky_relu has slope 0.2, chainrule's 0.01).
 KERAS_ACTIVATIONS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu",
-                     "linear": "linear", "softmax": "softmax", "softplus": "softplus"}
+                     "linear": "linear", "softmax": "softmax", "softplus": "softplus",
+                     "silu": "silu", "swish": "silu"}
 #: Keras loss names → chainrule's
 KERAS_LOSSES = {"mse": "mse", "mean_squared_error": "mse", "MeanSquaredError": "mse",
                 "binary_crossentropy": "binary_crossentropy",

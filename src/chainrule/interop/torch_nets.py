@@ -25,7 +25,8 @@ __all__ = ["read", "layer_modules", "stack_of", "build", "is_torch_module", "act
 
 #: PyTorch module class name → chainrule activation
 TORCH_ACTIVATIONS = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu",
-                     "LeakyReLU": "leaky_relu", "Softmax": "softmax", "Softplus": "softplus"}
+                     "LeakyReLU": "leaky_relu", "Softmax": "softmax", "Softplus": "softplus",
+                     "SiLU": "silu"}
 
 
 def is_torch_module(value: Any) -> bool:
@@ -102,7 +103,7 @@ def activation_modules(act: str, feature: str = "to_torch") -> list[Any]:
     """The PyTorch modules computing chainrule activation ``act`` (none for linear)."""
     torch = require("torch", feature)
     made = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU,
-            "softplus": torch.nn.Softplus,
+            "softplus": torch.nn.Softplus, "silu": torch.nn.SiLU,
             "leaky_relu": lambda: torch.nn.LeakyReLU(LEAKY_RELU_ALPHA),
             "softmax": lambda: torch.nn.Softmax(dim=-1)}
     if act == "linear":
