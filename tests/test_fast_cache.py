@@ -49,7 +49,8 @@ def losses(loop):
 print(json.dumps({loop: losses(loop) for loop in ("written", "flat", "python")}))
 """
 
-TANH = '    Activation("tanh", _tanh, _tanh_scalar, Sub(ONE, Pow(A, TWO)), None, (-1.0, 1.0)),\n'
+TANH = ('    Activation("tanh", _tanh, _tanh_scalar, Sub(ONE, Pow(A, TWO)), None, (-1.0, 1.0),\n'
+        '               tree=Sub(Div(TWO, Add((ONE, Exp(Mul((Const(-2.0), Z)))))), ONE)),\n')
 
 
 def train(package: Path, caches: Path) -> dict[str, list[float]]:
