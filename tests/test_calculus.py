@@ -71,6 +71,15 @@ def test_forward_matches_pytorch_and_the_scalar_form(name):
 
 
 @pytest.mark.parametrize("name", ELEMENTWISE)
+def test_the_array_form_takes_a_single_number_and_keeps_its_type(name):
+    entry = table.ACTIVATIONS[name]
+    for z in (0.3, -2.0, np.float32(1.5)):
+        got = entry(z)
+        assert got.shape == () and got.dtype == np.result_type(np.asarray(z), np.float32)
+        assert float(got) == pytest.approx(entry.scalar(float(z), entry.alpha), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_the_value_tree_is_the_scalar_form_and_the_shape_is_as_the_entry_says(name):
     """The tree a page evaluates equals PyTorch's value; between the points the interval
     arithmetic of grading assumes the entry's shape: non-decreasing, or falling to

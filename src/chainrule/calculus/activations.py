@@ -135,7 +135,8 @@ def _sigmoid(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
     ignored, not avoided; no NaN can arise, and the result is within 4e−16 (relative) of the
     two-branch form e^−|z|/(1 + e^−|z|), in four array passes instead of seven."""
     z = np.asarray(z)
-    e = np.negative(z, dtype=np.result_type(z, np.float32))
+    e = np.empty(z.shape, np.result_type(z, np.float32))  # an array even for a 0-d z
+    np.negative(z, out=e)
     with np.errstate(over="ignore"):
         np.exp(e, out=e)
     e += 1.0
