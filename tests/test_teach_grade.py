@@ -11,6 +11,7 @@ import pytest
 
 from chainrule.cli import main
 from chainrule.teach.grading.batch import class_entries, exam_for, grade_class
+from chainrule.teach.grading import batch
 
 
 @pytest.fixture(scope="module")
@@ -254,3 +255,18 @@ def test_the_problem_files_marks_are_the_class_gradebooks(tmp_path, capsys):
     assert len(deltas) == 3 and {out_of[i] for i in deltas} == {5}
     assert not any(".fp." in i for i in out_of)
     assert float(rows_of(book)[0]["out_of"]) == alone["out_of"] == sum(out_of.values())
+
+
+def test_a_missing_problems_folder_is_refused_in_a_fresh_process(tmp_path, capsys,
+                                                                monkeypatch):
+    """A fresh process has loaded no exam (its key is None), and a folder that is not there
+    has no key either: it must be refused, not taken for the exam already loaded."""
+    monkeypatch.setattr(batch, "_LOADED", [None])
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    (sheets / "a.toml").write_text('variant = 1\n[answers]\n"out_o" = "0.5"\n', "utf-8")
+    code = main(["grade", str(sheets), "--problems", str(tmp_path / "nope"), "-o",
+                 str(tmp_path / "g.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "no such folder of problem files" in err
+    assert not (tmp_path / "g.csv").exists()

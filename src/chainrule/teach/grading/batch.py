@@ -161,7 +161,7 @@ _LOADED: list[object] = [None]  # what _EXAM was loaded from: the folder and its
 
 def _start(exam_folder: str) -> None:
     stamp = _stamp(exam_folder)
-    if _LOADED[0] == stamp:
+    if stamp is not None and _LOADED[0] == stamp:
         return  # loaded already, or inherited from the process that forked this one
     problems = _problems(exam_folder)
     for cache in (_EXAM, _KEYS, _MARKS):
