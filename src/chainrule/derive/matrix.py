@@ -108,16 +108,3 @@ class MatrixForm:
     total: int
     notes: tuple[str, ...] = ()
 
-    @property
-    def online(self) -> bool:
-        return self.batch_size == 1
-
-    def entries(self) -> dict[str, Entry]:
-        """Every entry by id (the results of the equations)."""
-        table: dict[str, Entry] = {}
-        for step in self.steps:
-            for eq in step.equations:
-                for row in eq.result.rows:
-                    for entry in row:
-                        table.setdefault(entry.id, entry)
-        return table

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from chainrule.derive import ids
-from chainrule.derive.matrix import LAYOUTS, Entry, MatrixForm, MatrixStep
+from chainrule.derive.matrix import Entry, MatrixForm, MatrixStep
 from chainrule.derive.matrix_numbers import Params, block, check_engine
 from chainrule.derive.matrix_write import Writer
 from chainrule.derive.network import Network
@@ -57,8 +57,6 @@ def _check_conventions(c: Conventions, size: int) -> None:
     if c.hidden_delta_weights != "before":
         raise ValueError("the matrix form writes the gradient: hidden δ use the weights before "
                          "the update. Received: hidden_delta_weights='after'")
-    if c.layout not in LAYOUTS:  # pragma: no cover - Conventions checks it
-        raise ValueError(f"unknown layout {c.layout!r}")
     if size > 1 and c.carry != "full":
         raise ValueError(f"a mini-batch step is written in full precision (no scalar "
                          f"equations carry it). Received: batch_size={size}, "

@@ -152,12 +152,9 @@ def block(activation_names: tuple[str, ...], loss: str, x: np.ndarray, t: np.nda
 
 def _sgd(params: Params, kernel_grads: list[np.ndarray], bias_grads: list[np.ndarray | None],
          learning_rate: float, momentum: float, update_bias: bool) -> Params:
-    """v ← μ·v − η·g, w ← w + v (w ← w − η·g without momentum), on copies."""
+    """The table's SGD rule (``calculus.optimizers.sgd``) on every parameter, on copies."""
     def rule(w: np.ndarray, g: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if momentum == 0.0:
-            return w - learning_rate * g, v
-        v = momentum * v - learning_rate * g
-        return w + v, v
+        return optimizers.sgd(w, g, v, learning_rate, momentum, False)
 
     kernels, kernel_velocity = zip(*(rule(w, g, v) for w, g, v in zip(
         params.kernels, kernel_grads, params.kernel_velocity)))
