@@ -166,11 +166,11 @@ def test_the_solution_is_a_fragment_that_needs_no_page(executed):
     assert not re.search(r"\b(src|href)=", html)  # nothing fetched: scripts and styles inline
     assert html.startswith('<div class="cr-notebook" data-cr-fragment>')
     # hidden until a script or the stylesheet shows them: the walk-through (the plain text
-    # stands in for it), its controls and the graph view's toggle (they would do nothing),
-    # the graphs (shown by the toggle) and its empty panel
+    # stands in for it), its controls (they would do nothing) and its empty panel; no graph
+    # view (a notebook draws one with cr.viz.graph)
     hidden = re.findall(r"<(\w+) class=\"([^\"]*)\"[^>]*\bhidden\b", html)
-    assert hidden == [("div", "cr-rich"), ("nav", "cr-controls"), ("div", "cr-view-toggle"),
-                      ("div", "cr-graphs"), ("aside", "cr-derivation")]
+    assert hidden == [("div", "cr-rich"), ("nav", "cr-controls"), ("aside", "cr-derivation")]
+    assert "cr-graph-data" not in html
 
 
 def test_the_matrix_cell_shows_the_step_as_matrices_with_the_same_numbers(executed):

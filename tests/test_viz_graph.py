@@ -382,9 +382,10 @@ def test_toggle_and_backward_stepping_in_chromium(browser, blog_page, tmp_path):
 def test_letters_typed_in_a_notebook_cell_do_not_step(browser, blog_page, tmp_path):  # noqa: F811
     solution, _ = blog_page
     host = tmp_path / "notebook.html"
-    host.write_text('<!DOCTYPE html><html><body><div class="cell" contenteditable="true">'
-                    "</div><textarea></textarea>" + cr.render.fragment(solution)
-                    + "</body></html>", encoding="utf-8")
+    # the page with a notebook's editable cell and a text box above the walk-through
+    editable = '<div class="cell" contenteditable="true"></div><textarea></textarea>'
+    host.write_text(cr.render.html(solution).replace("<body>\n", "<body>\n" + editable, 1),
+                    encoding="utf-8")
     visit = Visit(browser, host)
     page = visit.page
     page.click("button[data-graph-action=graph]")

@@ -247,14 +247,19 @@ def _controls() -> str:
             "solution; click a weight for its chain rule.</span></nav>")
 
 
-def _figure(solution: Any) -> str:
+def _figure(solution: Any, graphs: bool) -> str:
+    """The diagrams and, with ``graphs``, each shown step's computation graph behind a
+    toggle (the page; a notebook output leaves them out: ``cr.viz.graph`` draws one)."""
     diagrams = "".join(
         f'<figure class="cr-diagram-wrap" data-step="{escape(step.id)}">'
         f"{diagram(solution, show_updates=True, step=step.id)}</figure>"
         for step in solution.shown_steps)
-    graphs, graph_data = graph_views(solution)
-    return ('<div class="cr-figure">' + toggle() + '<div class="cr-diagrams">' + diagrams
-            + "</div>" + graphs + json_script(graph_data, "cr-graph-data") +
+    views = ""
+    if graphs:
+        markup, graph_data = graph_views(solution)
+        views = toggle() + markup + json_script(graph_data, "cr-graph-data")
+    return ('<div class="cr-figure">' + views + '<div class="cr-diagrams">' + diagrams
+            + "</div>" +
             '<div class="cr-now" aria-live="polite"></div>'
             '<aside class="cr-derivation" hidden><button type="button" data-action="close" '
             'title="close" aria-label="close">×</button><h2 class="cr-derivation-title"></h2>'
@@ -312,7 +317,7 @@ def _weight_table(solution: Any) -> str:
     return out
 
 
-def _body(solution: Any) -> str:
+def _body(solution: Any, graphs: bool = True) -> str:
     names = _example_names(solution)
     steps = solution.shown_steps or solution.steps[:1]
     data = {"steps": [_step_data(step, solution, names) for step in steps]}
@@ -323,7 +328,7 @@ def _body(solution: Any) -> str:
                  + more + _weight_table(solution))
     return ('<div class="cr-walkthrough" data-cr-walkthrough>' + _header(solution)
             + _controls() + _matrix_html.switch(solution) + '<div class="cr-layout">'
-            + _figure(solution) + f'<div class="cr-equations">{equations}</div>'
+            + _figure(solution, graphs) + f'<div class="cr-equations">{equations}</div>'
             + _matrix_html.section(solution) + "</div>"
             + json_script(data, "cr-data") + "</div>")
 
@@ -340,11 +345,10 @@ def render_fragment(solution: Any) -> str:
     stylesheet shows it, and the solution as plain text (``render.text``) is shown unless
     the stylesheet hides it."""
     return (f'<div class="cr-notebook" data-cr-fragment><style>{asset("walkthrough.css")}'
-            f'{asset("notebook.css")}{asset("graph.css")}{"".join(_matrix_assets(solution, 1))}'
-            f'</style>'
+            f'{asset("notebook.css")}{"".join(_matrix_assets(solution, 1))}</style>'
             f'<pre class="cr-plain">{escape(render_text(solution))}</pre>'
-            f'<div class="cr-rich" hidden style="display: none">{_body(solution)}</div>'
-            f"<script>{asset('walkthrough.js')}</script><script>{asset('graph.js')}</script>"
+            f'<div class="cr-rich" hidden style="display: none">{_body(solution, False)}</div>'
+            f"<script>{asset('walkthrough.js')}</script>"
             + "".join(f"<script>{s}</script>" for s in _matrix_assets(solution, 0))
             + "</div>")
 

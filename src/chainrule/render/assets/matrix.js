@@ -5,7 +5,9 @@
 
   function setUp(root) {
     var matrix = root.querySelector("[data-cr-matrix]");
-    if (!matrix) { return; }
+    // a notebook output carries its own copy of this script: set each walk-through up once
+    if (!matrix || root.hasAttribute("data-cr-matrix-ready")) { return; }
+    root.setAttribute("data-cr-matrix-ready", "");
     var buttons = root.querySelectorAll(".cr-form-switch button");
     function show(form) {
       root.setAttribute("data-form", form);
