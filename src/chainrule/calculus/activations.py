@@ -3,8 +3,9 @@
 An entry holds what every part of the library needs of one activation, and nothing is
 written anywhere else:
 
-- ``forward(z, alpha)``: the value on an array, numerically stable, keeping its dtype (the
-  engine's forward pass, the NumPy training loop);
+- ``forward(z, alpha, out=None)``: the value on an array, numerically stable, keeping its
+  dtype (the engine's forward pass; the NumPy training loop, which passes ``out`` to have it
+  written into its own buffer: in place, with no new array, where the form allows);
 - ``scalar(z, alpha)``: the same on one float with ``math`` alone, so that it runs as plain
   Python and compiles under Numba (the formula evaluator, the compiled training loops);
 - ``derivative``: f′ as a formula tree over ``Var("z")`` (the net input) and ``Var("a")``
@@ -90,7 +91,7 @@ class Activation:
     """One activation; see the module doc for each field."""
 
     name: str
-    forward: Callable[[np.ndarray, float], np.ndarray]
+    forward: Callable[..., np.ndarray]
     scalar: Callable[[float, float], float] | None
     derivative: Node | None
     definition: Callable[[Node], Node] | None
@@ -128,14 +129,22 @@ class Activation:
 
 
 # --- the stable forms -------------------------------------------------------------------
-def _sigmoid(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
+def _into(value: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``value``, or a copy of it in ``out`` (a form that cannot write in place)."""
+    if out is None:
+        return value
+    np.copyto(out, value)
+    return out
+
+
+def _sigmoid(z: np.ndarray, alpha: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
     """1 / (1 + e^−z) in one array, in place (a training loop calls it on every batch). Where
     e^−z overflows (z below −709 in float64, −88 in float32) it is +inf, and 1/(1 + inf) is
     0: the value, to the precision the type holds (σ(−710) ≈ 4e−309). So the overflow is
     ignored, not avoided; no NaN can arise, and the result is within 4e−16 (relative) of the
     two-branch form e^−|z|/(1 + e^−|z|), in four array passes instead of seven."""
     z = np.asarray(z)
-    e = np.empty(z.shape, np.result_type(z, np.float32))  # an array even for a 0-d z
+    e = np.empty(z.shape, np.result_type(z, np.float32)) if out is None else out
     np.negative(z, out=e)
     with np.errstate(over="ignore"):
         np.exp(e, out=e)
@@ -151,70 +160,76 @@ def _sigmoid_scalar(z: float, alpha: float = 0.0) -> float:
     return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
-def _bipolar(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
-    return 2.0 * _sigmoid(z) - 1.0
+def _bipolar(z: np.ndarray, alpha: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
+    a = _sigmoid(z, out=out)
+    a *= 2.0
+    a -= 1.0
+    return a
 
 
 def _bipolar_scalar(z: float, alpha: float = 0.0) -> float:
     return 2.0 * _sigmoid_scalar(z) - 1.0
 
 
-def _tanh(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
-    return np.tanh(z)
+def _tanh(z: np.ndarray, alpha: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
+    return np.tanh(z, out=out)
 
 
 def _tanh_scalar(z: float, alpha: float = 0.0) -> float:
     return math.tanh(z)
 
 
-def _relu(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
-    return np.where(z > 0, z, 0).astype(z.dtype, copy=False)
+def _relu(z: np.ndarray, alpha: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
+    return _into(np.where(z > 0, z, 0).astype(z.dtype, copy=False), out)
 
 
 def _relu_scalar(z: float, alpha: float = 0.0) -> float:
     return z if z > 0.0 else 0.0
 
 
-def _leaky(z: np.ndarray, alpha: float) -> np.ndarray:
-    return np.where(z > 0, z, alpha * z).astype(z.dtype, copy=False)
+def _leaky(z: np.ndarray, alpha: float, out: np.ndarray | None = None) -> np.ndarray:
+    return _into(np.where(z > 0, z, alpha * z).astype(z.dtype, copy=False), out)
 
 
 def _leaky_scalar(z: float, alpha: float) -> float:
     return z if z > 0.0 else alpha * z
 
 
-def _softplus(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
+def _softplus(z: np.ndarray, alpha: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
     """ln(1 + e^z) = max(z, 0) + ln(1 + e^−|z|): e^−|z| never exceeds 1."""
-    return (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))).astype(z.dtype, copy=False)
+    value = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+    return _into(value.astype(z.dtype, copy=False), out)
 
 
 def _softplus_scalar(z: float, alpha: float = 0.0) -> float:
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-def _silu(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
+def _silu(z: np.ndarray, alpha: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
     """z·σ(z) by the stable sigmoid: never e^z of a large z."""
-    return z * _sigmoid(z)
+    a = _sigmoid(z, out=out)
+    a *= z
+    return a
 
 
 def _silu_scalar(z: float, alpha: float = 0.0) -> float:
     return z * _sigmoid_scalar(z)
 
 
-def _linear(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
-    return z
+def _linear(z: np.ndarray, alpha: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
+    return _into(z, out)
 
 
 def _linear_scalar(z: float, alpha: float = 0.0) -> float:
     return z
 
 
-def _softmax(z: np.ndarray, alpha: float = 0.0) -> np.ndarray:
+def _softmax(z: np.ndarray, alpha: float = 0.0, out: np.ndarray | None = None) -> np.ndarray:
     """Over the last axis, from z − max z: no e^z overflows."""
     with np.errstate(over="ignore"):  # logits ±1e308: the far side shifts to −inf
         shifted = z - np.max(z, axis=-1, keepdims=True)
     e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)
+    return _into(e / np.sum(e, axis=-1, keepdims=True), out)
 
 
 def _sigmoid_definition(x: Node) -> Node:

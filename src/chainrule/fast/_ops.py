@@ -21,8 +21,8 @@ __all__ = ["activation_ops", "derivative_ops", "all_correct", "softmax_cross_ent
 
 
 def _table_value(forward: Callable, z: np.ndarray, a: np.ndarray, alpha: float) -> None:
-    """a ← f(z) by the table's array form."""
-    np.copyto(a, forward(z, alpha))
+    """a ← f(z) by the table's array form, written into a."""
+    forward(z, alpha, out=a)
 
 
 def _table_derivative(derivative: Callable, z: np.ndarray, a: np.ndarray,
@@ -39,9 +39,7 @@ def activation_ops(spec: LayerSpec, z: np.ndarray, a: np.ndarray, v: Views,
     of ones of an augmented product included) costs one pass and no array, where the
     table's form makes two arrays and a copy, a measurable share of the MLP's epoch;
     ``tests/test_fast.py`` holds it to the table. Linear: a is z; softmax: computed with
-    the loss. The table's stable sigmoid (``np.where`` over e^−|z|) costs several times the
-    plain 1/(1 + e^−z) in place on a 128×512 batch; a faster form belongs in the table,
-    where the engine gains from it too."""
+    the loss. The others write into a (``out``), in place where their form allows."""
     name = spec.activation
     if name in ("linear", "softmax"):
         return []
