@@ -3,6 +3,7 @@ its CLI and its HTML switch in Chromium."""
 
 from __future__ import annotations
 
+import math
 import json
 import os
 import shutil
@@ -332,3 +333,24 @@ def test_html_switch_and_links_in_chromium(tmp_path):
         browser.close()
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(set(data[100:2000])) > 20
+
+
+def test_a_mini_batch_prints_by_the_conventions_significant_figures():
+    """Hagan's profile prints 3 decimals but keeps 3 significant figures (−0.0495): the
+    batch form's computed entries follow the same rule as the scalar form's lines."""
+    layers, x, t, _ = network("sigmoid", seed=3)
+    solution = cr.explain(layers, x[:2], t[:2], learning_rate=0.5, form="matrix",
+                          batch_size=2, convention="hagan")
+    checked = 0
+    for step in solution.matrix.steps:
+        for eq in step.equations:
+            if eq.phase not in ("backward", "update"):
+                continue
+            for entry in (e for row in eq.result.rows for e in row):
+                if entry.value == 0 or abs(entry.value) >= 1:
+                    continue
+                decimals = len(entry.printed.split(".")[1]) if "." in entry.printed else 0
+                wanted = max(3, 3 - 1 - math.floor(math.log10(abs(entry.value))))
+                assert decimals >= min(wanted, 15), (eq.id, entry.id, entry.printed)
+                checked += 1
+    assert checked > 10

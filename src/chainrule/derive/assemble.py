@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -65,13 +64,7 @@ class Evaluator:
             return self.decimals(q.formula.id)
         if self.c.carry == "calculator" and calculator.linear(self.formula(qid)):
             return calculator.places(self.calculated_value(qid))  # written out exactly
-        places = self.c.decimals_for(q.kind)
-        significant = self.c.significant_for(q.kind)
-        if significant:
-            value = abs(self.value(qid))
-            if value > 0:  # at least `significant` figures: −0.0495 at 3 decimals
-                places = max(places, significant - 1 - math.floor(math.log10(value)))
-        return min(places, 15)
+        return self.c.places(q.kind, self.value(qid))
 
     def given_decimals(self, qid: str) -> int | None:
         """``None`` (printed exactly as given) unless a given weight has more decimals than

@@ -16,6 +16,7 @@ Unknown names raise ``ValueError`` listing the valid ones.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -239,6 +240,16 @@ class Conventions:
         if self.optimizer == "adam" and kind == "change":
             return max(self.significant, ADAM_SIGNIFICANT)
         return self.significant
+
+    def places(self, kind: str, value: float) -> int:
+        """The decimals a computed ``value`` of ``kind`` is printed with: the kind's decimals,
+        raised to keep ``significant_for(kind)`` figures (−0.0495 at 3 decimals), at most
+        15."""
+        places = self.decimals_for(kind)
+        significant = self.significant_for(kind)
+        if significant and value != 0 and math.isfinite(value):
+            places = max(places, significant - 1 - math.floor(math.log10(abs(value))))
+        return min(places, 15)
 
     def shows(self, quantity: str) -> bool:
         """Whether ``quantity`` (a ``SHOWABLE`` entry) gets its own equation."""

@@ -144,7 +144,7 @@ class _Printer:
             return Entry(qid, value, format_exact(value))
         if given is not None and given in self.equations:
             return Entry(qid, value, self.equations[given].printed)
-        decimals = self.c.decimals_for("update" if kind == "weight" else kind)
+        decimals = self.c.places("update" if kind == "weight" else kind, value)
         return Entry(qid, value, format_value(value, decimals, self.c.tie))
 
 
