@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from typing import Any
 
+from chainrule.cli.explain import load
 from chainrule.teach import check, parse_answers, read_answers
 from chainrule.teach.grading.answers import read_marks
 from chainrule.teach.grading.marks import MarkScheme, problem_scheme
 from chainrule.teach.grading.names import split_step
-from chainrule.teach.problems import files as problems
 
 
 def run(args: Any) -> int:
     if (args.answers is None) == (not args.published):
         raise ValueError("give an ANSWERS file or --published (not both)")
-    problem = _load(args.problem)
+    problem = load(args.problem)
     if args.published:
         sheet = parse_answers(_published_sheet(problem), source=f"{problem.name} [published]")
     else:
@@ -41,10 +40,6 @@ def exit_code(report: Any) -> int:
     return 0 if every_right else 1
 
 
-def _load(name: str) -> Any:
-    if os.path.exists(name) or name.endswith(".toml"):
-        return problems.load_problem(name)
-    return problems.bundled(name)
 
 
 def _epochs(problem: Any, sheet: Any) -> int:

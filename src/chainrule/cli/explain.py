@@ -11,12 +11,12 @@ from chainrule.teach.problems import files as problem
 
 
 def load(file: str) -> Any:
-    """The problem in ``file``, or the bundled problem of that name."""
-    if os.path.exists(file):
+    """The problem in ``file``, or the bundled problem of that name (``load_problem``)."""
+    try:
         return problem.load_problem(file)
-    bare = "/" not in file and os.sep not in file
-    if bare and file.removesuffix(".toml") in problem.bundled_names():
-        return problem.bundled(file)
+    except FileNotFoundError:
+        if "/" in file or os.sep in file:
+            raise  # a path: the system's own words name it
     raise ValueError(f"{file}: no such file, and no problem of that name is shipped with "
                      "chainrule; shipped problems: " + ", ".join(problem.bundled_names()))
 

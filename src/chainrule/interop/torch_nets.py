@@ -119,7 +119,7 @@ def build(stack: Stack, feature: str = "to_torch", dtype: Any = None) -> Any:
     say otherwise)."""
     torch = require("torch", feature)
     if dtype is None:
-        dtype = torch.float32 if stack.layers[0][0].dtype == np.float32 else torch.float64
+        dtype = getattr(torch, stack.dtype)
     modules: list[Any] = []
     for kernel, bias, act in stack.layers:
         linear = torch.nn.Linear(kernel.shape[0], kernel.shape[1], bias=bias is not None,
