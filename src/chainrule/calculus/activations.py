@@ -15,7 +15,7 @@ written anywhere else:
 - ``definition``: f(z) as a student writes it, for printing (σ(x) → 1/(1 + e^(−x)));
 - ``tree``: f(z) as a formula tree over ``Var("z")`` and ``Var("alpha")`` that evaluates in
   IEEE arithmetic without a NaN (ReLU is z·step(z)): what a page's script computes f with
-  (the practice page), held to ``scalar`` by the tests;
+  (the practice page), held to ``scalar`` by the tests; ``definition(Z)`` unless given;
 - ``lowest_at``: for a function that falls and then rises (SiLU), the z where it is least;
   ``None`` for a non-decreasing one. Interval arithmetic (grading) needs to know;
 - ``output_range``: where the outputs lie, which sets classification thresholds, the
@@ -82,7 +82,6 @@ SILU_MIN = -0.2784645427610738
 SILU_LOWEST_AT = -1.2784645427610738
 
 Z, A = Var("z"), Var("a")
-_SIGMOID = Div(ONE, Add((ONE, Exp(Neg(Z)))))
 Range = tuple[float, float]
 
 
@@ -102,6 +101,10 @@ class Activation:
     course_name: str = ""
     tree: Node | None = None
     lowest_at: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.tree is None and self.definition is not None:  # a safe definition serves
+            object.__setattr__(self, "tree", self.definition(Z))
 
     def __call__(self, z: Any) -> Any:
         """f(z) on an array (or a float, through the array form)."""
@@ -238,11 +241,10 @@ def _sigmoid_definition(x: Node) -> Node:
 
 _TABLE = (
     Activation("sigmoid", _sigmoid, _sigmoid_scalar, Mul((A, Sub(ONE, A))),
-               _sigmoid_definition, (0.0, 1.0), course_name="binary sigmoid", tree=_SIGMOID),
+               _sigmoid_definition, (0.0, 1.0), course_name="binary sigmoid"),
     Activation("bipolar_sigmoid", _bipolar, _bipolar_scalar,
                Mul((HALF, Add((ONE, A)), Sub(ONE, A))),
-               lambda x: Sub(Div(TWO, Add((ONE, Exp(Neg(x))))), ONE), (-1.0, 1.0),
-               tree=Sub(Mul((TWO, _SIGMOID)), ONE)),
+               lambda x: Sub(Div(TWO, Add((ONE, Exp(Neg(x))))), ONE), (-1.0, 1.0)),
     Activation("tanh", _tanh, _tanh_scalar, Sub(ONE, Pow(A, TWO)), None, (-1.0, 1.0),
                tree=Sub(Div(TWO, Add((ONE, Exp(Mul((Const(-2.0), Z)))))), ONE)),
     Activation("relu", _relu, _relu_scalar, Step(Z), lambda x: Call("max", (Const(0.0), x)),
@@ -252,7 +254,7 @@ _TABLE = (
                (-math.inf, math.inf), alpha=LEAKY_RELU_ALPHA, written_as_call=True,
                course_name="leaky ReLU", tree=Mul((Z, Step(Z, Var("alpha"))))),
     Activation("linear", _linear, _linear_scalar, ONE, lambda x: x, (-math.inf, math.inf),
-               course_name="identity", tree=Z),
+               course_name="identity"),
     Activation("softplus", _softplus, _softplus_scalar, Call("sigmoid", (Z,)),
                lambda x: Log(Add((ONE, Exp(x)))), (0.0, math.inf),
                # max(z, 0) + ln(1 + e^−|z|), with |z| = z·step(z, −1)
@@ -260,8 +262,7 @@ _TABLE = (
                          Log(Add((ONE, Exp(Neg(Mul((Z, Step(Z, Const(-1.0)))))))))))),
     Activation("silu", _silu, _silu_scalar, Add((A, Mul((Call("sigmoid", (Z,)), Sub(ONE, A))))),
                lambda x: Div(x, Add((ONE, Exp(Neg(x))))), (SILU_MIN, math.inf),
-               course_name="SiLU", tree=Div(Z, Add((ONE, Exp(Neg(Z))))),
-               lowest_at=SILU_LOWEST_AT),
+               course_name="SiLU", lowest_at=SILU_LOWEST_AT),
     Activation("softmax", _softmax, None, None, None, (0.0, 1.0), elementwise=False),
 )
 
