@@ -614,13 +614,16 @@ def test_cli_bad_input_is_one_line_and_exit_code_2(exam_dir, tmp_path, capsys):
         ([exam_dir, "--to", "prairielearn", "-o", tmp_path / "other"], "not an earlier"),
         ([exam_dir, "--to", "prairielearn", "-o", tmp_path / "earlier"], "did not write"),
         ([exam_dir, "--to", "qti", "-o", tmp_path / "no" / "a.zip"], "does not exist"),
+        ([exam_dir, "--to", "moodle", "-o", exam_dir / "problem-1.toml"], "is an input"),
     ]
+    problem = (exam_dir / "problem-1.toml").read_bytes()
     for argv, message in cases:
         code, out, err = run(capsys, "export", *argv)
         assert code == 2 and out == "" and err.count("\n") == 1, argv
         assert err.startswith("chainrule export: error: ") and message in err, (argv, err)
     for folder in ("other", "earlier"):
         assert (tmp_path / folder / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (exam_dir / "problem-1.toml").read_bytes() == problem  # never replaced
 
 
 def test_the_cli_formats_are_the_exporters():

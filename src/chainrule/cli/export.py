@@ -7,9 +7,11 @@ import sys
 from typing import Any
 
 from chainrule.teach.export import export, read_exam, write_export
+from chainrule.teach.export.output import check_target
 
 
 def run(args: Any) -> int:
+    check_target(args.output, args.to, args.exam)  # before solving every variant
     exam = read_exam(args.exam, name=args.name)
     result = export(exam, args.to)
     path = write_export(result, args.output)

@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from chainrule._util.files import atomic_folder, write_bytes_atomic
+from chainrule._util.files import atomic_folder, check_output, write_bytes_atomic
 from chainrule.teach.export import moodle, prairielearn, qti
 from chainrule.teach.export.exam import Exam
 
-__all__ = ["FORMATS", "Export", "export", "write_export"]
+__all__ = ["FORMATS", "Export", "export", "write_export", "check_target"]
 
 #: The formats, as ``chainrule export --to`` names them.
 FORMATS = ("moodle", "qti", "prairielearn")
@@ -62,6 +62,20 @@ def export(exam: Exam, to: str) -> Export:
     raise ValueError(f"format must be one of {', '.join(FORMATS)}. Received: to={to!r}")
 
 
+def check_target(path: str | os.PathLike[str], to: str, exam_folder: str | os.PathLike[str]
+                 ) -> None:
+    """Refuse ``path`` as the output of format ``to`` before any work: a file format's
+    target must be a file that is none of the exam folder's own files; PrairieLearn's a new
+    folder or an earlier export."""
+    if to == "prairielearn":
+        _check_earlier_export(Path(path))
+        return
+    _refuse_folder(Path(path), to)
+    folder = Path(exam_folder)
+    inputs = [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+    check_output(path, inputs)
+
+
 def write_export(result: Export, path: str | os.PathLike[str]) -> Path:
     """Write ``result`` to ``path`` atomically; return the path.
 
@@ -72,14 +86,17 @@ def write_export(result: Export, path: str | os.PathLike[str]) -> Path:
     """
     target = Path(path)
     if not result.is_folder:
-        if target.is_dir():
-            raise ValueError(f"{target}: is a folder; give a file name, such as "
-                             f"{_EXAMPLE[result.format]}")
+        _refuse_folder(target, result.format)
         write_bytes_atomic(target, result.data)  # type: ignore[arg-type]
         return target
     _check_earlier_export(target)
     _write_folder(result.data, target)  # type: ignore[arg-type]
     return target
+
+
+def _refuse_folder(target: Path, to: str) -> None:
+    if target.is_dir():
+        raise ValueError(f"{target}: is a folder; give a file name, such as {_EXAMPLE[to]}")
 
 
 def _check_earlier_export(target: Path) -> None:
