@@ -98,28 +98,23 @@ class Graph:
         return [(n, k) for n in self.nodes for k, p in enumerate(n.parents) if p == node_id]
 
 
-
 def check_size(root: Tensor, max_nodes: int | None = None) -> None:
     """Raise the one-line ``ValueError`` that counts the graph's nodes if ``root``'s graph has
     more than ``max_nodes`` (default: the ``graph_nodes`` limit); a producer calls it before
     ``backward()`` to refuse a big graph before paying for its gradients."""
+    _bounded(_topological_order(root, constants=True), max_nodes)
+
+
+def _bounded(order: list[Tensor], max_nodes: int | None) -> list[Tensor]:
+    """``order``, if it has at most ``max_nodes`` tensors (``check_size``)."""
     bound = limits.get("graph_nodes") if max_nodes is None else max_nodes
-    count = _count(root)
+    count = len(order)
     if count > bound:
         raise ValueError(
             f"this graph has {count} nodes, more than max_nodes={bound}: draw a smaller "
             f"expression, or raise max_nodes (its default is "
             f"{limits.LIMITS['graph_nodes'].variable})")
-
-
-def _count(root: Tensor) -> int:
-    seen, todo = {id(root)}, [root]
-    while todo:
-        for parent in todo.pop()._parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                todo.append(parent)
-    return len(seen)
+    return order
 
 
 def _label(tensor: Tensor) -> tuple[str, str]:
@@ -161,8 +156,7 @@ def trace(root: Tensor, *, max_nodes: int | None = None, title: str = "",
     """
     if not isinstance(root, Tensor):
         raise TypeError(f"trace() needs a chainrule Tensor. Received: {type(root).__name__}")
-    check_size(root, max_nodes)
-    order = _topological_order(root, constants=True)
+    order = _bounded(_topological_order(root, constants=True), max_nodes)
     ids = {id(t): f"n{k}" for k, t in enumerate(order)}
     nodes = []
     for tensor in order:
