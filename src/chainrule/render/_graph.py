@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._util.display import SvgImage
 from chainrule._util.files import write_text_atomic
 from chainrule.derive.graph import step_graph
 from chainrule.engine.tensor import Tensor
@@ -224,25 +225,22 @@ def graph_svg(source: Tensor | Graph, *, max_nodes: int | None = None,
             f'<g class="cr-gedges">{edges}</g><g class="cr-gboxes">{boxes}</g></svg>')
 
 
-class GraphImage:
-    """An SVG drawing that a notebook displays inline (``_repr_svg_``); ``str()`` is the SVG
-    text and ``save(path)`` writes it (atomically)."""
+class GraphImage(SvgImage):
+    """An SVG drawing that a notebook displays inline (``SvgImage``: it is the SVG text);
+    ``save(path)`` writes it (atomically)."""
 
-    def __init__(self, svg: str) -> None:
-        self.svg = svg
+    __slots__ = ()
 
-    def _repr_svg_(self) -> str:
-        return self.svg
-
-    def __str__(self) -> str:
-        return self.svg
+    @property
+    def svg(self) -> str:
+        return str(self)
 
     def __repr__(self) -> str:
-        nodes = self.svg.count('class="cr-gnode')
-        return f"<GraphImage: {nodes} nodes, {len(self.svg)} characters of SVG>"
+        nodes = self.count('class="cr-gnode')
+        return f"<GraphImage: {nodes} nodes, {len(self)} characters of SVG>"
 
     def save(self, path: Any) -> None:
-        write_text_atomic(path, self.svg)
+        write_text_atomic(path, str(self))
 
 
 def graph(source: Tensor | Graph | Any, *, step: str | None = None,
