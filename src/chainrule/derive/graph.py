@@ -27,10 +27,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from chainrule.calculus import activations
-from chainrule.calculus.compile import function
 from chainrule.calculus.losses import EPSILON, LOSSES
 from chainrule.derive import ids
 from chainrule.engine import functional as F
+from chainrule.engine import losses as engine_losses
 from chainrule.engine import ops
 from chainrule.engine.losses import clip
 from chainrule.engine.tensor import Tensor
@@ -40,9 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from chainrule.derive.solution import WorkedSolution
 
 __all__ = ["step_graph"]
-
-_ENGINE = {"exp": F.exp, "log": F.log}
-
 
 class _Builder:
     """The forward pass of one step on scalar Tensors, remembering each tensor's ties."""
@@ -123,15 +120,14 @@ class _Builder:
     def error(self, outs: list[Tensor]) -> Tensor:
         """E = Σ_k share_k, share_k = [−][½][1/K]·term(t_k, y_k) as the loss table says."""
         entry = LOSSES[self.c.error]
-        term = function(entry.term, ("t", "y"), _ENGINE)
-        factor = ((-1.0 if entry.negated else 1.0) * (0.5 if entry.half else 1.0)
-                  / (len(outs) if entry.mean else 1.0))
+        summand = engine_losses.term(entry.name)
+        factor = entry.factor / (len(outs) if entry.mean else 1.0)
         total = None
         for k, y in enumerate(outs, start=1):
             t = self.quantity(ids.t(self.s, k))
             if entry.clip and not EPSILON <= y.item() <= 1.0 - EPSILON:
                 y = clip(y, EPSILON, 1.0 - EPSILON)  # drawn only where it acts, as Keras clips
-            share = term(t, y)
+            share = summand(t, y)
             for node in _inside(share, (t, y)):
                 if node._op is ops.Sub and node._parents[0] is t and node._parents[1] is y:
                     self.tie(_named(node, "{} − {}", t, y), (ids.signal(self.s, k),))

@@ -23,13 +23,14 @@ from chainrule.calculus.losses import EPSILON, LOSSES, Loss
 from chainrule.engine import functional as F
 from chainrule.engine.tensor import Tensor
 
-__all__ = ["loss", "fused", "clip"]
+__all__ = ["loss", "fused", "clip", "term"]
 
 _ENGINE = {"exp": F.exp, "log": F.log}
 
 
 @cache
-def _term(name: str) -> Callable[[Any, Any], Tensor]:
+def term(name: str) -> Callable[[Any, Any], Tensor]:
+    """The summand of loss ``name`` (the table's ``term``) as a function of Tensors t, y."""
     return function(LOSSES[name].term, ("t", "y"), _ENGINE)
 
 
@@ -45,7 +46,7 @@ def loss(entry: Loss, y_true: Any, y_pred: Any) -> Tensor:
     if not isinstance(y, Tensor):
         y = Tensor(y)
     t = y_true if isinstance(y_true, Tensor) else Tensor(y_true, dtype=y.dtype)
-    terms = _term(entry.name)(t, y)
+    terms = term(entry.name)(t, y)
     total = F.mean(terms, axis=-1) if entry.mean else F.sum(terms, axis=-1)
     if entry.half:
         total = F.mul(0.5, total)
