@@ -24,10 +24,10 @@ import numpy as np
 from chainrule.calculus import activations, optimizers
 from chainrule.calculus.compile import NUMPY, function, gradient
 from chainrule.calculus.losses import LOSSES, fuses
+from chainrule.derive import truth
 from chainrule.derive.truth import TOLERANCE, ConsistencyError
 from chainrule.engine import Tensor
 from chainrule.engine import functional as F
-from chainrule.engine import losses as engine_losses
 
 __all__ = ["Block", "Params", "Rule", "block", "check_engine"]
 
@@ -191,17 +191,8 @@ def _engine_pairs(step: Block, activation_names: tuple[str, ...], loss: str
     kernels = [Tensor(k.copy(), requires_grad=True) for k in before.kernels]
     biases = [None if b is None else Tensor(b.copy(), requires_grad=True)
               for b in before.biases]
-    a, nets, outs = Tensor(step.x.copy()), [], []
-    for kernel, bias, act in zip(kernels, biases, activation_names):
-        z = F.matmul(a, kernel)
-        z = z if bias is None else F.add(z, bias)
-        a = F.activation(z, act)
-        nets.append(z)
-        outs.append(a)
-    entry, target = LOSSES[loss], Tensor(step.t.copy())
-    fused = engine_losses.fused(entry, activation_names[-1])
-    per_row = (fused(target, nets[-1]) if fused is not None
-               else engine_losses.loss(entry, target, outs[-1]))
+    nets, outs, per_row = truth.forward(activation_names, kernels, biases, step.x.copy(),
+                                        step.t.copy(), loss)
     F.mean(per_row).backward()
     pairs = [("E", per_row.data, step.errors)]
     for layer, (z, out) in enumerate(zip(nets, outs), start=1):
@@ -211,9 +202,8 @@ def _engine_pairs(step: Block, activation_names: tuple[str, ...], loss: str
         if step.douts[layer - 1] is not None and out.grad is not None:
             pairs.append((f"dE/da{layer}", out.grad * rows, step.douts[layer - 1]))
         if step.fprimes[layer - 1] is not None:
-            again = Tensor(z.data.copy(), requires_grad=True)
-            F.activation(again, activation_names[layer - 1]).sum().backward()
-            pairs.append((f"f'(z{layer})", again.grad, step.fprimes[layer - 1]))
+            pairs.append((f"f'(z{layer})", truth.fprime(activation_names[layer - 1], z.data),
+                          step.fprimes[layer - 1]))
         pairs.append((f"dE/dW{layer}", kernels[layer - 1].grad, step.kernel_grads[layer - 1]))
         bias, grad = biases[layer - 1], step.bias_grads[layer - 1]
         if bias is not None and grad is not None:

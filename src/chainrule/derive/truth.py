@@ -62,7 +62,8 @@ def _param_value(key: tuple, kernels: list[Tensor], biases: list[Tensor | None],
     return -value if c.bias == "threshold" else value
 
 
-def _fprime(act: str, net: np.ndarray) -> np.ndarray:
+def fprime(act: str, net: np.ndarray) -> np.ndarray:
+    """f′ of activation ``act`` at ``net``, by the engine's autodiff."""
     z = Tensor(net.copy(), requires_grad=True)
     F.activation(z, act).sum().backward()
     return z.grad
@@ -107,7 +108,9 @@ def engine_values(network: Network, examples: Iterable[tuple[np.ndarray, np.ndar
             if start is not None:
                 _set_param(key, start(ids.weight(s, key)), kernels, biases, c)
             values[ids.weight(s, key)] = _param_value(key, kernels, biases, c, "data")
-        nets, outs, error = _forward(network, kernels, biases, x, t, c)
+        nets, outs, per_row = forward(network.activations, kernels, biases, x[None, :],
+                                      t[None, :], c.error)
+        error = per_row.sum()
         for p in kernels + biases:
             if p is not None:
                 p.zero_grad()
@@ -169,7 +172,7 @@ def _unit_values(s: str, network: Network, nets: list[Tensor], outs: list[Tensor
     values = {}
     for layer, (net, out) in enumerate(zip(nets, outs), start=1):
         act = network.activations[layer - 1]
-        fp = None if act == "softmax" else _fprime(act, net.data)[0]
+        fp = None if act == "softmax" else fprime(act, net.data)[0]
         for j in range(net.shape[1]):
             values[ids.net(s, layer, j + 1)] = float(net.data[0, j])
             values[ids.out(s, layer, j + 1)] = float(out.data[0, j])
@@ -181,23 +184,25 @@ def _unit_values(s: str, network: Network, nets: list[Tensor], outs: list[Tensor
     return values
 
 
-def _forward(network: Network, kernels: list[Tensor], biases: list[Tensor | None],
-             x: np.ndarray, t: np.ndarray, c: Conventions) -> tuple[list, list, Tensor]:
-    a = Tensor(x[None, :])
+def forward(activations: tuple[str, ...], kernels: list[Tensor], biases: list[Tensor | None],
+            x: np.ndarray, t: np.ndarray, loss: str) -> tuple[list, list, Tensor]:
+    """The engine's forward pass of a batch ``x`` (rows are examples) to each row's loss
+    against ``t``: ``(nets, outs, per-row losses)``, fused where the loss table fuses."""
+    a = Tensor(x)
     nets, outs = [], []
-    for kernel, bias, act in zip(kernels, biases, network.activations):
+    for kernel, bias, act in zip(kernels, biases, activations):
         net = F.matmul(a, kernel)
         if bias is not None:
             net = F.add(net, bias)
         a = F.activation(net, act)
         nets.append(net)
         outs.append(a)
-    target = Tensor(t[None, :])
-    entry = LOSSES[c.error]
-    fused = losses.fused(entry, network.activations[-1])
-    per_example = (fused(target, nets[-1]) if fused is not None
-                   else losses.loss(entry, target, outs[-1]))
-    return nets, outs, per_example.sum()
+    target = Tensor(t)
+    entry = LOSSES[loss]
+    fused = losses.fused(entry, activations[-1])
+    per_row = (fused(target, nets[-1]) if fused is not None
+               else losses.loss(entry, target, outs[-1]))
+    return nets, outs, per_row
 
 
 def check(full: dict[str, float], engine: dict[str, float], symbols: dict[str, str],
